@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up and run every test. This is what the README and .ci/run call.
+#
+# 1. installs the project with its dev extras (into the current interpreter, or
+#    the virtual environment given in $VENV),
+# 2. makes sure a Docker engine answers (installs and starts one from the OS
+#    packages when none does) and the workspace image exists,
+# 3. runs the whole test suite with branch coverage,
+# 4. gates this repository with healthcheck itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+echo "== install"
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[dev]"
+
+echo "== docker engine"
+if ! bash ci/docker-up.sh; then
+    echo "ci/test.sh: no Docker engine could be started; the Docker tests will fail" >&2
+fi
+
+echo "== tests"
+rm -f .coverage .coverage.*
+export HEALTHCHECK_REQUIRE_DOCKER=1
+"$PYTHON" -m pytest -q -p no:cacheprovider --cov --cov-report= --junitxml=reports/tests.xml "$@"
+"$PYTHON" -m coverage combine -q >/dev/null 2>&1 || true
+"$PYTHON" -m coverage report --precision=1 | tail -n 1
+
+echo "== healthcheck gate on this repository"
+"$PYTHON" -m healthcheck.cli scan . --output reports/healthcheck.json

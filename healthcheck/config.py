@@ -1,0 +1,166 @@
+"""``[tool.healthcheck]`` of the scanned repository's pyproject.toml -> :class:`Config`.
+
+No configuration is needed: every value has a default that suits a plain
+repository. What *is* written is validated strictly, because a typo in a gate
+threshold that silently falls back to the default is a gate nobody enforces.
+
+Gate thresholds are top-level keys named after the gate (``max_import_cycles =
+0``). Options of one check live in a sub-table named after the check
+(``[tool.healthcheck.duplicates] min_lines = 8``); each check declares which
+options it takes and of which type, and :func:`load_config` checks them all.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from healthcheck.errors import ConfigError
+
+# Keys of [tool.healthcheck] that are not gate thresholds or check tables.
+GENERAL_KEYS: Mapping[str, type | tuple[type, ...]] = {
+    "include": list,
+    "exclude": list,
+    "source_roots": list,
+    "test_dirs": list,
+    "cache_dir": str,
+    "tests": bool,
+    "python": str,
+    "import_check": bool,
+    "timeout": (int, float),
+}
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option a check accepts in its ``[tool.healthcheck.<check>]`` table."""
+
+    type: type | tuple[type, ...]
+    default: Any
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the scanned repository asked for, validated."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    source_roots: tuple[str, ...] = ()
+    test_dirs: tuple[str, ...] = ()
+    cache_dir: str | None = None
+    tests: bool = False
+    python: str | None = None
+    import_check: bool = True
+    timeout: float = 600.0
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    check_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    source: str | None = None
+
+    def option(self, check: str, name: str, default: Any) -> Any:
+        """The value of a check option, or ``default`` when the repository did not set it."""
+        return self.check_options.get(check, {}).get(name, default)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    if isinstance(expected, tuple):
+        return " or ".join(t.__name__ for t in expected)
+    return expected.__name__
+
+
+def _check_type(where: str, value: Any, expected: type | tuple[type, ...]) -> None:
+    # bool is an int in Python; a threshold of `true` is a mistake, not 1.
+    if isinstance(value, bool) and expected not in (bool,) and not (
+        isinstance(expected, tuple) and bool in expected
+    ):
+        raise ConfigError(f"{where} must be {_type_name(expected)}, not a boolean")
+    if not isinstance(value, expected):
+        raise ConfigError(f"{where} must be {_type_name(expected)}, got {type(value).__name__} {value!r}")
+
+
+def read_table(root: Path) -> tuple[dict[str, Any], str | None]:
+    """The raw ``[tool.healthcheck]`` table of ``root/pyproject.toml`` and the file it came from."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}, None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    tool = data.get("tool", {})
+    table = tool.get("healthcheck", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.healthcheck] must be a table")
+    return table, str(path)
+
+
+def load_config(
+    root: Path,
+    gate_names: Mapping[str, tuple[float, float]],
+    check_options: Mapping[str, Mapping[str, OptionSpec]],
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Validate ``[tool.healthcheck]`` against the gates and check options that exist.
+
+    ``gate_names`` maps each gate to the (low, high) range its threshold may take;
+    ``overrides`` are values from the command line, validated the same way and
+    taking precedence.
+    """
+    table, source = read_table(root)
+    merged: dict[str, Any] = dict(table)
+    for key, value in (overrides or {}).items():
+        if key in check_options and isinstance(value, dict):
+            merged[key] = {**merged.get(key, {}), **value}
+        else:
+            merged[key] = value
+    where_prefix = f"{source}: [tool.healthcheck]" if source else "[tool.healthcheck]"
+
+    general: dict[str, Any] = {}
+    thresholds: dict[str, float] = {}
+    options: dict[str, dict[str, Any]] = {}
+    for key, value in merged.items():
+        where = f"{where_prefix} {key}"
+        if key in GENERAL_KEYS:
+            _check_type(where, value, GENERAL_KEYS[key])
+            if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where} must be a list of strings")
+            general[key] = value
+        elif key in gate_names:
+            _check_type(where, value, (int, float))
+            low, high = gate_names[key]
+            if not low <= float(value) <= high:
+                raise ConfigError(f"{where} = {value} is out of range ({low:g} to {high:g})")
+            thresholds[key] = float(value)
+        elif key in check_options:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where} must be a table of options for the {key} check")
+            specs = check_options[key]
+            checked: dict[str, Any] = {}
+            for opt, opt_value in value.items():
+                if opt not in specs:
+                    known = ", ".join(sorted(specs)) or "none"
+                    raise ConfigError(f"{where}.{opt} is not an option of {key} (known: {known})")
+                _check_type(f"{where}.{opt}", opt_value, specs[opt].type)
+                checked[opt] = opt_value
+            options[key] = checked
+        else:
+            raise ConfigError(f"{where} is not a known setting, gate or check")
+
+    return Config(
+        include=tuple(general.get("include", ())),
+        exclude=tuple(general.get("exclude", ())),
+        source_roots=tuple(general.get("source_roots", ())),
+        test_dirs=tuple(general.get("test_dirs", ())),
+        cache_dir=general.get("cache_dir"),
+        tests=bool(general.get("tests", False)),
+        python=general.get("python"),
+        import_check=bool(general.get("import_check", True)),
+        timeout=float(general.get("timeout", 600.0)),
+        thresholds=thresholds,
+        check_options=options,
+        source=source,
+    )
