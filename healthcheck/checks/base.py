@@ -1,0 +1,135 @@
+"""What a check is, what it is given and what it gives back.
+
+A check is a small object with a ``name``, the gates it feeds, the options it
+accepts and a ``run(context) -> CheckResult``. Adding one is adding a module to
+this package and a line to the registry in ``checks/__init__.py``; nothing else
+in healthcheck needs to know it exists.
+
+Static checks read :attr:`CheckContext.facts` (the one shared parse) and run
+in-process. Checks that execute the scanned repository's code (mypy, imports,
+tests) declare ``executes_code = True``; they run after the static ones, in
+subprocesses, and may read the findings the static checks produced (through
+:attr:`CheckContext.findings`) to link their root causes to them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
+
+from healthcheck.config import Config, OptionSpec
+from healthcheck.graph import ImportGraph
+from healthcheck.model import CheckStatus, Finding
+from healthcheck.parse import Extractor, FileFacts
+from healthcheck.project import Project
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """A threshold on a metric. ``metric`` is a dotted path into the report's metrics."""
+
+    name: str
+    metric: str
+    op: str  # "<=" or ">="
+    default: float | None  # None: informational, gated only when a threshold is configured
+    low: float = 0.0
+    high: float = 1e12
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Choices made on the command line that are not repository configuration."""
+
+    python: str | None = None
+    run_tests: bool = False
+    import_check: bool = True
+    types: bool = True
+    diff_base: str | None = None
+    timeout: float = 600.0
+    only: frozenset[str] = frozenset()
+
+
+@dataclass
+class CheckContext:
+    """Everything a check may read. Built once per scan by the engine."""
+
+    root: Path
+    config: Config
+    project: Project
+    facts: Sequence[FileFacts]
+    options: ScanOptions
+    graph: ImportGraph
+    cache_dir: Path | None
+    findings: list[Finding] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[str], None] = lambda message: None
+    option_specs: Mapping[str, Mapping[str, OptionSpec]] = field(default_factory=dict)
+
+    def parsed(self) -> list[FileFacts]:
+        """Facts of the files that parsed."""
+        return [f for f in self.facts if f.parsed]
+
+    def option(self, check: str, name: str) -> Any:
+        """A check option: the repository's value or the declared default."""
+        spec = self.option_specs.get(check, {}).get(name)
+        default = spec.default if spec else None
+        return self.config.option(check, name, default)
+
+
+@dataclass
+class CheckResult:
+    """What a check found. ``status`` is ``error`` with a ``detail`` when it could not do its job."""
+
+    status: CheckStatus = "ok"
+    findings: list[Finding] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, detail: str) -> CheckResult:
+        return cls(status="error", detail=detail)
+
+    @classmethod
+    def skipped(cls, detail: str) -> CheckResult:
+        return cls(status="skipped", detail=detail)
+
+
+class Check(Protocol):
+    """The protocol every check implements."""
+
+    name: ClassVar[str]
+    produces: ClassVar[tuple[str, ...]]
+    executes_code: ClassVar[bool]
+    gates: ClassVar[tuple[GateSpec, ...]]
+    options: ClassVar[Mapping[str, OptionSpec]]
+    extractors: ClassVar[tuple[Extractor, ...]]
+
+    def enabled(self, ctx: CheckContext) -> str | None:
+        """``None`` to run, or the reason the check is skipped this time."""
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        """Do the work. May raise; the engine turns an exception into ``status = error``."""
+
+
+class BaseCheck:
+    """Defaults for the optional parts of :class:`Check`."""
+
+    name: ClassVar[str] = ""
+    produces: ClassVar[tuple[str, ...]] = ()
+    executes_code: ClassVar[bool] = False
+    gates: ClassVar[tuple[GateSpec, ...]] = ()
+    options: ClassVar[Mapping[str, OptionSpec]] = {}
+    extractors: ClassVar[tuple[Extractor, ...]] = ()
+
+    def enabled(self, ctx: CheckContext) -> str | None:
+        return None
+
+
+def timed(fn: Callable[[], CheckResult]) -> tuple[CheckResult, float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start

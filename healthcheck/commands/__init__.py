@@ -1,0 +1,1 @@
+"""One module per ``healthcheck`` sub-command; ``healthcheck.cli`` assembles them."""

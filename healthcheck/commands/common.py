@@ -1,0 +1,103 @@
+"""What every command shares: exit codes, the error guard, gate overrides, writing outputs.
+
+Exit codes (REPORT.md): 0 every gate passed; 1 a gate failed; 2 usage or
+configuration error, one line on stderr; 3 internal error, the traceback in a
+log file whose path is printed. :func:`guarded` is the one place that maps an
+ending to a code, so no command can let a traceback reach the user's terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import click
+
+from healthcheck import __version__
+from healthcheck.checks.base import ScanOptions
+from healthcheck.engine import ScanResult, scan
+from healthcheck.errors import UsageError
+from healthcheck.model import Report
+from healthcheck.progress import ProgressLine
+from healthcheck.report import RENDERERS
+
+EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def parse_gate_overrides(values: Sequence[str]) -> dict[str, Any]:
+    """``--gate NAME=VALUE`` pairs -> configuration overrides (validated later with the rest)."""
+    out: dict[str, Any] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--gate expects NAME=VALUE, got {item!r}")
+        try:
+            number: float = float(raw)
+        except ValueError:
+            raise UsageError(f"--gate {name}: {raw!r} is not a number") from None
+        out[name.strip()] = int(number) if number.is_integer() else number
+    return out
+
+
+def write_outputs(report: Report, formats: Sequence[str], output: str | None, out_dir: Path) -> list[Path]:
+    """Write the report in each format; ``output`` names the file when only one format is asked."""
+    written: list[Path] = []
+    if output and len(formats) > 1:
+        raise UsageError("--output names one file; give one --format with it")
+    for fmt in formats:
+        renderer, default_name = RENDERERS[fmt]
+        path = Path(output) if output else out_dir / default_name
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(renderer(report), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        written.append(path)
+    return written
+
+
+def crash_log(exc: BaseException) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(tempfile.gettempdir()) / f"healthcheck-crash-{stamp}.log"
+    path.write_text(
+        f"healthcheck {__version__} crashed: {type(exc).__name__}: {exc}\n\n"
+        + "".join(traceback.format_exception(exc)),
+        encoding="utf-8",
+    )
+    return path
+
+
+def guarded(fn: Callable[[], int]) -> int:
+    """Run a command body and map every way it can end to an exit code."""
+    try:
+        return fn()
+    except UsageError as exc:
+        click.echo(f"healthcheck: error: {exc}", err=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        click.echo("healthcheck: interrupted", err=True)
+        return 130
+    except Exception as exc:
+        path = crash_log(exc)
+        click.echo(f"healthcheck: internal error ({type(exc).__name__}); details in {path}", err=True)
+        return EXIT_INTERNAL
+
+
+def run_scan(
+    path: str,
+    gates: Sequence[str],
+    cache_dir: str | None,
+    options: ScanOptions,
+    extra_overrides: dict[str, Any] | None = None,
+) -> ScanResult:
+    overrides = parse_gate_overrides(gates)
+    overrides.update(extra_overrides or {})
+    with ProgressLine() as progress:
+        return scan(Path(path), options=options, overrides=overrides, cache_dir=cache_dir, progress=progress)
+
+
+FORMAT_CHOICE = click.Choice(sorted(RENDERERS))

@@ -1,0 +1,153 @@
+"""Graph algorithms for import cycles: components, smallest cycles, fewest edges to cut.
+
+Kept apart from the check that reports them because they know nothing about
+findings: they take a successor map and return module lists and edge sets.
+
+- :func:`strongly_connected` is Tarjan's algorithm, iterative so that a deep
+  import chain cannot exhaust Python's recursion limit.
+- :func:`shortest_cycles` finds, for every edge of a component, the shortest
+  cycle through it (a breadth-first search back from its head). Every edge of a
+  component lies on some cycle, so this covers every edge with the smallest
+  cycles first, and it is bounded by the number of edges rather than by the
+  (exponential) number of elementary cycles.
+- :func:`min_edges_to_cut` is a minimum feedback arc set: exact for small
+  components (try every set of 1, 2, 3 edges), greedy beyond (repeatedly cut the
+  edge that lies on most remaining cycles).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from itertools import combinations
+from typing import Iterable, Mapping, Sequence
+
+Edge = tuple[str, str]
+Succ = Mapping[str, Sequence[str]]
+
+
+def strongly_connected(nodes: Iterable[str], succ: Succ) -> list[list[str]]:
+    """Components of two or more nodes, each sorted, in a stable order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for start in sorted(nodes):
+        if start in index:
+            continue
+        work: list[tuple[str, int]] = [(start, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            children = succ.get(node, ())
+            recurse = False
+            while i < len(children):
+                child = children[i]
+                i += 1
+                if child not in index:
+                    work.append((node, i))
+                    work.append((child, 0))
+                    recurse = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if recurse:
+                continue
+            if work and work[-1][0] != node:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                comp: list[str] = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == node:
+                        break
+                if len(comp) > 1:
+                    out.append(sorted(comp))
+    return sorted(out, key=lambda c: (c[0], len(c)))
+
+
+def _restricted(succ: Succ, members: set[str], removed: set[Edge] | None = None) -> dict[str, list[str]]:
+    cut = removed or set()
+    return {n: [m for m in succ.get(n, ()) if m in members and (n, m) not in cut] for n in members}
+
+
+def _path(succ: Succ, start: str, goal: str) -> list[str] | None:
+    """Shortest path start -> goal by breadth-first search, both ends included."""
+    prev: dict[str, str | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if node == goal:
+            path = [node]
+            back = prev[node]
+            while back is not None:
+                path.append(back)
+                back = prev[back]
+            return path[::-1]
+        for nxt in succ.get(node, ()):
+            if nxt not in prev:
+                prev[nxt] = node
+                queue.append(nxt)
+    return None
+
+
+def canonical(cycle: Sequence[str]) -> tuple[str, ...]:
+    """A cycle rotated to start at its smallest module, so each has one spelling."""
+    i = min(range(len(cycle)), key=lambda k: cycle[k])
+    return tuple(cycle[i:]) + tuple(cycle[:i])
+
+
+def shortest_cycles(component: Sequence[str], succ: Succ, limit: int = 100) -> list[tuple[str, ...]]:
+    """The shortest cycle through each edge of a component, deduplicated, smallest first."""
+    members = set(component)
+    local = _restricted(succ, members)
+    found: set[tuple[str, ...]] = set()
+    for a in sorted(local):
+        for b in local[a]:
+            path = _path(local, b, a)
+            if path is not None:
+                found.add(canonical([a] + path[:-1]))
+    return sorted(found, key=lambda c: (len(c), c))[:limit]
+
+
+def _acyclic(succ: Succ, members: set[str], removed: set[Edge]) -> bool:
+    local = _restricted(succ, members, removed)
+    return not strongly_connected(members, local)
+
+
+def min_edges_to_cut(component: Sequence[str], succ: Succ, budget: int = 20000) -> list[Edge]:
+    """Fewest edges whose removal leaves the component without a cycle."""
+    members = set(component)
+    local = _restricted(succ, members)
+    edges = sorted((a, b) for a in local for b in local[a])
+    for k in (1, 2, 3):
+        n_sets = 1
+        for i in range(k):
+            n_sets = n_sets * (len(edges) - i) // (i + 1)
+        if n_sets > budget:
+            break
+        for subset in combinations(edges, k):
+            if _acyclic(local, members, set(subset)):
+                return list(subset)
+    # Greedy: cut the edge on most of the remaining shortest cycles until none is left.
+    removed: set[Edge] = set()
+    while True:
+        remaining = _restricted(local, members, removed)
+        comps = strongly_connected(members, remaining)
+        if not comps:
+            return sorted(removed)
+        counts: dict[Edge, int] = {}
+        for comp in comps:
+            for cycle in shortest_cycles(comp, remaining, limit=500):
+                for i, a in enumerate(cycle):
+                    e = (a, cycle[(i + 1) % len(cycle)])
+                    counts[e] = counts.get(e, 0) + 1
+        removed.add(max(sorted(counts), key=lambda e: counts[e]))

@@ -1,0 +1,163 @@
+"""Run a scan: discover, parse once, run every check, apply the gates, build the report.
+
+The engine is the only place that knows the order of things. Its one rule is
+*degrade, never stop*: a check that raises becomes ``status = error`` with the
+exception as its detail, and every other check still runs. Only a problem with
+what the user asked for (a path that does not exist, a configuration that does
+not validate) stops a scan, as a :class:`~healthcheck.errors.UsageError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from healthcheck import __version__
+from healthcheck.checks import all_checks
+from healthcheck.checks.base import Check, CheckContext, CheckResult, ScanOptions
+from healthcheck.config import Config, OptionSpec, load_config
+from healthcheck.errors import UsageError
+from healthcheck.gates import evaluate
+from healthcheck.graph import build_graph
+from healthcheck.model import CheckOutcome, Finding, Report, sort_findings
+from healthcheck.parse import parse_project
+from healthcheck.project import Project, discover
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ScanResult:
+    """The report plus what produced it, for commands that need more than the report."""
+
+    report: Report
+    config: Config
+    project: Project
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _gate_ranges(checks: list[Check]) -> dict[str, tuple[float, float]]:
+    return {g.name: (g.low, g.high) for c in checks for g in c.gates}
+
+
+def _check_options(checks: list[Check]) -> dict[str, Mapping[str, OptionSpec]]:
+    return {c.name: c.options for c in checks if c.options}
+
+
+def resolve_cache_dir(root: Path, config: Config, override: str | None) -> Path | None:
+    """Where parse results and tool caches live; ``none`` disables caching."""
+    chosen = override or os.environ.get("HEALTHCHECK_CACHE_DIR") or config.cache_dir
+    if chosen and chosen.lower() == "none":
+        return None
+    if chosen:
+        path = Path(chosen)
+        return path if path.is_absolute() else root / path
+    return root / ".healthcheck_cache"
+
+
+def load(root: Path, overrides: Mapping[str, Any] | None = None) -> tuple[Config, list[Check]]:
+    """The validated configuration of ``root`` and the checks it applies to."""
+    checks = all_checks()
+    config = load_config(root, _gate_ranges(checks), _check_options(checks), overrides)
+    return config, checks
+
+
+def _run_check(check: Check, ctx: CheckContext) -> tuple[CheckResult, float]:
+    start = time.perf_counter()
+    try:
+        reason = check.enabled(ctx)
+        if reason is not None:
+            result = CheckResult.skipped(reason)
+        else:
+            result = check.run(ctx)
+    except UsageError:
+        raise
+    except Exception as exc:  # degrade, never stop
+        result = CheckResult.error(f"{type(exc).__name__}: {exc}")
+    return result, time.perf_counter() - start
+
+
+def scan(
+    root: Path,
+    options: ScanOptions | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    cache_dir: str | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan ``root`` and return the report. Raises UsageError for bad input only."""
+    options = options or ScanOptions()
+    say = progress or (lambda message: None)
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+
+    if not root.exists():
+        raise UsageError(f"path does not exist: {root}")
+    if not root.is_dir():
+        raise UsageError(f"not a directory: {root} (scan a repository folder)")
+    root = root.resolve()
+    config, checks = load(root, overrides)
+    say("discovering files")
+    project = discover(root, config)
+    if not project.files:
+        raise UsageError(f"no Python files found under {root}")
+
+    cache = resolve_cache_dir(root, config, cache_dir)
+    extractors = [e for c in checks for e in c.extractors]
+    say(f"parsing {len(project.files)} files")
+    facts, stats = parse_project(
+        project.files,
+        extractors,
+        cache,
+        progress=lambda done, total: say(f"parsing {done}/{total} files"),
+    )
+    graph = build_graph([f for f in facts if f.parsed], project.top_level_packages)
+    ctx = CheckContext(
+        root=root, config=config, project=project, facts=facts, options=options,
+        graph=graph, cache_dir=cache, progress=say, option_specs=_check_options(checks),
+    )
+
+    outcomes: dict[str, CheckOutcome] = {}
+    metrics: dict[str, Any] = {}
+    findings: list[Finding] = []
+    extra: dict[str, Any] = {}
+    ordered = [c for c in checks if not c.executes_code] + [c for c in checks if c.executes_code]
+    for check in ordered:
+        if options.only and check.name not in options.only:
+            continue
+        say(f"checking {check.name}")
+        result, duration = _run_check(check, ctx)
+        outcomes[check.name] = CheckOutcome(check.name, result.status, duration, result.detail)
+        if result.status != "skipped":
+            metrics.update(result.metrics)
+            findings.extend(result.findings)
+            ctx.findings.extend(result.findings)
+            ctx.metrics.update(result.metrics)
+            extra.update(result.extra)
+
+    gate_specs = [(c.name, g) for c in ordered for g in c.gates]
+    gates = evaluate(gate_specs, outcomes, metrics, config.thresholds)
+    report = Report(
+        root=str(root),
+        started_at=started.isoformat(timespec="seconds"),
+        duration_s=time.perf_counter() - t0,
+        checks=outcomes,
+        metrics=metrics,
+        gates=gates,
+        findings=sort_findings(findings),
+        version=__version__,
+        extra={
+            "project": {
+                "source_roots": [p.relative_to(root).as_posix() or "." if p.is_relative_to(root) else str(p)
+                                 for p in project.source_roots],
+                "packages": list(project.top_level_packages),
+                "skipped": [{"path": p, "reason": r} for p, r in project.skipped],
+                "parse": {"files": stats.files, "parsed": stats.parsed, "from_cache": stats.from_cache},
+            },
+            **extra,
+        },
+    )
+    return ScanResult(report=report, config=config, project=project)

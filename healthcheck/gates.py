@@ -1,0 +1,70 @@
+"""Thresholds applied to metrics: the pass/fail verdict of a run.
+
+Each check declares the gates it feeds (:class:`~healthcheck.checks.base.GateSpec`);
+the repository's configuration and the command line set their thresholds.
+A gate whose check was skipped is left out of the verdict (nothing was asked);
+a gate whose check *failed to run* fails, because "we could not look" must
+never read as "nothing is wrong".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from healthcheck.model import CheckOutcome, GateResult
+
+
+def lookup(metrics: Mapping[str, Any], dotted: str) -> float | None:
+    """The number at a dotted path of the metrics, or None when it is not there."""
+    value: Any = metrics
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def compare(actual: float, op: str, threshold: float) -> bool:
+    if op == "<=":
+        return actual <= threshold
+    if op == ">=":
+        return actual >= threshold
+    raise ValueError(f"unknown gate operator {op!r}")
+
+
+def evaluate(
+    gates: Sequence[tuple[str, Any]],
+    outcomes: Mapping[str, CheckOutcome],
+    metrics: Mapping[str, Any],
+    thresholds: Mapping[str, float],
+) -> tuple[GateResult, ...]:
+    """One :class:`GateResult` per gate of every check that ran or tried to.
+
+    ``gates`` pairs each check name with one of its GateSpecs.
+    """
+    results: list[GateResult] = []
+    for check_name, spec in gates:
+        outcome = outcomes.get(check_name)
+        if outcome is None or outcome.status == "skipped":
+            continue
+        configured = thresholds.get(spec.name, spec.default)
+        if configured is None:
+            continue  # informational metric; nobody asked for a gate on it
+        threshold = float(configured)
+        actual = lookup(metrics, spec.metric)
+        if outcome.status == "error":
+            results.append(
+                GateResult(
+                    spec.name, spec.metric, spec.op, threshold, actual, False,
+                    detail=f"{check_name} could not run fully: {outcome.detail}",
+                )
+            )
+            continue
+        if actual is None:
+            continue
+        results.append(
+            GateResult(spec.name, spec.metric, spec.op, threshold, actual, compare(actual, spec.op, threshold))
+        )
+    return tuple(results)

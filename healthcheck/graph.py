@@ -1,0 +1,142 @@
+"""The project's import graph, built from the shared parse rather than by a second one.
+
+grimp builds the same graph from source, but raises on the first file that
+does not parse; built here from :mod:`healthcheck.parse` facts, the graph simply
+lacks the broken file's outgoing imports and every other edge is still there.
+:meth:`ImportGraph.to_grimp` hands the result to grimp (and so to import-linter)
+when a check wants their algorithms.
+
+An edge remembers every statement that makes it, with the statement's kind:
+``runtime`` edges execute while the importer is being imported, which is what
+makes "partially initialized module" errors possible; ``deferred`` and
+``typing`` edges do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from healthcheck.parse import FileFacts, ImportFact, ImportKind
+
+KIND_RANK: dict[str, int] = {"runtime": 0, "deferred": 1, "typing": 2}
+
+
+@dataclass(frozen=True)
+class EdgeSite:
+    """One statement that makes an import edge."""
+
+    path: str
+    line: int
+    text: str
+    kind: ImportKind
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """An import of a project module that does not exist."""
+
+    importer: str
+    path: str
+    module: str
+    fact: ImportFact
+
+
+@dataclass
+class ImportGraph:
+    """Modules of the project and the imports between them."""
+
+    modules: set[str] = field(default_factory=set)
+    paths: dict[str, str] = field(default_factory=dict)
+    edges: dict[tuple[str, str], list[EdgeSite]] = field(default_factory=dict)
+    external: dict[str, set[str]] = field(default_factory=dict)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    top_level: set[str] = field(default_factory=set)
+
+    def successors(self, module: str) -> list[str]:
+        return self._succ.get(module, [])
+
+    @property
+    def _succ(self) -> dict[str, list[str]]:
+        cached: dict[str, list[str]] | None = self.__dict__.get("_succ_cache")
+        if cached is None:
+            cached = {}
+            for importer, imported in sorted(self.edges):
+                cached.setdefault(importer, []).append(imported)
+            self.__dict__["_succ_cache"] = cached
+        return cached
+
+    def edge_kind(self, importer: str, imported: str) -> ImportKind:
+        """The strongest kind among the statements making an edge (runtime beats deferred beats typing)."""
+        sites = self.edges[(importer, imported)]
+        best = min(sites, key=lambda s: KIND_RANK[s.kind])
+        return best.kind
+
+    def importers_of(self, module: str) -> set[str]:
+        return {a for (a, b) in self.edges if b == module}
+
+    def to_grimp(self) -> Any:
+        """The same graph as a ``grimp.ImportGraph`` (for import-linter and grimp's algorithms)."""
+        import grimp
+
+        g = grimp.ImportGraph()
+        for module in sorted(self.modules):
+            g.add_module(module)
+        for importer, ext in self.external.items():
+            for name in ext:
+                g.add_module(name, is_squashed=True)
+                g.add_import(importer=importer, imported=name)
+        for (importer, imported), sites in self.edges.items():
+            for site in sites:
+                g.add_import(
+                    importer=importer, imported=imported, line_number=site.line, line_contents=site.text
+                )
+        return g
+
+
+def _resolve_target(fact: ImportFact, modules: set[str]) -> list[str]:
+    """The project modules one import statement reaches."""
+    targets: list[str] = []
+    if fact.names:
+        for name in fact.names:
+            sub = f"{fact.module}.{name}" if fact.module else name
+            if sub in modules:
+                targets.append(sub)
+            elif fact.module in modules:
+                targets.append(fact.module)
+    elif fact.module in modules:
+        targets.append(fact.module)
+    return sorted(set(targets))
+
+
+def build_graph(facts: Sequence[FileFacts], package_roots: Iterable[str]) -> ImportGraph:
+    """The graph of every parsed file; ``package_roots`` are the project's top-level names."""
+    graph = ImportGraph()
+    graph.top_level = set(package_roots)
+    for f in facts:
+        graph.modules.add(f.module)
+        graph.paths[f.module] = f.rel
+    # Parents of every module are modules too (namespace packages have no file of their own).
+    for module in list(graph.modules):
+        parts = module.split(".")
+        for i in range(1, len(parts)):
+            graph.modules.add(".".join(parts[:i]))
+    for f in facts:
+        for fact in f.imports:
+            top = fact.module.split(".")[0] if fact.module else ""
+            if fact.level and not fact.module:
+                graph.unresolved.append(Unresolved(f.module, f.rel, "." * fact.level, fact))
+                continue
+            if top not in graph.top_level:
+                if top:
+                    graph.external.setdefault(f.module, set()).add(top)
+                continue
+            targets = _resolve_target(fact, graph.modules)
+            if fact.module not in graph.modules and not (not fact.names and targets):
+                graph.unresolved.append(Unresolved(f.module, f.rel, fact.module, fact))
+            for target in targets:
+                if target == f.module:
+                    continue
+                site = EdgeSite(f.rel, fact.line, fact.text, fact.kind)
+                graph.edges.setdefault((f.module, target), []).append(site)
+    return graph

@@ -1,0 +1,399 @@
+"""One parse per file, in parallel, cached by content hash: the facts every static check reads.
+
+Parsing is the expensive part of a static scan, so it happens exactly once per
+file per scan, in a pool of processes, and its result is kept in a cache keyed
+by the file's content (plus its module name, which relative imports depend on).
+An unchanged repository re-scans from the cache without parsing anything.
+
+What is kept is not the syntax tree (too large to cache or send between
+processes) but *facts* drawn from it while it is alive:
+
+- whether it parses at all, and where it does not;
+- every import statement, resolved to an absolute module, with its line, text
+  and *kind*: ``runtime`` (module level or class body), ``deferred`` (inside a
+  function) or ``typing`` (under ``if TYPE_CHECKING:``);
+- the names pyflakes reports as undefined, from pyflakes' own checker run on
+  the tree we already have;
+- whatever registered :class:`Extractor` functions draw from the tree (the
+  duplicates check adds its definitions and clone fingerprints this way).
+
+A file that cannot be read or parsed (NUL bytes, bad encoding, nesting deep
+enough to exhaust the parser) gets a :class:`SyntaxProblem` and no other facts;
+the scan goes on with the rest.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import os
+import pickle
+import sys
+import tokenize
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+
+from pyflakes import checker as pyflakes_checker
+from pyflakes import messages as pyflakes_messages
+
+from healthcheck.project import SourceFile
+
+ImportKind = Literal["runtime", "deferred", "typing"]
+
+CACHE_FORMAT = 3
+
+
+@dataclass(frozen=True)
+class Extractor:
+    """A function that draws check-specific facts from a parsed tree.
+
+    ``fn(tree, lines, module)`` runs in a worker process, so it must be a
+    module-level function, and must return something picklable. ``version`` is
+    part of the cache key: bump it when the function's output changes.
+    """
+
+    name: str
+    version: int
+    fn: Callable[[ast.Module, Sequence[str], str], Any]
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """Why a file has no facts."""
+
+    message: str
+    line: int | None
+    column: int | None
+    kind: str  # "syntax", "encoding", "nul", "recursion", "unreadable"
+
+
+@dataclass(frozen=True)
+class ImportFact:
+    """One imported module as written in one statement."""
+
+    module: str  # absolute; "" if a relative import climbs above the top package
+    names: tuple[str, ...]  # for ``from m import a, b``: ("a", "b"); empty for ``import m``
+    line: int
+    text: str
+    kind: ImportKind
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class NameProblem:
+    """A name pyflakes found used but never defined."""
+
+    name: str
+    line: int
+    column: int
+    export: bool = False  # listed in __all__ but not defined
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """Everything the static checks know about one file."""
+
+    rel: str
+    module: str
+    sha: str
+    lines: int
+    syntax: SyntaxProblem | None = None
+    imports: tuple[ImportFact, ...] = ()
+    undefined: tuple[NameProblem, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def parsed(self) -> bool:
+        return self.syntax is None
+
+
+@dataclass
+class ParseStats:
+    """How the parse went, for the report and the benchmarks."""
+
+    files: int = 0
+    parsed: int = 0
+    from_cache: int = 0
+    workers: int = 1
+
+
+def content_key(data: bytes, source: SourceFile) -> str:
+    h = hashlib.sha1(data)
+    h.update(b"\0" + source.module.encode() + (b"\0pkg" if source.is_package else b"\0mod"))
+    return h.hexdigest()
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    return False
+
+
+def _resolve(module: str | None, level: int, current: str, is_package: bool) -> str:
+    if level == 0:
+        return module or ""
+    parts = current.split(".") if current else []
+    if not is_package:
+        parts = parts[:-1]
+    if level - 1 > len(parts):
+        return ""
+    base = parts[: len(parts) - (level - 1)]
+    if module:
+        base = base + module.split(".")
+    return ".".join(base)
+
+
+class _ImportCollector:
+    """Walks a tree once, remembering whether each import runs at import time."""
+
+    def __init__(self, lines: Sequence[str], module: str, is_package: bool) -> None:
+        self.lines = lines
+        self.module = module
+        self.is_package = is_package
+        self.found: list[ImportFact] = []
+
+    def text(self, node: ast.stmt) -> str:
+        start = node.lineno - 1
+        end = getattr(node, "end_lineno", node.lineno) or node.lineno
+        snippet = " ".join(line.strip() for line in self.lines[start:end])
+        return snippet[:200]
+
+    def visit(self, nodes: Iterable[ast.AST], kind: ImportKind) -> None:
+        stack: list[tuple[ast.AST, ImportKind]] = [(n, kind) for n in reversed(list(nodes))]
+        while stack:
+            node, k = stack.pop()
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    self.found.append(ImportFact(alias.name, (), node.lineno, self.text(node), k))
+            elif isinstance(node, ast.ImportFrom):
+                target = _resolve(node.module, node.level, self.module, self.is_package)
+                names = tuple(a.name for a in node.names)
+                self.found.append(ImportFact(target, names, node.lineno, self.text(node), k, node.level))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                inner: ImportKind = "typing" if k == "typing" else "deferred"
+                body = node.body if isinstance(node.body, list) else [node.body]
+                stack.extend((child, inner) for child in reversed(body))
+            elif isinstance(node, ast.If) and _is_type_checking(node.test):
+                stack.extend((child, k) for child in reversed(node.orelse))
+                stack.extend((child, "typing") for child in reversed(node.body))
+            elif isinstance(node, ast.stmt):
+                stack.extend((child, k) for child in reversed(list(ast.iter_child_nodes(node))))
+
+
+def _undefined_names(tree: ast.Module, rel: str) -> tuple[NameProblem, ...]:
+    found: list[NameProblem] = []
+    flakes = pyflakes_checker.Checker(tree, filename=rel)
+    for msg in flakes.messages:
+        if isinstance(msg, pyflakes_messages.UndefinedName):
+            found.append(NameProblem(str(msg.message_args[0]), msg.lineno, msg.col))
+        elif isinstance(msg, pyflakes_messages.UndefinedExport):
+            found.append(NameProblem(str(msg.message_args[0]), msg.lineno, msg.col, export=True))
+    return tuple(found)
+
+
+def _decode(data: bytes) -> tuple[str | None, SyntaxProblem | None]:
+    if b"\0" in data:
+        nul_line = data[: data.index(b"\0")].count(b"\n") + 1
+        return None, SyntaxProblem("source contains a NUL byte", nul_line, None, "nul")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except SyntaxError as exc:
+        return None, SyntaxProblem(f"bad encoding declaration: {exc.msg}", exc.lineno or 1, None, "encoding")
+    except (UnicodeDecodeError, LookupError) as exc:
+        line: int | None = None
+        if isinstance(exc, UnicodeDecodeError):
+            line = data[: exc.start].count(b"\n") + 1
+        return None, SyntaxProblem(f"cannot decode source: {exc}", line, None, "encoding")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, None
+
+
+def parse_one(
+    source: SourceFile, data: bytes, sha: str, extractors: Sequence[Extractor]
+) -> FileFacts:
+    """Parse one file and draw every fact from its tree. Never raises."""
+    line_count = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    text, problem = _decode(data)
+    if text is None:
+        return FileFacts(source.rel, source.module, sha, line_count, syntax=problem)
+    try:
+        tree = ast.parse(text, filename=source.rel, type_comments=False)
+    except SyntaxError as exc:
+        msg = exc.msg or "invalid syntax"
+        return FileFacts(
+            source.rel, source.module, sha, line_count,
+            syntax=SyntaxProblem(msg, exc.lineno, exc.offset, "syntax"),
+        )
+    except (RecursionError, MemoryError):
+        return FileFacts(
+            source.rel, source.module, sha, line_count,
+            syntax=SyntaxProblem("too deeply nested for the Python parser", None, None, "recursion"),
+        )
+    except ValueError as exc:
+        return FileFacts(
+            source.rel, source.module, sha, line_count,
+            syntax=SyntaxProblem(str(exc), None, None, "syntax"),
+        )
+    lines = text.splitlines()
+    collector = _ImportCollector(lines, source.module, source.is_package)
+    extra: dict[str, Any] = {}
+    try:
+        collector.visit(tree.body, "runtime")
+        undefined = _undefined_names(tree, source.rel)
+        for extractor in extractors:
+            extra[extractor.name] = extractor.fn(tree, lines, source.module)
+    except RecursionError:
+        return FileFacts(
+            source.rel, source.module, sha, line_count,
+            syntax=SyntaxProblem("too deeply nested to analyse", None, None, "recursion"),
+        )
+    return FileFacts(
+        source.rel, source.module, sha, line_count,
+        imports=tuple(collector.found), undefined=undefined, extra=extra,
+    )
+
+
+def _parse_batch(
+    batch: list[tuple[SourceFile, bytes, str]], extractors: Sequence[Extractor]
+) -> list[FileFacts]:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
+    return [parse_one(src, data, sha, extractors) for src, data, sha in batch]
+
+
+class FactsCache:
+    """A single pickle of {content key: FileFacts}, rewritten atomically after a scan.
+
+    One file rather than one per source file: loading 900 entries from one
+    pickle costs a few milliseconds; opening 900 files costs far more.
+    """
+
+    def __init__(self, directory: Path | None, extractors: Sequence[Extractor]) -> None:
+        self.directory = directory
+        sig = ",".join(f"{e.name}:{e.version}" for e in extractors)
+        tag = hashlib.sha1(f"{CACHE_FORMAT}|{sys.version_info[:2]}|{sig}".encode()).hexdigest()[:12]
+        self.path = directory / f"facts-{tag}.pickle" if directory else None
+        self.entries: dict[str, FileFacts] = {}
+        self.dirty = False
+
+    def load(self) -> None:
+        if self.path is None or not self.path.is_file():
+            return
+        try:
+            with self.path.open("rb") as fh:
+                loaded = pickle.load(fh)
+            if isinstance(loaded, dict):
+                self.entries = loaded
+        except Exception:  # a corrupt or foreign cache is just a cold cache
+            self.entries = {}
+
+    def save(self, keep: Iterable[str]) -> None:
+        if self.path is None or not self.dirty:
+            return
+        assert self.directory is not None
+        wanted = set(keep)
+        entries = {k: v for k, v in self.entries.items() if k in wanted}
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".tmp{os.getpid()}")
+            with tmp.open("wb") as fh:
+                pickle.dump(entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+            gitignore = self.directory / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("*\n")
+        except OSError:
+            pass  # an unwritable cache only costs speed next time
+
+
+def _unreadable(source: SourceFile, exc: OSError) -> FileFacts:
+    reason = exc.strerror or str(exc)
+    return FileFacts(
+        source.rel, source.module, "", 0,
+        syntax=SyntaxProblem(f"cannot be read: {reason}", None, None, "unreadable"),
+    )
+
+
+def parse_project(
+    files: Sequence[SourceFile],
+    extractors: Sequence[Extractor] = (),
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[FileFacts], ParseStats]:
+    """Facts for every file, from the cache where the content is unchanged."""
+    cache = FactsCache(cache_dir, extractors)
+    cache.load()
+    stats = ParseStats(files=len(files))
+    results: dict[str, FileFacts] = {}
+    todo: list[tuple[SourceFile, bytes, str]] = []
+    keys: list[str] = []
+    for src in files:
+        try:
+            data = src.path.read_bytes()
+        except OSError as exc:
+            results[src.rel] = _unreadable(src, exc)
+            continue
+        key = content_key(data, src)
+        keys.append(key)
+        hit = cache.entries.get(key)
+        if hit is not None and hit.rel == src.rel:
+            results[src.rel] = hit
+            stats.from_cache += 1
+        else:
+            todo.append((src, data, key))
+
+    stats.parsed = len(todo)
+    if todo:
+        cache.dirty = True
+        n_workers = workers or min(os.cpu_count() or 1, 8)
+        if n_workers <= 1 or len(todo) < 32:
+            parsed = _parse_batch(todo, extractors)
+            stats.workers = 1
+        else:
+            stats.workers = n_workers
+            parsed = _parse_in_pool(todo, extractors, n_workers, progress)
+        for (src, _data, key), facts in zip(todo, parsed):
+            results[src.rel] = facts
+            cache.entries[key] = facts
+    cache.save(keys)
+    ordered = [results[f.rel] for f in files]
+    return ordered, stats
+
+
+def _parse_in_pool(
+    todo: list[tuple[SourceFile, bytes, str]],
+    extractors: Sequence[Extractor],
+    n_workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[FileFacts]:
+    # Interleave by size so each batch costs about the same; many small batches keep both cores busy.
+    order = sorted(range(len(todo)), key=lambda i: -len(todo[i][1]))
+    n_batches = max(n_workers * 4, 1)
+    batches: list[list[int]] = [[] for _ in range(n_batches)]
+    for pos, idx in enumerate(order):
+        batches[pos % n_batches].append(idx)
+    out: list[FileFacts | None] = [None] * len(todo)
+    done = 0
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
+        futures = [
+            (batch, pool.submit(_parse_batch, [todo[i] for i in batch], extractors))
+            for batch in batches
+            if batch
+        ]
+        for batch, future in futures:
+            for idx, facts in zip(batch, future.result()):
+                out[idx] = facts
+            done += len(batch)
+            if progress:
+                progress(done, len(todo))
+    return [f for f in out if f is not None]

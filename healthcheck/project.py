@@ -1,0 +1,179 @@
+"""Discover a repository: its source roots, packages, modules, test files.
+
+No configuration is needed. A source root is the repository root itself (flat
+layout) or ``src/`` when it holds Python (src layout); ``source_roots`` in the
+configuration adds or replaces them. Below a source root every directory holding
+Python is a package, with or without ``__init__.py`` (namespace packages count),
+so a module's dotted name is its path relative to its source root.
+
+The walk never follows directory symlinks (a symlink loop cannot trap it), skips
+what no one wants scanned (virtual environments, caches, build output, VCS
+folders) and what ``exclude`` names, and records files it cannot read rather than
+failing on them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from healthcheck.config import Config
+from healthcheck.errors import UsageError
+
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "node_modules",
+        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".healthcheck_cache",
+        "build", "dist", "site-packages", ".eggs", "htmlcov",
+    }
+)
+TEST_DIR_NAMES = frozenset({"tests", "test", "testing"})
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One Python file of the repository."""
+
+    path: Path
+    rel: str
+    module: str
+    is_test: bool
+    is_package: bool
+
+    @property
+    def package(self) -> str:
+        """The package this module belongs to (itself for an ``__init__``)."""
+        if self.is_package:
+            return self.module
+        return self.module.rpartition(".")[0]
+
+
+@dataclass
+class Project:
+    """What :func:`discover` found."""
+
+    root: Path
+    source_roots: tuple[Path, ...]
+    files: tuple[SourceFile, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+    modules: dict[str, SourceFile] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.modules:
+            for f in self.files:
+                self.modules.setdefault(f.module, f)
+
+    @property
+    def top_level_packages(self) -> tuple[str, ...]:
+        return tuple(sorted({f.module.split(".")[0] for f in self.files if not f.is_test}))
+
+    def by_rel(self) -> dict[str, SourceFile]:
+        return {f.rel: f for f in self.files}
+
+
+def _matches(rel: str, patterns: tuple[str, ...]) -> bool:
+    for pattern in patterns:
+        pat = pattern.strip("/")
+        if fnmatch.fnmatch(rel, pat) or rel == pat or rel.startswith(pat + "/"):
+            return True
+    return False
+
+
+def _is_test_path(rel: str, test_dirs: tuple[str, ...]) -> bool:
+    parts = rel.split("/")
+    name = parts[-1]
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    if any(p in TEST_DIR_NAMES for p in parts[:-1]):
+        return True
+    return _matches(rel, test_dirs)
+
+
+def _source_roots(root: Path, config: Config) -> tuple[Path, ...]:
+    if config.source_roots:
+        roots = []
+        for entry in config.source_roots:
+            candidate = (root / entry).resolve()
+            if not candidate.is_dir():
+                raise UsageError(f"source root {entry!r} in [tool.healthcheck] is not a directory")
+            roots.append(candidate)
+        return tuple(roots)
+    src = root / "src"
+    if src.is_dir() and any(p.suffix == ".py" or (p / "__init__.py").exists() for p in src.iterdir()):
+        return (src.resolve(), root)
+    return (root,)
+
+
+def _module_name(rel_to_source_root: str) -> str:
+    parts = rel_to_source_root[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def discover(root: Path, config: Config) -> Project:
+    """Walk ``root`` and describe every Python file in it."""
+    if not root.exists():
+        raise UsageError(f"path does not exist: {root}")
+    if not root.is_dir():
+        raise UsageError(f"not a directory: {root} (scan a repository folder)")
+    root = root.resolve()
+    source_roots = _source_roots(root, config)
+    # Files under a more specific source root belong to it, not to the repository root.
+    nested_roots = [r for r in source_roots if r != root]
+    files: list[SourceFile] = []
+    skipped: list[tuple[str, str]] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+        current = Path(dirpath)
+        try:
+            st = current.stat()
+            key = (st.st_dev, st.st_ino)
+        except OSError as exc:
+            skipped.append((current.relative_to(root).as_posix(), str(exc)))
+            dirnames[:] = []
+            continue
+        if key in seen_dirs:
+            dirnames[:] = []
+            continue
+        seen_dirs.add(key)
+        rel_dir = current.relative_to(root).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not _matches(f"{rel_dir}/{d}".lstrip("/"), config.exclude)
+            and not (current / d).is_symlink()
+        )
+        for name in sorted(filenames):
+            if not name.endswith(".py"):
+                continue
+            path = current / name
+            rel = f"{rel_dir}/{name}".lstrip("/")
+            if _matches(rel, config.exclude):
+                continue
+            if config.include and not _matches(rel, config.include):
+                continue
+            if path.is_symlink() and not path.exists():
+                skipped.append((rel, "broken symlink"))
+                continue
+            owner = next((r for r in nested_roots if path.is_relative_to(r)), root)
+            module = _module_name(path.relative_to(owner).as_posix())
+            if not module or not all(part.isidentifier() for part in module.split(".")):
+                # Not importable under any name (a dash in a script name, say); still a file to parse.
+                module = module.replace("-", "_") if module else name[:-3]
+            files.append(
+                SourceFile(
+                    path=path,
+                    rel=rel,
+                    module=module,
+                    is_test=_is_test_path(rel, config.test_dirs),
+                    is_package=name == "__init__.py",
+                )
+            )
+    return Project(root=root, source_roots=source_roots, files=tuple(files), skipped=tuple(skipped))
