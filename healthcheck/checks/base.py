@@ -43,8 +43,8 @@ class GateSpec:
 class ScanOptions:
     """Choices made on the command line that are not repository configuration."""
 
-    python: str | None = None
-    run_tests: bool = False
+    python: str | None = None  # None: [tool.healthcheck] python, else the current interpreter
+    run_tests: bool | None = None  # None: [tool.healthcheck] tests decides (default False)
     import_check: bool = True
     types: bool = True
     diff_base: str | None = None
@@ -71,6 +71,19 @@ class CheckContext:
     def parsed(self) -> list[FileFacts]:
         """Facts of the files that parsed."""
         return [f for f in self.facts if f.parsed]
+
+    @property
+    def python(self) -> str:
+        """The scanned repository's interpreter: --python, then [tool.healthcheck] python, then ours."""
+        import sys
+
+        return self.options.python or self.config.python or sys.executable
+
+    @property
+    def run_tests(self) -> bool:
+        if self.options.run_tests is not None:
+            return self.options.run_tests
+        return self.config.tests
 
     def option(self, check: str, name: str) -> Any:
         """A check option: the repository's value or the declared default."""

@@ -28,6 +28,11 @@ from healthcheck.report.console import render_console
 @click.option("--cache-dir", help="Cache folder (default PATH/.healthcheck_cache; 'none' disables).")
 @click.option("--only", multiple=True, help="Run only these checks (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict line.")
+@click.option("--tests/--no-tests", "run_tests", default=None, help="Run the repository's test suite (never unasked).")
+@click.option("--python", "python", help="Interpreter of the scanned repository (default: this one).")
+@click.option("--no-import-check", is_flag=True, help="Do not import the repository's modules.")
+@click.option("--no-types", is_flag=True, help="Do not run mypy.")
+@click.option("--diff-base", help="Git ref: also measure coverage of the lines changed since it.")
 def scan_command(
     path: str,
     output: str | None,
@@ -37,11 +42,23 @@ def scan_command(
     cache_dir: str | None,
     only: tuple[str, ...],
     quiet: bool,
+    run_tests: bool | None,
+    python: str | None,
+    no_import_check: bool,
+    no_types: bool,
+    diff_base: str | None,
 ) -> None:
     """Scan PATH (default: the current folder) and report every problem found."""
 
     def body() -> int:
-        options = ScanOptions(only=frozenset(only))
+        options = ScanOptions(
+            only=frozenset(only),
+            run_tests=run_tests,
+            python=python,
+            import_check=not no_import_check,
+            types=not no_types,
+            diff_base=diff_base,
+        )
         result = run_scan(path, gates, cache_dir, options)
         chosen = list(formats) or ["json", "markdown"]
         written = write_outputs(result.report, chosen, output, Path(out_dir))
