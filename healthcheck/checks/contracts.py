@@ -49,17 +49,28 @@ def find_contract_file(root: Path) -> Path | None:
     return None
 
 
+def _is_link(obj: Any) -> bool:
+    """One direct import in import-linter's metadata: importer, imported, line numbers, nothing nested."""
+    return (
+        isinstance(obj, dict)
+        and "importer" in obj
+        and "imported" in obj
+        and not any(isinstance(v, (list, dict)) for v in obj.values())
+    )
+
+
 def _links(obj: Any) -> Iterator[list[dict[str, Any]]]:
     """Every chain of import links in a contract check's metadata, whatever the contract type."""
-    if isinstance(obj, list) and obj and all(isinstance(x, dict) and "importer" in x for x in obj):
+    if isinstance(obj, list) and obj and all(_is_link(x) for x in obj):
         yield obj
         return
     if isinstance(obj, dict):
-        if "importer" in obj and "imported" in obj:
+        nested = [chain for key, value in obj.items() if key not in ("importer", "imported") for chain in _links(value)]
+        if nested:
+            # A package-level dependency whose routes name the real module imports: report those.
+            yield from nested
+        elif "importer" in obj and "imported" in obj:
             yield [obj]
-            return
-        for value in obj.values():
-            yield from _links(value)
     elif isinstance(obj, (list, tuple, set, frozenset)):
         for value in obj:
             yield from _links(value)
