@@ -1,0 +1,1 @@
+"""HTTP only: blueprints, request and response schemas, authentication and problem documents."""

@@ -1,0 +1,98 @@
+"""The OpenAPI 3.1 document, assembled from ``schemas.Schemas`` so that what is published is what validates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.api.schemas import ID, JsonSchema, Schemas
+
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _json(name: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+
+def _problems(*codes: int) -> dict[str, Any]:
+    words = {400: "Malformed request", 401: "Missing or invalid token", 404: "Not found (or another owner's)",
+             409: "Not legal in the current state", 422: "Request does not match the schema or the limits",
+             503: "Not ready"}
+    return {str(c): {"description": words[c], "content": PROBLEM} for c in codes}
+
+
+def _op(summary: str, ok: int, body: str | None, response: str | None, problems: tuple[int, ...],
+        params: list[dict[str, Any]] | None = None, secure: bool = True) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "responses": {}}
+    operation["responses"][str(ok)] = {"description": summary}
+    if response:
+        operation["responses"][str(ok)]["content"] = _json(response)
+    operation["responses"].update(_problems(*problems))
+    if body:
+        operation["requestBody"] = {"required": True, "content": _json(body)}
+    if params:
+        operation["parameters"] = params
+    operation["security"] = [{"bearer": []}] if secure else []
+    return operation
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
+def document(schemas: Schemas) -> dict[str, Any]:
+    """The whole API description."""
+    ws_id = [_path_id("workspace_id")]
+    query: list[dict[str, Any]] = [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in schemas.list_query.items()
+    ]
+    read = (401, 404)
+    paths: dict[str, Any] = {
+        "/api/workspaces": {
+            "post": _op("Create a workspace", 201, "WorkspaceCreate", "WorkspaceAccepted", (400, 401, 409, 422)),
+            "get": _op("List workspaces", 200, None, "WorkspaceList", (401, 422), query),
+        },
+        "/api/workspaces/{workspace_id}": {
+            "get": _op("Read a workspace", 200, None, "Workspace", read, ws_id),
+            "patch": _op("Rename a workspace", 200, "WorkspacePatch", "Workspace", (400, 401, 404, 409, 422), ws_id),
+            "delete": _op("Delete a workspace", 202, None, "WorkspaceAccepted", (401, 404, 409), ws_id),
+        },
+        "/api/workspaces/{workspace_id}/status": {
+            "get": _op("Live status of a workspace", 200, None, "WorkspaceStatus", read, ws_id),
+        },
+        "/api/workspaces/batch": {
+            "post": _op("Submit a batch", 202, "BatchCreate", "BatchAccepted", (400, 401, 404, 409, 422)),
+        },
+        "/api/workspaces/batch/{batch_id}/status": {
+            "get": _op("Progress of a batch", 200, None, "BatchStatus", read, [_path_id("batch_id")]),
+        },
+        "/api/tasks/{task_id}": {
+            "get": _op("Read a task", 200, None, "Task", read, [_path_id("task_id")]),
+        },
+        "/healthz": {"get": _op("The process is alive", 200, None, None, (), secure=False)},
+        "/readyz": {"get": _op("The store and Docker answer", 200, None, None, (503,), secure=False)},
+        "/metrics": {"get": _op("Prometheus metrics", 200, None, None, (), secure=False)},
+        "/openapi.json": {"get": _op("This document", 200, None, None, (), secure=False)},
+    }
+    for verb in ("start", "stop", "restart"):
+        paths[f"/api/workspaces/{{workspace_id}}/{verb}"] = {
+            "post": _op(f"{verb.capitalize()} a workspace", 202, None, "WorkspaceAccepted", (401, 404, 409), ws_id)
+        }
+    paths["/metrics"]["get"]["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
+    for plain in ("/healthz", "/readyz", "/openapi.json"):
+        paths[plain]["get"]["responses"]["200"]["content"] = {"application/json": {"schema": {"type": "object"}}}
+    components: dict[str, JsonSchema] = dict(schemas.components)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "workspace-service",
+            "version": "1.0.0",
+            "description": "Owner-scoped, hardened Docker workspaces with durable lifecycle tasks.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }

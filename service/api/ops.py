@@ -1,0 +1,60 @@
+"""Operational endpoints: liveness, readiness (store and Docker), Prometheus metrics, the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from service.api.context import current
+from service.api.openapi import document
+from service.metrics import gauge_lines
+from service.runtime import RuntimeFailure
+from service.store import tasks as task_rows
+from service.store import workspaces as workspace_rows
+
+blueprint = Blueprint("ops", __name__)
+
+
+@blueprint.get("/healthz")
+def healthz() -> Response:
+    """The process answers HTTP."""
+    return jsonify(status="ok")
+
+
+@blueprint.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Ready when the store and the Docker engine both answer; 503 says which does not."""
+    ctx = current()
+    checks: dict[str, str] = {}
+    try:
+        ctx.store.ping()
+        checks["store"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any store failure means not ready, reported as text
+        checks["store"] = f"failing: {exc}"
+    try:
+        ctx.runtime.ping()
+        checks["docker"] = "ok"
+    except RuntimeFailure as exc:
+        checks["docker"] = f"failing: {exc}"
+    ready = all(v == "ok" for v in checks.values())
+    response = jsonify(status="ready" if ready else "not ready", checks=checks)
+    if not ready:
+        response.headers["Retry-After"] = "5"
+    return response, 200 if ready else 503
+
+
+@blueprint.get("/metrics")
+def metrics() -> Response:
+    """Prometheus text exposition."""
+    ctx = current()
+    with ctx.store.read() as conn:
+        by_state = workspace_rows.count_by_state(conn)
+        by_status = task_rows.count_by_status(conn)
+    gauges = gauge_lines("workspace_workspaces", "Workspaces by state.", "state", by_state)
+    gauges += gauge_lines("workspace_tasks", "Tasks by status.", "status", by_status)
+    return Response(ctx.metrics.render(gauges), mimetype="text/plain", content_type="text/plain; version=0.0.4")
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(document(current().schemas))

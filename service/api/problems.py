@@ -1,0 +1,85 @@
+"""Errors as RFC 9457 ``application/problem+json`` documents, for every failure the API can answer.
+
+One handler per family: domain rule violations, our own HTTP problems, Werkzeug's HTTP errors (404 for an
+unknown route, 405, ...), and anything unexpected (a 500 that says nothing about internals).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+from service.domain.errors import Conflict, DomainError, Invalid, NotFound
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+_STATUS = {NotFound: 404, Conflict: 409, Invalid: 422}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class Problem(Exception):
+    """An HTTP-level refusal (bad JSON, failed validation, bad token) raised from a handler."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None, **extensions: object) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+def problem_response(
+    status: int, detail: str, headers: dict[str, str] | None = None, extensions: dict[str, object] | None = None
+) -> Response:
+    """Build a problem document response."""
+    title = _TITLES.get(status, "Error")
+    body: dict[str, object] = {
+        "type": f"urn:workspace-service:problem:{title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    body.update(extensions or {})
+    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers on ``app``."""
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> Response:
+        return problem_response(_STATUS.get(type(exc), 400), exc.detail, extensions=dict(exc.extensions))
+
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem) -> Response:
+        return problem_response(exc.status, exc.detail, exc.headers, dict(exc.extensions))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        code = exc.code or 500
+        headers = {}
+        if code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return problem_response(code, exc.description or _TITLES.get(code, "Error"), headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(500, "the server failed to handle this request; it has been logged")

@@ -1,0 +1,96 @@
+"""``/api/workspaces``: the owner's workspaces, their lifecycle operations and live status."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, jsonify, request
+
+from service.api import inputs, render
+from service.api.context import current
+from service.api.problems import Problem
+from service.api.schemas import NAME_RE
+from service.domain.status import workspace_status
+from service.model import Operation, State
+
+blueprint = Blueprint("workspaces", __name__, url_prefix="/api/workspaces")
+
+
+def _check_name(name: str) -> None:
+    """JSON Schema's ``$`` also matches before a final newline; a DNS label must match exactly."""
+    if not NAME_RE.fullmatch(name):
+        raise Problem(422, "name must be a DNS label", errors=[{"path": "/name", "message": repr(name)}])
+
+
+@blueprint.post("")
+def create() -> tuple[Response, int, dict[str, str]]:
+    """Record a workspace and queue its creation; 201 at once, the container comes up in the background."""
+    owner = inputs.owner()
+    body = inputs.body("WorkspaceCreate")
+    _check_name(body["name"])
+    ws, task = current().workspaces.create(
+        owner, body["name"], body.get("project_path"), body.get("image"), body.get("resources")
+    )
+    return jsonify(render.accepted(ws, task)), 201, {"Location": f"/api/workspaces/{ws.id}"}
+
+
+@blueprint.get("")
+def index() -> Response:
+    """A page of the owner's workspaces, optionally only those in one state."""
+    owner = inputs.owner()
+    ctx = current()
+    state_arg = request.args.get("state")
+    if state_arg is not None and state_arg not in {s.value for s in State}:
+        raise Problem(422, f"unknown state {state_arg!r}", errors=[{"path": "state", "message": state_arg}])
+    limit = inputs.int_query("limit", 50, 1, ctx.settings.max_page)
+    offset = inputs.int_query("offset", 0, 0, None)
+    items, total = ctx.workspaces.page(owner, State(state_arg) if state_arg else None, limit, offset)
+    next_offset = offset + limit if offset + limit < total else None
+    return jsonify(
+        items=[render.workspace(ws) for ws in items], total=total, limit=limit, offset=offset, next_offset=next_offset
+    )
+
+
+@blueprint.get("/<workspace_id>")
+def show(workspace_id: str) -> Response:
+    """One workspace."""
+    owner = inputs.owner()
+    ws = current().workspaces.get(owner, inputs.known_id(workspace_id, "workspace"))
+    return jsonify(render.workspace(ws))
+
+
+@blueprint.patch("/<workspace_id>")
+def rename(workspace_id: str) -> Response:
+    """Rename a workspace."""
+    owner = inputs.owner()
+    known = inputs.known_id(workspace_id, "workspace")
+    body = inputs.body("WorkspacePatch")
+    _check_name(body["name"])
+    return jsonify(render.workspace(current().workspaces.rename(owner, known, body["name"])))
+
+
+@blueprint.delete("/<workspace_id>")
+def delete(workspace_id: str) -> tuple[Response, int]:
+    """Queue the workspace's deletion (its container is removed in the background)."""
+    return _operate(workspace_id, Operation.DELETE)
+
+
+@blueprint.post("/<workspace_id>/<any(start, stop, restart):operation>")
+def operate(workspace_id: str, operation: str) -> tuple[Response, int]:
+    """Queue a start, stop or restart; 409 says why when the current state does not allow it."""
+    return _operate(workspace_id, Operation(operation))
+
+
+def _operate(workspace_id: str, operation: Operation) -> tuple[Response, int]:
+    owner = inputs.owner()
+    ws, task = current().workspaces.operate(owner, inputs.known_id(workspace_id, "workspace"), operation)
+    return jsonify(render.accepted(ws, task)), 202
+
+
+@blueprint.get("/<workspace_id>/status")
+def status(workspace_id: str) -> Response:
+    """The workspace with its container's live state, uptime, CPU and memory, and last error."""
+    owner = inputs.owner()
+    ctx = current()
+    ws = ctx.workspaces.get(owner, inputs.known_id(workspace_id, "workspace"))
+    return jsonify(render.status(workspace_status(ws, ctx.runtime, time.time())))

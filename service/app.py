@@ -1,0 +1,123 @@
+"""``create_app(settings)``: wires the store, the Docker runtime, the task workers, the reconciler and the API.
+
+A factory so that tests build a fresh app per test and gunicorn builds one per worker process (after the
+fork, so the background threads belong to the process that serves).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import Flask, Response, g, request
+
+from service.api import batches, ops, problems, workspaces
+from service.api.auth import TokenCache
+from service.api.context import ApiContext, attach
+from service.api.schemas import Schemas
+from service.domain.batches import Batches
+from service.domain.workspaces import Workspaces
+from service.metrics import Metrics
+from service.reconcile import Reconciler
+from service.runtime import ContainerRuntime
+from service.runtime.docker_runtime import DockerRuntime
+from service.settings import Settings
+from service.store import Store
+from service.tasks.executor import TaskExecutor
+from service.tasks.worker import WorkerPool
+
+BACKGROUND = "workspace_service.background"
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Background:
+    """The threads an app runs besides serving requests; ``close`` stops them and releases connections."""
+
+    store: Store
+    runtime: ContainerRuntime
+    pool: WorkerPool
+    reconciler: Reconciler
+    running: bool = False
+
+    def start(self) -> None:
+        """Start the worker pool and the reconciler."""
+        self.pool.start()
+        self.reconciler.start()
+        self.running = True
+
+    def close(self) -> None:
+        """Stop the threads (bounded) and close the store and the Docker client."""
+        if self.running:
+            self.reconciler.stop()
+            self.pool.stop()
+            self.running = False
+        self.runtime.close()
+        self.store.close()
+
+
+def create_app(settings: Settings | None = None, runtime: ContainerRuntime | None = None) -> Flask:
+    """Build the Flask app for ``settings`` (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    store = Store(settings.database_url, pool_size=settings.workers + settings.http_threads)
+    if runtime is None:
+        runtime = DockerRuntime(
+            settings.docker_url,
+            instance=settings.instance,
+            user=settings.container_user,
+            limits=settings.limits,
+            timeout=settings.docker_timeout,
+            pool_size=settings.workers + 4,
+        )
+    metrics = Metrics()
+    executor = TaskExecutor(store, runtime, settings)
+    pool = WorkerPool(store, executor, settings, metrics)
+    reconciler = Reconciler(store, runtime, settings, pool.notify, metrics)
+    background = Background(store, runtime, pool, reconciler)
+
+    app = Flask("service")
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    attach(
+        app,
+        ApiContext(
+            settings=settings,
+            store=store,
+            runtime=runtime,
+            workspaces=Workspaces(store, settings, pool.notify),
+            batches=Batches(store, settings, pool.notify),
+            metrics=metrics,
+            schemas=Schemas(settings),
+            tokens=TokenCache(store),
+        ),
+    )
+    app.extensions[BACKGROUND] = background
+    problems.register(app)
+    for blueprint in (workspaces.blueprint, batches.blueprint, ops.blueprint):
+        app.register_blueprint(blueprint)
+    _instrument(app, metrics)
+    if settings.background:
+        background.start()
+    return app
+
+
+def background_of(app: Flask) -> Background:
+    """The app's background threads, for shutdown and for tests."""
+    found = app.extensions[BACKGROUND]
+    assert isinstance(found, Background)
+    return found
+
+
+def _instrument(app: Flask, metrics: Metrics) -> None:
+    @app.before_request
+    def _start_timer() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _count(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        metrics.requests.inc(method=request.method, route=route, status=str(response.status_code))
+        started = g.get("started")
+        if started is not None:
+            metrics.request_seconds.observe(time.perf_counter() - started, route=route)
+        return response

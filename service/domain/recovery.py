@@ -1,0 +1,50 @@
+"""Recovery policy: what to do when the container Docker holds differs from what the workspace should be.
+
+Pure decisions on values, so every branch is unit-tested without an engine; the reconciler gathers the
+facts and the task worker carries the decision out.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from service.model import State, Workspace
+from service.runtime.protocol import ContainerInfo
+
+GONE = frozenset({"dead", "removing"})
+DOWN = frozenset({"exited", "created"})
+
+
+class Action(StrEnum):
+    """What the reconciler should do about one workspace or container."""
+
+    NONE = "none"
+    RESTART = "restart"  # container exited while the workspace should run
+    RECREATE = "recreate"  # container dead or vanished while the workspace should exist
+    FAIL = "fail"  # restarted too often: stop trying, record why
+    REMOVE_ORPHAN = "remove-orphan"  # container with our label and no live workspace
+
+
+def decide(
+    workspace: Workspace | None,
+    container: ContainerInfo | None,
+    busy: bool,
+    restart_limit: int,
+) -> Action:
+    """The action for one workspace/container pair; ``busy`` means a task is already working on it."""
+    if workspace is None or workspace.state == State.DELETED:
+        return Action.REMOVE_ORPHAN if container is not None else Action.NONE
+    if busy or workspace.state != State.RUNNING:
+        return Action.NONE
+    if container is None or container.state in GONE:
+        return Action.RECREATE
+    if container.state in DOWN:
+        if workspace.restart_count >= restart_limit:
+            return Action.FAIL
+        return Action.RESTART
+    return Action.NONE
+
+
+def restart_delay(restart_count: int, base: float, cap: float = 300.0) -> float:
+    """Exponential backoff between automatic restarts of the same workspace."""
+    return float(min(cap, base * (2**restart_count)))

@@ -1,0 +1,136 @@
+"""Workspace use cases: create, read, rename and operate, always within one owner's workspaces."""
+
+from __future__ import annotations
+
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from service.domain.base import UseCases
+from service.domain import operations
+from service.domain.errors import Conflict, Invalid, NotFound
+from service.domain.paths import resolve_project
+from service.model import Operation, Resources, State, Task, Workspace
+from service.store import tasks as task_rows
+from service.store import workspaces as workspace_rows
+
+
+class Workspaces(UseCases):
+    """The owner-scoped workspace operations; ``notify`` wakes the worker pool after a task is queued."""
+
+    def create(
+        self,
+        owner: str,
+        name: str,
+        project_path: str | None = None,
+        image: str | None = None,
+        resources: dict[str, float] | None = None,
+    ) -> tuple[Workspace, Task]:
+        """Record a pending workspace and queue its create task; nothing is stored if any rule refuses."""
+        chosen_image = image or self.settings.default_image
+        if chosen_image not in self.settings.allowed_images:
+            allowed = ", ".join(self.settings.allowed_images)
+            raise Invalid(f"image {chosen_image!r} is not allowed; allowed images: {allowed}")
+        project_dir = resolve_project(self.settings.projects_root, project_path) if project_path else None
+        now = self.clock()
+        ws = Workspace(
+            id=operations.new_id(),
+            owner=owner,
+            name=name,
+            image=chosen_image,
+            project_path=project_dir,
+            resources=self._resources(resources or {}),
+            state=State.PENDING,
+            desired=State.RUNNING,
+            container_id=None,
+            last_error=None,
+            restart_count=0,
+            next_restart_at=0.0,
+            created_at=now,
+            updated_at=now,
+        )
+        task = operations.new_task(Operation.CREATE, ws, now, self.settings.task_max_attempts)
+        try:
+            with self.store.write() as conn:
+                _require_free_name(conn, owner, name)
+                workspace_rows.insert(conn, ws)
+                task_rows.insert(conn, task)
+        except IntegrityError as exc:  # two creates of one name raced past the check
+            raise _name_conflict(name) from exc
+        self.notify()
+        return ws, task
+
+    def _resources(self, asked: dict[str, float]) -> Resources:
+        limits = self.settings.limits
+        res = Resources(
+            cpus=float(asked.get("cpus", limits.default_cpus)),
+            memory_mb=int(asked.get("memory_mb", limits.default_memory_mb)),
+            pids=int(asked.get("pids", limits.default_pids)),
+        )
+        over = []
+        if res.cpus > limits.max_cpus:
+            over.append(f"cpus {res.cpus} > {limits.max_cpus}")
+        if res.memory_mb > limits.max_memory_mb:
+            over.append(f"memory_mb {res.memory_mb} > {limits.max_memory_mb}")
+        if res.pids > limits.max_pids:
+            over.append(f"pids {res.pids} > {limits.max_pids}")
+        if over:
+            raise Invalid("resources above the operator's limits: " + "; ".join(over))
+        return res
+
+    def get(self, owner: str, workspace_id: str) -> Workspace:
+        """The owner's workspace, or ``NotFound`` (also for another owner's)."""
+        with self.store.read() as conn:
+            ws = workspace_rows.get(conn, workspace_id, owner)
+        if ws is None:
+            raise NotFound(f"no workspace {workspace_id}")
+        return ws
+
+    def page(self, owner: str, state: State | None, limit: int, offset: int) -> tuple[list[Workspace], int]:
+        """One page of the owner's workspaces and their total count."""
+        with self.store.read() as conn:
+            return workspace_rows.page(conn, owner, state, limit, offset)
+
+    def rename(self, owner: str, workspace_id: str, name: str) -> Workspace:
+        """Give a workspace a new name (unique among the owner's live workspaces)."""
+        try:
+            with self.store.write() as conn:
+                ws = workspace_rows.get(conn, workspace_id, owner)
+                if ws is None:
+                    raise NotFound(f"no workspace {workspace_id}")
+                if ws.state in (State.DELETING, State.DELETED):
+                    raise Conflict(f"cannot rename a workspace that is {ws.state.value}", state=ws.state.value)
+                _require_free_name(conn, owner, name, workspace_id)
+                workspace_rows.change(conn, workspace_id, self.clock(), name=name)
+                renamed = workspace_rows.get(conn, workspace_id)
+        except IntegrityError as exc:
+            raise _name_conflict(name) from exc
+        assert renamed is not None
+        return renamed
+
+    def operate(self, owner: str, workspace_id: str, operation: Operation) -> tuple[Workspace, Task]:
+        """Start, stop, restart or delete: a legal transition and its queued task, or 404/409."""
+        with self.store.write() as conn:
+            ws = workspace_rows.get(conn, workspace_id, owner)
+            if ws is None:
+                raise NotFound(f"no workspace {workspace_id}")
+            result = operations.apply(conn, ws, operation, self.clock(), self.settings.task_max_attempts)
+        self.notify()
+        return result
+
+    def task(self, owner: str, task_id: str) -> Task:
+        """One of the owner's tasks, or ``NotFound``."""
+        with self.store.read() as conn:
+            task = task_rows.get(conn, task_id, owner)
+        if task is None:
+            raise NotFound(f"no task {task_id}")
+        return task
+
+
+def _name_conflict(name: str) -> Conflict:
+    return Conflict(f"a workspace named {name!r} already exists", name=name)
+
+
+def _require_free_name(conn: Connection, owner: str, name: str, except_id: str | None = None) -> None:
+    if workspace_rows.name_taken(conn, owner, name, except_id):
+        raise _name_conflict(name)

@@ -1,0 +1,269 @@
+"""``DockerRuntime``: the ``ContainerRuntime`` protocol on the docker SDK.
+
+Every SDK call goes through ``_call``, which turns the SDK's and requests' exceptions into the runtime's
+own failure classes, so callers decide on retries by class and never see a docker or requests type.
+The client is made on first use and again after a failure, so the service starts while Docker is down.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, TypeVar
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.utils import parse_repository_tag
+
+from service.runtime.errors import (
+    ContainerNotFound,
+    ImagePullFailed,
+    PermanentRuntimeError,
+    RuntimeUnavailable,
+    TransientRuntimeError,
+)
+from service.runtime.hardening import create_kwargs
+from service.runtime.protocol import (
+    LABEL_ID,
+    LABEL_INSTANCE,
+    ContainerInfo,
+    ContainerSpec,
+    ContainerStats,
+    RuntimeEvent,
+    container_name,
+)
+from service.settings import Limits
+
+T = TypeVar("T")
+
+
+class DockerRuntime:
+    """Talks to one Docker engine for one deployment (``instance``)."""
+
+    def __init__(
+        self,
+        base_url: str = "",
+        *,
+        instance: str = "default",
+        user: str = "1000:1000",
+        limits: Limits | None = None,
+        timeout: float = 30.0,
+        pool_size: int = 10,
+    ) -> None:
+        self.base_url = base_url
+        self.instance = instance
+        self.user = user
+        self.limits = limits or Limits()
+        self.timeout = timeout
+        self.pool_size = pool_size
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    # --- connection -------------------------------------------------------------------------------
+
+    def _docker(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                timeout = max(1, int(self.timeout))
+                try:
+                    if self.base_url:
+                        self._client = docker.DockerClient(
+                            base_url=self.base_url, timeout=timeout, max_pool_size=self.pool_size
+                        )
+                    else:
+                        self._client = docker.from_env(timeout=timeout, max_pool_size=self.pool_size)
+                except docker.errors.DockerException as exc:
+                    raise RuntimeUnavailable(f"Docker engine unreachable: {exc}") from exc
+            return self._client
+
+    def _call(self, action: Callable[[Any], T]) -> T:
+        try:
+            return action(self._docker())
+        except docker.errors.NotFound as exc:
+            raise ContainerNotFound(_reason(exc)) from exc
+        except docker.errors.APIError as exc:
+            status = exc.status_code or 500
+            if status >= 500 or status == 409:
+                raise TransientRuntimeError(_reason(exc)) from exc
+            raise PermanentRuntimeError(_reason(exc)) from exc
+        except requests.exceptions.ConnectionError as exc:
+            self._forget()
+            raise RuntimeUnavailable(f"Docker engine unreachable: {exc}") from exc
+        except requests.exceptions.Timeout as exc:
+            raise TransientRuntimeError(f"Docker engine timed out: {exc}") from exc
+        except docker.errors.DockerException as exc:
+            self._forget()
+            raise RuntimeUnavailable(f"Docker engine unreachable: {exc}") from exc
+
+    def _forget(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._forget()
+
+    # --- protocol ---------------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Raise ``RuntimeUnavailable`` unless the engine answers."""
+        self._call(lambda c: c.ping())
+
+    def ensure_image(self, image: str) -> None:
+        """Pull ``image`` unless it is present; a failed pull is ``ImagePullFailed`` with the reason."""
+        try:
+            self._call(lambda c: c.api.inspect_image(image))
+            return
+        except ContainerNotFound:
+            pass
+        repository, tag = parse_repository_tag(image)
+        try:
+            self._call(lambda c: c.api.pull(repository, tag=tag or "latest"))
+        except (ContainerNotFound, PermanentRuntimeError, TransientRuntimeError) as exc:
+            raise ImagePullFailed(f"pulling {image} failed: {exc}") from exc
+
+    def create(self, spec: ContainerSpec) -> str:
+        """Create the workspace's container, or adopt the one an earlier attempt already created."""
+        kwargs = create_kwargs(spec, self.instance, self.user, self.limits)
+        try:
+            return str(self._call(lambda c: c.containers.create(**kwargs)).id)
+        except TransientRuntimeError:
+            existing = self.find(spec.workspace_id)
+            if existing is None or existing.state in {"removing", "dead"}:
+                raise
+            if existing.workspace_id != spec.workspace_id:
+                raise PermanentRuntimeError(f"name {kwargs['name']} is held by a container this service did not make")
+            return existing.id
+
+    def start(self, container_id: str) -> None:
+        """Start a container (starting a running one is a no-op for Docker)."""
+        self._call(lambda c: c.api.start(container_id))
+
+    def stop(self, container_id: str, timeout: int) -> None:
+        """Stop a container, killing it after ``timeout`` seconds."""
+        self._call(lambda c: c.api.stop(container_id, timeout=timeout))
+
+    def restart(self, container_id: str, timeout: int) -> None:
+        """Restart a container."""
+        self._call(lambda c: c.api.restart(container_id, timeout=timeout))
+
+    def remove(self, container_id: str) -> None:
+        """Remove a container by force; one that is gone or already being removed counts as removed."""
+        try:
+            self._call(lambda c: c.api.remove_container(container_id, force=True, v=True))
+        except ContainerNotFound:
+            return
+        except TransientRuntimeError as exc:
+            if "already in progress" not in str(exc):
+                raise
+
+    def inspect(self, container_id: str) -> ContainerInfo | None:
+        """The container's current state, or None if it does not exist."""
+        try:
+            data = self._call(lambda c: c.api.inspect_container(container_id))
+        except ContainerNotFound:
+            return None
+        return _info_from_inspect(data)
+
+    def find(self, workspace_id: str) -> ContainerInfo | None:
+        """The workspace's container found by its name, or None."""
+        return self.inspect(container_name(workspace_id))
+
+    def stats(self, container_id: str) -> ContainerStats:
+        """One sample of CPU and memory use (one-shot: the streaming default costs a second per call)."""
+        data = self._call(lambda c: c.api.stats(container_id, stream=False, one_shot=True))
+        cpu = data.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0) or 0
+        memory = data.get("memory_stats", {}) or {}
+        return ContainerStats(
+            cpu_seconds=cpu / 1e9,
+            memory_bytes=int(memory.get("usage", 0) or 0),
+            memory_limit_bytes=int(memory.get("limit", 0) or 0),
+        )
+
+    def list_managed(self) -> list[ContainerInfo]:
+        """Every container this deployment made, running or not."""
+        rows = self._call(
+            lambda c: c.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
+        )
+        return [
+            ContainerInfo(
+                id=row["Id"],
+                workspace_id=(row.get("Labels") or {}).get(LABEL_ID),
+                state=row.get("State", "unknown"),
+                labels=row.get("Labels") or {},
+            )
+            for row in rows
+        ]
+
+    def events(self, until: float) -> _Events:
+        """This deployment's container events from now until ``until`` (epoch seconds)."""
+        filters = {"type": "container", "label": f"{LABEL_INSTANCE}={self.instance}"}
+        stream = self._call(lambda c: c.api.events(until=int(until) + 1, filters=filters, decode=True))
+        return _Events(stream, self)
+
+
+class _Events:
+    """Wraps the SDK's cancellable event stream so failures mid-stream surface as runtime failures."""
+
+    def __init__(self, stream: Any, runtime: DockerRuntime) -> None:
+        self._stream = stream
+        self._runtime = runtime
+
+    def __iter__(self) -> Iterator[RuntimeEvent]:
+        raw: Iterator[dict[str, Any]] = iter(self._stream)
+        while True:
+            try:
+                item = self._runtime._call(lambda _c: next(raw, None))
+            except (ValueError, AttributeError, OSError) as exc:  # stream closed under us by close()
+                raise RuntimeUnavailable(f"event stream closed: {exc}") from exc
+            if item is None:
+                return
+            attrs = (item.get("Actor") or {}).get("Attributes") or {}
+            workspace_id = attrs.get(LABEL_ID)
+            if workspace_id:
+                yield RuntimeEvent(workspace_id=workspace_id, action=str(item.get("Action", "")))
+
+    def close(self) -> None:
+        """Stop the stream from another thread."""
+        try:
+            self._stream.close()
+        except Exception:  # noqa: BLE001 - closing a broken stream must not raise in shutdown
+            pass
+
+
+def _reason(exc: Exception) -> str:
+    explanation = getattr(exc, "explanation", None)
+    return str(explanation or exc)
+
+
+def _timestamp(value: str | None) -> float | None:
+    """Docker's RFC 3339 times carry nanoseconds, which ``fromisoformat`` does not take."""
+    if not value or value.startswith("0001-"):
+        return None
+    head, _, rest = value.partition(".")
+    fraction = rest.rstrip("Z")
+    tz = ""
+    for sign in ("+", "-"):
+        if sign in fraction:
+            fraction, _, offset = fraction.partition(sign)
+            tz = sign + offset
+    text = f"{head}.{fraction[:6] or '0'}{tz or '+00:00'}" if rest else f"{head.rstrip('Z')}+00:00"
+    return datetime.fromisoformat(text).timestamp()
+
+
+def _info_from_inspect(data: dict[str, Any]) -> ContainerInfo:
+    state = data.get("State") or {}
+    labels = (data.get("Config") or {}).get("Labels") or {}
+    return ContainerInfo(
+        id=data["Id"],
+        workspace_id=labels.get(LABEL_ID),
+        state=state.get("Status", "unknown"),
+        started_at=_timestamp(state.get("StartedAt")),
+        exit_code=state.get("ExitCode"),
+        error=state.get("Error") or None,
+        labels=labels,
+    )

@@ -1,0 +1,101 @@
+"""The boundary between the service and a container engine.
+
+Everything above this module sees only these values and methods, which is what lets the domain's unit
+tests use a fake engine while every other test uses a real Docker daemon.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from service.model import Resources
+
+LABEL_ID = "workspace-service.id"
+LABEL_INSTANCE = "workspace-service.instance"
+LABEL_OWNER = "workspace-service.owner"
+
+
+def container_name(workspace_id: str) -> str:
+    """The one name a workspace's container may have: a second container for it cannot be created."""
+    return f"ws-{workspace_id}"
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """What a workspace's container must be; hardening is added by the runtime, not asked for."""
+
+    workspace_id: str
+    owner: str
+    image: str
+    resources: Resources
+    project_dir: str | None = None  # resolved host directory, already checked to be under the root
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """What the engine says about one container."""
+
+    id: str
+    workspace_id: str | None
+    state: str  # created, running, paused, restarting, removing, exited, dead
+    started_at: float | None = None
+    exit_code: int | None = None
+    error: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContainerStats:
+    """One sample of a container's resource use."""
+
+    cpu_seconds: float
+    memory_bytes: int
+    memory_limit_bytes: int
+
+
+@dataclass(frozen=True)
+class RuntimeEvent:
+    """A container event for one of this deployment's containers."""
+
+    workspace_id: str
+    action: str
+
+
+class EventStream(Protocol):
+    """An iterator over events that another thread can close to stop it."""
+
+    def __iter__(self) -> Iterator[RuntimeEvent]: ...
+
+    def close(self) -> None: ...
+
+
+class ContainerRuntime(Protocol):
+    """The operations the service needs from a container engine."""
+
+    def ping(self) -> None: ...
+
+    def ensure_image(self, image: str) -> None: ...
+
+    def create(self, spec: ContainerSpec) -> str: ...
+
+    def start(self, container_id: str) -> None: ...
+
+    def stop(self, container_id: str, timeout: int) -> None: ...
+
+    def restart(self, container_id: str, timeout: int) -> None: ...
+
+    def remove(self, container_id: str) -> None: ...
+
+    def inspect(self, container_id: str) -> ContainerInfo | None: ...
+
+    def find(self, workspace_id: str) -> ContainerInfo | None: ...
+
+    def stats(self, container_id: str) -> ContainerStats: ...
+
+    def list_managed(self) -> list[ContainerInfo]: ...
+
+    def events(self, until: float) -> EventStream: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,97 @@
+"""Settings: the operator's whole configuration, read once from the environment into a frozen value.
+
+Frozen so that every layer can hold the same object without anyone changing limits underneath a
+running worker; every field has a default so the service runs with no configuration at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+PREFIX = "WORKSPACE_SERVICE_"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource defaults given to a workspace that asks for nothing, and the ceilings it may ask for."""
+
+    default_cpus: float = 1.0
+    default_memory_mb: int = 512
+    default_pids: int = 256
+    max_cpus: float = 2.0
+    max_memory_mb: int = 2048
+    max_pids: int = 1024
+    tmpfs_mb: int = 64
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the operator can set; see ``from_env`` for the variable names."""
+
+    database_url: str = "sqlite:///workspace-service.db"
+    docker_url: str = ""  # empty: DOCKER_HOST or the default local socket
+    docker_timeout: float = 30.0
+    instance: str = "default"  # label value that marks this deployment's containers
+    workers: int = 8
+    task_timeout: float = 120.0
+    task_max_attempts: int = 5
+    retry_backoff: float = 0.5
+    retry_backoff_max: float = 15.0
+    visibility_timeout: float = 30.0
+    poll_interval: float = 0.5
+    default_image: str = "workspace-base:latest"
+    allowed_images: tuple[str, ...] = ("workspace-base:latest",)
+    projects_root: str = ""  # empty: project_path is refused
+    container_user: str = "1000:1000"
+    stop_timeout: int = 5
+    max_batch: int = 100
+    max_page: int = 100
+    reconcile_interval: float = 30.0
+    restart_limit: int = 5
+    restart_backoff: float = 1.0
+    background: bool = True  # run the worker pool and the reconciler inside this process
+    host: str = "127.0.0.1"
+    port: int = 8080
+    http_threads: int = 16
+    limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``WORKSPACE_SERVICE_<FIELD>`` (and ``..._LIMIT_<FIELD>``) variables; unknown ones are ignored."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            if f.name == "limits":
+                continue
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _convert(raw, getattr(cls(), f.name), f.name)
+        limits: dict[str, object] = {}
+        for f in dataclasses.fields(Limits):
+            raw = env.get(PREFIX + "LIMIT_" + f.name.upper())
+            if raw is not None:
+                limits[f.name] = _convert(raw, getattr(Limits(), f.name), f.name)
+        if "default_image" in values and "allowed_images" not in values:
+            values["allowed_images"] = (str(values["default_image"]),)
+        return cls(limits=Limits(**limits), **values)  # type: ignore[arg-type]
+
+
+def _convert(raw: str, default: object, name: str) -> object:
+    """Parse one variable to the type of its default, so a typo fails at start and not mid-request."""
+    try:
+        if isinstance(default, bool):
+            if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                raise ValueError(raw)
+            return raw.lower() in {"1", "true", "yes"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(f"{PREFIX}{name.upper()}: cannot read {raw!r}") from exc
+    return raw

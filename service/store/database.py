@@ -1,0 +1,79 @@
+"""The engine and its transactions.
+
+SQLite is opened in WAL mode with a busy timeout, and write transactions start with ``BEGIN IMMEDIATE``:
+a deferred transaction that later wants to write can fail at once with "database is locked" instead of
+waiting, which is what many concurrent requests plus a worker pool would otherwise hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.pool import StaticPool
+
+from service.store.tables import metadata
+
+
+class Store:
+    """Owns the engine; ``write()`` and ``read()`` hand out one transaction each."""
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine = _make_engine(url, pool_size)
+        metadata.create_all(self.engine)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that may write; committed on leaving, rolled back on an exception."""
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (deferred on SQLite, so readers never queue behind writers)."""
+        with self.engine.connect().execution_options(read_only=True) as conn:
+            with conn.begin():
+                yield conn
+
+    def ping(self) -> None:
+        """Raise if the database does not answer."""
+        with self.read() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+
+def _make_engine(url: str, pool_size: int) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    memory = url in {"sqlite://", "sqlite:///:memory:"}
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    else:
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let the "begin" hook below issue BEGIN itself
+        cursor = dbapi_conn.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        read_only = conn.get_execution_options().get("read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,98 @@
+"""Workspace rows: every read is scoped to an owner unless it is the service's own background work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, func, select, update
+
+from service.model import Resources, State, Workspace
+from service.store.rows import one_row, row_values
+from service.store.tables import workspaces as t
+
+
+def to_workspace(row: RowMapping) -> Workspace:
+    """Turn a row into the shared ``Workspace`` value."""
+    return Workspace(
+        id=row["id"],
+        owner=row["owner"],
+        name=row["name"],
+        image=row["image"],
+        project_path=row["project_path"],
+        resources=Resources(cpus=row["cpus"], memory_mb=row["memory_mb"], pids=row["pids"]),
+        state=State(row["state"]),
+        desired=State(row["desired"]),
+        container_id=row["container_id"],
+        last_error=row["last_error"],
+        restart_count=row["restart_count"],
+        next_restart_at=row["next_restart_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def insert(conn: Connection, ws: Workspace) -> None:
+    """Store a new workspace (its resources flattened into columns)."""
+    values = row_values(ws)
+    resources = values.pop("resources")
+    conn.execute(t.insert().values(**values, **resources))
+
+
+def get(conn: Connection, workspace_id: str, owner: str | None = None) -> Workspace | None:
+    """One workspace; with ``owner`` another owner's workspace reads as absent."""
+    row = one_row(conn, t, workspace_id, owner)
+    return None if row is None else to_workspace(row)
+
+
+def get_many(conn: Connection, ids: list[str], owner: str) -> dict[str, Workspace]:
+    """The owner's workspaces among ``ids``, by id; missing ones are simply absent."""
+    rows = conn.execute(select(t).where(t.c.id.in_(ids), t.c.owner == owner)).mappings()
+    return {row["id"]: to_workspace(row) for row in rows}
+
+
+def page(
+    conn: Connection, owner: str, state: State | None, limit: int, offset: int
+) -> tuple[list[Workspace], int]:
+    """One page of the owner's workspaces, oldest first, and how many there are in all."""
+    where = [t.c.owner == owner]
+    if state is not None:
+        where.append(t.c.state == state.value)
+    total = conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(t).where(*where).order_by(t.c.created_at, t.c.id).limit(limit).offset(offset)
+    ).mappings()
+    return [to_workspace(r) for r in rows], int(total)
+
+
+def name_taken(conn: Connection, owner: str, name: str, except_id: str | None = None) -> bool:
+    """Whether the owner already has a live workspace of that name."""
+    query = select(t.c.id).where(t.c.owner == owner, t.c.name == name, t.c.state != State.DELETED.value)
+    if except_id is not None:
+        query = query.where(t.c.id != except_id)
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def live(conn: Connection) -> list[Workspace]:
+    """Every workspace that is not deleted, for the reconciler's full resync."""
+    rows = conn.execute(select(t).where(t.c.state != State.DELETED.value)).mappings()
+    return [to_workspace(r) for r in rows]
+
+
+def known_ids(conn: Connection, ids: list[str]) -> set[str]:
+    """Which of ``ids`` have a live record (used to tell orphan containers apart)."""
+    if not ids:
+        return set()
+    rows = conn.execute(select(t.c.id).where(t.c.id.in_(ids), t.c.state != State.DELETED.value))
+    return {r[0] for r in rows}
+
+
+def change(conn: Connection, workspace_id: str, now: float, **values: Any) -> None:
+    """Update columns of one workspace; enum values are stored by their value."""
+    clean = {k: (v.value if isinstance(v, State) else v) for k, v in values.items()}
+    conn.execute(update(t).where(t.c.id == workspace_id).values(updated_at=now, **clean))
+
+
+def count_by_state(conn: Connection) -> dict[str, int]:
+    """Workspaces per state, for /metrics."""
+    rows = conn.execute(select(t.c.state, func.count()).group_by(t.c.state))
+    return {r[0]: int(r[1]) for r in rows}

@@ -1,0 +1,1 @@
+"""Background execution of lifecycle tasks: the executor (what each task does) and the worker pool."""

@@ -1,0 +1,176 @@
+"""What each task kind does to Docker and to the workspace record.
+
+Every handler is written to be run again after a crash at any point: containers are found by their
+deterministic name, a create that meets its own container adopts it, and removing a missing container
+counts as removed. A task whose workspace is being deleted yields to the delete task queued behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from service.domain import operations
+from service.domain.recovery import GONE
+from service.model import Operation, State, Task, TaskStatus, Workspace
+from service.runtime import ContainerRuntime, ContainerSpec, PermanentRuntimeError, RuntimeFailure
+from service.settings import Settings
+from service.store import Store
+from service.store import tasks as task_rows
+from service.store import workspaces as workspace_rows
+
+log = logging.getLogger(__name__)
+
+
+class TaskTimeout(RuntimeFailure):
+    """The task ran past its deadline between two engine calls; retried like a transient error."""
+
+
+class TaskExecutor:
+    """Runs one claimed task to completion or raises a ``RuntimeFailure`` the worker pool classifies."""
+
+    def __init__(
+        self, store: Store, runtime: ContainerRuntime, settings: Settings, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.settings = settings
+        self.clock = clock
+
+    def execute(self, task: Task, deadline: float) -> None:
+        """Do the task's work and record the workspace's new state."""
+        with self.store.read() as conn:
+            ws = workspace_rows.get(conn, task.workspace_id)
+        if ws is None or ws.state == State.DELETED:
+            return
+        if task.kind != Operation.DELETE and ws.state == State.DELETING:
+            return  # superseded: the delete task behind this one removes whatever exists
+        step = _Step(self, deadline)
+        if task.kind == Operation.DELETE:
+            self._delete(ws, step)
+        elif task.kind == Operation.STOP:
+            self._stop(ws, step)
+        elif task.kind == Operation.SYNC:
+            self._sync(ws, step)
+        else:
+            self._up(ws, task.kind, step)
+
+    # --- handlers -----------------------------------------------------------------------------------
+
+    def _up(self, ws: Workspace, kind: Operation, step: _Step) -> None:
+        """create, start and restart: end with the workspace's container running."""
+        if kind == Operation.CREATE:
+            self._settle(ws.id, State.STARTING)
+        step.check()
+        info = self.runtime.find(ws.id)
+        if info is None or info.state in GONE:
+            container_id = self._bring_up(ws, info.id if info else None, step)
+        elif kind == Operation.RESTART and info.state == "running":
+            self.runtime.restart(info.id, self.settings.stop_timeout)
+            container_id = info.id
+        else:
+            self.runtime.start(info.id)
+            container_id = info.id
+        self._settle(ws.id, State.RUNNING, container_id=container_id, last_error=None)
+
+    def _bring_up(self, ws: Workspace, dead_id: str | None, step: _Step) -> str:
+        """Create and start a fresh container; a permanent failure removes what was created."""
+        if dead_id is not None:
+            self.runtime.remove(dead_id)
+        step.check()
+        self.runtime.ensure_image(ws.image)
+        step.check()
+        spec = ContainerSpec(
+            workspace_id=ws.id, owner=ws.owner, image=ws.image, resources=ws.resources, project_dir=ws.project_path
+        )
+        container_id = self.runtime.create(spec)
+        self._settle(ws.id, None, container_id=container_id)
+        step.check()
+        try:
+            self.runtime.start(container_id)
+        except PermanentRuntimeError:
+            self.runtime.remove(container_id)
+            self._settle(ws.id, None, container_id=None)
+            raise
+        return container_id
+
+    def _stop(self, ws: Workspace, step: _Step) -> None:
+        info = self.runtime.find(ws.id)
+        step.check()
+        if info is not None and info.state not in GONE:
+            self.runtime.stop(info.id, self.settings.stop_timeout)
+        self._settle(ws.id, State.STOPPED)
+
+    def _delete(self, ws: Workspace, step: _Step) -> None:
+        if ws.container_id is not None:
+            self.runtime.remove(ws.container_id)
+        step.check()
+        info = self.runtime.find(ws.id)  # a create that crashed before recording its container id
+        if info is not None:
+            self.runtime.remove(info.id)
+        self._settle(ws.id, State.DELETED, container_id=None, allow_deleting=True)
+
+    def _sync(self, ws: Workspace, step: _Step) -> None:
+        """The reconciler's repair: bring a workspace that should run back up."""
+        if ws.state != State.RUNNING:
+            return
+        info = self.runtime.find(ws.id)
+        step.check()
+        if info is None or info.state in GONE:
+            container_id = self._bring_up(ws, info.id if info else None, step)
+            self._settle(ws.id, State.RUNNING, container_id=container_id)
+        elif info.state != "running":
+            self.runtime.start(info.id)
+
+    # --- outcomes -----------------------------------------------------------------------------------
+
+    def _settle(self, ws_id: str, state: State | None, allow_deleting: bool = False, **values: object) -> None:
+        """Record an outcome unless a delete overtook this task (then the delete's outcome wins)."""
+        with self.store.write() as conn:
+            current = workspace_rows.get(conn, ws_id)
+            if current is None or (current.state == State.DELETING and not allow_deleting):
+                if "container_id" in values and current is not None:
+                    workspace_rows.change(conn, ws_id, self.clock(), container_id=values["container_id"])
+                return
+            if state is None:
+                workspace_rows.change(conn, ws_id, self.clock(), **values)
+            else:
+                operations.settle(conn, ws_id, state, self.clock(), **values)
+
+    def give_up(self, task: Task, reason: str) -> None:
+        """Record a task that will not be retried, and the workspace as failed with the reason."""
+        if task.kind == Operation.CREATE:
+            self._discard_container(task.workspace_id)
+        now = self.clock()
+        with self.store.write() as conn:
+            task_rows.finish(conn, task.id, TaskStatus.FAILED, reason, now)
+            current = workspace_rows.get(conn, task.workspace_id)
+            if current is None or current.state == State.DELETED:
+                return
+            if current.state == State.DELETING and task.kind != Operation.DELETE:
+                return
+            operations.settle(conn, task.workspace_id, State.FAILED, now, last_error=f"{task.kind.value}: {reason}")
+
+    def _discard_container(self, ws_id: str) -> None:
+        """Best effort: a create that failed for good leaves no container behind."""
+        try:
+            info = self.runtime.find(ws_id)
+            if info is not None:
+                self.runtime.remove(info.id)
+            with self.store.write() as conn:
+                workspace_rows.change(conn, ws_id, self.clock(), container_id=None)
+        except RuntimeFailure as exc:
+            log.warning("could not remove the container of failed workspace %s: %s", ws_id, exc)
+
+
+class _Step:
+    """Deadline checks between engine calls (each call is already bounded by the client's timeout)."""
+
+    def __init__(self, executor: TaskExecutor, deadline: float) -> None:
+        self.executor = executor
+        self.deadline = deadline
+
+    def check(self) -> None:
+        if self.executor.clock() > self.deadline:
+            raise TaskTimeout("task exceeded its timeout")
