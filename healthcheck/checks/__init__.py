@@ -14,6 +14,7 @@ from healthcheck.checks.contracts import ContractCheck
 from healthcheck.checks.cycles import CycleCheck
 from healthcheck.checks.names import NamesCheck
 from healthcheck.checks.syntax import SyntaxCheck
+from healthcheck.checks.types import TypesCheck
 from healthcheck.config import OptionSpec
 
 
@@ -24,6 +25,7 @@ def all_checks() -> list[Check]:
         NamesCheck(),
         CycleCheck(),
         ContractCheck(),
+        TypesCheck(),
     ]
 
 

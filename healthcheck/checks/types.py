@@ -1,0 +1,233 @@
+"""``type-error``: mypy over every module that parses, each error a finding with its notes and a category.
+
+mypy run on a whole tree stops at the first file it cannot parse ("errors
+prevented further checking"), which on a broken codebase means it says nothing
+at all. Here mypy is given the explicit list of files that parse (the shared
+parse already knows which), and the broken modules are marked
+``follow_imports = skip`` so that importing them does not stop it either.
+
+mypy runs as a subprocess: the scanned repository's own mypy when its
+interpreter has one (the version the repository pins), else healthcheck's,
+pointed at the repository's interpreter with ``--python-executable`` so that
+its installed packages are found. It runs in the repository's root, so it reads
+the repository's own configuration; a repository without one gets mypy's
+defaults (not strict, and missing third-party packages reported, because a
+dependency that is not installed is a real problem). The cache lives under
+healthcheck's cache folder, so a second scan re-checks only what changed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections import Counter
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.mypy_config import MypyConfig, read_mypy_config
+from healthcheck.checks.mypy_output import MypyError, parse_json, parse_text
+from healthcheck.config import OptionSpec
+from healthcheck.model import Finding
+
+JSON_SINCE = (1, 11)  # first mypy with ``-O json``
+MAX_RETRIES = 3
+LINE_NUMBER = re.compile(r"\bline \d+\b")
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = re.findall(r"\d+", text.split("+")[0])[:3]
+    return tuple(int(p) for p in parts)
+
+
+def mypy_version(python: str) -> str | None:
+    """The mypy version importable by ``python``, or None when it has none."""
+    if Path(python).resolve() == Path(sys.executable).resolve():
+        try:
+            import mypy.version
+
+            return str(mypy.version.__version__)
+        except ImportError:  # pragma: no cover - mypy is a dependency of healthcheck
+            return None
+    try:
+        done = subprocess.run(
+            [python, "-c", "import mypy.version; print(mypy.version.__version__)"],
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
+class MypyRun:
+    """One invocation of mypy on a file list, and what it printed."""
+
+    def __init__(self, ctx: CheckContext, config: MypyConfig) -> None:
+        self.ctx = ctx
+        self.config = config
+        repo_version = mypy_version(ctx.python)
+        if repo_version is not None:
+            self.python, self.version, self.foreign = ctx.python, repo_version, False
+        else:
+            self.python, self.version, self.foreign = sys.executable, mypy_version(sys.executable) or "0", True
+        self.json = _version_tuple(self.version) >= JSON_SINCE
+
+    def argv(self, work: Path, files: list[str], skip: list[str]) -> list[str]:
+        ctx = self.ctx
+        cache = str(ctx.cache_dir / "mypy") if ctx.cache_dir else os.devnull
+        args = [
+            self.python, "-m", "mypy", "--show-error-codes", "--no-pretty", "--show-column-numbers",
+            "--show-absolute-path", "--no-color-output", "--no-error-summary", "--explicit-package-bases",
+            "--cache-dir", cache,
+        ]
+        if self.json:
+            args += ["-O", "json"]
+        if self.foreign:
+            args += ["--python-executable", ctx.python]
+        if skip:
+            overlay = work / "mypy-overlay.ini"
+            overlay.write_text(self.config.overlay(skip), encoding="utf-8")
+            args += ["--config-file", str(overlay)]
+        listing = work / "mypy-files.txt"
+        listing.write_text("\n".join(files) + "\n", encoding="utf-8")
+        return [*args, f"@{listing}"]
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        extra = [str(r) for r in self.ctx.project.source_roots if r != self.ctx.root]
+        if extra:
+            env["MYPYPATH"] = os.pathsep.join([*extra, *filter(None, [env.get("MYPYPATH")])])
+        return env
+
+    def run(self, files: list[str], skip: list[str], timeout: float) -> tuple[int, list[MypyError], list[str], str]:
+        """(exit code, errors, unparsed stdout lines, stderr)."""
+        with tempfile.TemporaryDirectory(prefix="healthcheck-mypy-") as tmp:
+            argv = self.argv(Path(tmp), files, skip)
+            try:
+                done = subprocess.run(
+                    argv, cwd=self.ctx.root, env=self.env(), capture_output=True, text=True,
+                    timeout=timeout, stdin=subprocess.DEVNULL,
+                )
+            except subprocess.TimeoutExpired:
+                return -1, [], [], f"mypy did not finish within {timeout:g} s"
+        errors, other = (parse_json if self.json else parse_text)(done.stdout)
+        return done.returncode, errors, other, done.stderr
+
+
+def _blocking_paths(errors: list[MypyError], files: set[str], root: Path) -> set[str]:
+    """Files mypy refused to read (a syntax error by mypy's reading): leave them out and try again."""
+    out: set[str] = set()
+    for e in errors:
+        if e.code == "syntax":
+            rel = _relative(e.path, root)
+            if rel in files:
+                out.add(rel)
+    return out
+
+
+def _dedented(notes: list[str]) -> list[str]:
+    """Notes without mypy's common indentation (the nesting of Expected/Got is kept)."""
+    return textwrap.dedent("\n".join(notes)).splitlines()
+
+
+def _relative(path: str, root: Path) -> str | None:
+    p = Path(path)
+    if not p.is_absolute():
+        p = root / p
+    try:
+        return p.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+class TypesCheck(BaseCheck):
+    name: ClassVar[str] = "type-error"
+    produces: ClassVar[tuple[str, ...]] = ("type-error",)
+    executes_code: ClassVar[bool] = True
+    gates: ClassVar[tuple[GateSpec, ...]] = (
+        GateSpec("max_type_errors", "type_errors", "<=", 0, help="errors mypy reports"),
+    )
+    options: ClassVar[Mapping[str, OptionSpec]] = {
+        "timeout": OptionSpec((int, float), 0, "seconds mypy may take (0: the scan's timeout)"),
+    }
+
+    def enabled(self, ctx: CheckContext) -> str | None:
+        if not ctx.options.types:
+            return "type checking turned off (--no-types)"
+        return None
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        config = read_mypy_config(ctx.root)
+        by_rel = {f.rel: f for f in ctx.project.files}
+        files = sorted(f.rel for f in ctx.parsed() if config.wants(f.rel))
+        skip = sorted({f.module for f in ctx.facts if not f.parsed})
+        if not files:
+            return CheckResult(metrics=self._metrics([], ctx), detail="no files for mypy to check")
+        limit = float(ctx.option(self.name, "timeout")) or min(ctx.options.timeout, ctx.config.timeout)
+        runner = MypyRun(ctx, config)
+        ctx.progress(f"type checking {len(files)} files with mypy {runner.version}")
+        dropped: list[str] = []
+        for _attempt in range(MAX_RETRIES + 1):
+            code, errors, other, stderr = runner.run(files, skip, limit)
+            blocking = _blocking_paths(errors, set(files), ctx.root) if code == 2 else set()
+            if not blocking:
+                break
+            dropped.extend(sorted(blocking))
+            files = [f for f in files if f not in blocking]
+            skip = sorted(set(skip) | {by_rel[r].module for r in blocking if r in by_rel})
+        if code not in (0, 1) or (code == 1 and not errors and other):
+            return CheckResult.error(self._failure(code, other, stderr))
+        findings = self._findings(errors, ctx)
+        detail = f"{len(findings)} type errors in {len(files)} files (mypy {runner.version})"
+        if dropped:
+            detail += f"; mypy could not read {', '.join(dropped)}"
+        return CheckResult(findings=findings, metrics=self._metrics(findings, ctx), detail=detail)
+
+    def _failure(self, code: int, other: list[str], stderr: str) -> str:
+        if code == -1:
+            return stderr
+        lines = [line for line in [*other, *stderr.splitlines()] if line.strip()]
+        last = lines[-1].strip() if lines else "no output"
+        return f"mypy failed (exit {code}): {last}"
+
+    def _findings(self, errors: list[MypyError], ctx: CheckContext) -> list[Finding]:
+        seen: Counter[tuple[str, str]] = Counter()
+        findings: list[Finding] = []
+        for e in errors:
+            rel = _relative(e.path, ctx.root)
+            if rel is None:
+                continue  # an error in an installed package or stub: not this repository's to fix
+            normalised = LINE_NUMBER.sub("line N", e.message)
+            seen[(rel, normalised)] += 1
+            code = e.code or "misc"
+            findings.append(
+                Finding.create(
+                    "type-error",
+                    f"{e.message} [{code}]",
+                    key=f"{code}:{normalised}#{seen[(rel, normalised)]}",
+                    path=rel,
+                    line=e.line,
+                    end_line=e.end_line if e.end_line and e.line and e.end_line >= e.line else None,
+                    data={"code": code, "category": e.category, "notes": _dedented(e.notes), "column": e.column},
+                )
+            )
+        return findings
+
+    def _metrics(self, findings: list[Finding], ctx: CheckContext) -> dict[str, Any]:
+        by_rel = {f.rel: f for f in ctx.project.files}
+        categories: Counter[str] = Counter(f.data["category"] for f in findings)
+        packages: Counter[str] = Counter()
+        for f in findings:
+            source = by_rel.get(f.path or "")
+            packages[(source.package or source.module) if source else "(other)"] += 1
+        return {
+            "type_errors": len(findings),
+            "type_errors_by_category": dict(sorted(categories.items())),
+            "type_errors_by_package": dict(sorted(packages.items())),
+        }
