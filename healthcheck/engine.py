@@ -22,7 +22,7 @@ from healthcheck.checks.base import Check, CheckContext, CheckResult, ScanOption
 from healthcheck.config import Config, OptionSpec, load_config
 from healthcheck.errors import UsageError
 from healthcheck.gates import evaluate
-from healthcheck.graph import build_graph
+from healthcheck.graph import ImportGraph, build_graph
 from healthcheck.model import CheckOutcome, Finding, Report, sort_findings
 from healthcheck.parse import parse_project
 from healthcheck.project import Project, discover
@@ -57,6 +57,24 @@ def resolve_cache_dir(root: Path, config: Config, override: str | None) -> Path 
         path = Path(chosen)
         return path if path.is_absolute() else root / path
     return root / ".healthcheck_cache"
+
+
+def package_graph(graph: ImportGraph, depth: int = 2) -> dict[str, Any]:
+    """The import graph folded to packages ``depth`` names deep: what the HTML report draws."""
+    fold = lambda module: ".".join(module.split(".")[:depth])  # noqa: E731
+    sizes: dict[str, int] = {}
+    for module in graph.modules:
+        sizes[fold(module)] = sizes.get(fold(module), 0) + 1
+    edges: dict[tuple[str, str], dict[str, Any]] = {}
+    for (importer, imported) in graph.edges:
+        a, b = fold(importer), fold(imported)
+        if a == b:
+            continue
+        edge = edges.setdefault((a, b), {"from": a, "to": b, "imports": 0, "runtime": False})
+        edge["imports"] += 1
+        edge["runtime"] = edge["runtime"] or graph.edge_kind(importer, imported) == "runtime"
+    return {"depth": depth, "nodes": [{"name": n, "modules": sizes[n]} for n in sorted(sizes)],
+            "edges": [edges[k] for k in sorted(edges)]}
 
 
 def load(root: Path, overrides: Mapping[str, Any] | None = None) -> tuple[Config, list[Check]]:
@@ -150,6 +168,7 @@ def scan(
         findings=sort_findings(findings),
         version=__version__,
         extra={
+            "package_graph": package_graph(graph),
             "project": {
                 "source_roots": [p.relative_to(root).as_posix() or "." if p.is_relative_to(root) else str(p)
                                  for p in project.source_roots],
@@ -160,4 +179,4 @@ def scan(
             **extra,
         },
     )
-    return ScanResult(report=report, config=config, project=project)
+    return ScanResult(report=report, config=config, project=project, extras={"graph": graph})

@@ -9,6 +9,7 @@ never read as "nothing is wrong".
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from healthcheck.model import CheckOutcome, GateResult
@@ -68,3 +69,42 @@ def evaluate(
             GateResult(spec.name, spec.metric, spec.op, threshold, actual, compare(actual, spec.op, threshold))
         )
     return tuple(results)
+
+
+# Metric noise below this never counts as "worse than the baseline" (coverage percentages are floats).
+TOLERANCE = 1e-6
+
+
+def worse(actual: float, op: str, reference: float) -> bool:
+    """Whether ``actual`` is worse than ``reference`` for a gate of operator ``op``."""
+    if op == "<=":
+        return actual > reference + TOLERANCE
+    return actual < reference - TOLERANCE
+
+
+def apply_baseline(results: Sequence[GateResult], baseline_metrics: Mapping[str, float]) -> tuple[GateResult, ...]:
+    """The gates judged against a baseline: a gated metric may not be worse than its recorded value.
+
+    The recorded value replaces the threshold in both directions: debt above the
+    threshold is accepted as it was, and a metric that is better than its
+    threshold must stay as good (the ratchet). A gate whose check could not run
+    keeps failing; a metric the baseline does not record keeps its threshold.
+    """
+    judged: list[GateResult] = []
+    for g in results:
+        reference = baseline_metrics.get(g.metric)
+        if reference is None or g.actual is None or g.detail:
+            judged.append(g)
+            continue
+        passed = not worse(g.actual, g.op, reference)
+        detail = "" if passed else f"worse than the baseline ({reference:g})"
+        judged.append(replace(g, passed=passed, baseline=reference, detail=detail))
+    return tuple(judged)
+
+
+def new_findings_gate(count: int, threshold: float = 0, what: str = "baseline") -> GateResult:
+    """The gate of a baseline or diff run: findings that are new since ``what``."""
+    return GateResult(
+        "max_new_findings", f"{what}.new_findings", "<=", threshold, float(count), count <= threshold,
+        detail="" if count <= threshold else f"{count} finding(s) not in the {what}",
+    )
