@@ -247,7 +247,10 @@ def compare(
         elif entry.check in ran:
             fixed.append(entry)
     expired = [e for e in baseline.entries.values() if e.expired(day)]
-    order = lambda e: (e.check, e.path or "", e.id)  # noqa: E731
+
+    def order(e: Entry) -> tuple[str, str, str]:
+        return (e.check, e.path or "", e.id)
+
     return Comparison(
         new=tuple(new), known=tuple(known),
         fixed=tuple(sorted(fixed, key=order)), stale=tuple(sorted(stale, key=order)),

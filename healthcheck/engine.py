@@ -61,7 +61,9 @@ def resolve_cache_dir(root: Path, config: Config, override: str | None) -> Path 
 
 def package_graph(graph: ImportGraph, depth: int = 2) -> dict[str, Any]:
     """The import graph folded to packages ``depth`` names deep: what the HTML report draws."""
-    fold = lambda module: ".".join(module.split(".")[:depth])  # noqa: E731
+    def fold(module: str) -> str:
+        return ".".join(module.split(".")[:depth])
+
     sizes: dict[str, int] = {}
     for module in graph.modules:
         sizes[fold(module)] = sizes.get(fold(module), 0) + 1
