@@ -12,6 +12,7 @@ from typing import Mapping
 from healthcheck.checks.base import Check, GateSpec
 from healthcheck.checks.contracts import ContractCheck
 from healthcheck.checks.cycles import CycleCheck
+from healthcheck.checks.imports import ImportCheck
 from healthcheck.checks.names import NamesCheck
 from healthcheck.checks.syntax import SyntaxCheck
 from healthcheck.checks.types import TypesCheck
@@ -26,6 +27,7 @@ def all_checks() -> list[Check]:
         CycleCheck(),
         ContractCheck(),
         TypesCheck(),
+        ImportCheck(),
     ]
 
 

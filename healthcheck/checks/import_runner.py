@@ -1,0 +1,202 @@
+"""Drive the import probe: a few worker processes of the scanned repository's interpreter, with timeouts.
+
+Each worker imports its share of the modules in order and reports each one as
+it goes (see ``healthcheck/probe/import_probe.py``). A module that does not
+finish within the per-module timeout gets its worker killed; a module during
+which the worker dies (``os._exit`` at import time, a crash in a C extension)
+ends it too. Either way the module is recorded, a fresh worker picks up after
+it, and later imports of that module fail at once instead of hanging again.
+The whole check has its own deadline: modules not reached by then are left
+untried and reported as such.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import subprocess
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Sequence
+
+PROBE = Path(__file__).resolve().parent.parent / "probe" / "import_probe.py"
+DUMP_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<func>.+)$')
+DUMP_GRACE = 1.0  # seconds to wait for the stack dump of a hung import before killing
+
+
+def parse_dump(text: str, project_files: set[str]) -> list[list[Any]]:
+    """Project frames, outermost first, of the first thread in a :mod:`faulthandler` dump that has any."""
+    threads: list[list[list[Any]]] = [[]]
+    for line in text.splitlines():
+        if line.startswith(("Thread ", "Current thread ")):
+            threads.append([])
+            continue
+        match = DUMP_FRAME.match(line)
+        if match and os.path.abspath(match["path"]) in project_files:
+            threads[-1].append([os.path.abspath(match["path"]), int(match["line"]), match["func"]])
+    busy = next((frames for frames in threads if frames), [])
+    return list(reversed(busy))  # faulthandler lists the most recent call first
+
+
+@dataclass
+class Outcome:
+    """How importing one module went. ``info`` is what the probe said about a failure."""
+
+    module: str
+    ok: bool
+    info: dict[str, Any] = field(default_factory=dict)
+    timed_out: bool = False
+    exit_code: int | None = None  # the worker died while importing this module
+
+
+@dataclass
+class ProbeJob:
+    """What every worker shares."""
+
+    python: str
+    root: Path
+    sys_path: list[str]
+    project_files: list[str]
+    module_timeout: float
+    deadline: float  # time.monotonic() value
+    env: dict[str, str]
+
+
+def _reader(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+class Worker:
+    """One probe process working through a list of modules."""
+
+    def __init__(self, job: ProbeJob, modules: list[str], blocked: dict[str, str], folder: Path) -> None:
+        stem = f"job-{id(self)}-{time.monotonic_ns()}"
+        spec = folder / f"{stem}.json"
+        self.dump = folder / f"{stem}.stacks"
+        spec.write_text(
+            json.dumps(
+                {
+                    "sys_path": job.sys_path, "project_files": job.project_files, "modules": modules,
+                    "blocked": blocked, "dump": str(self.dump), "module_timeout": job.module_timeout,
+                }
+            ),
+            encoding="utf-8",
+        )
+        self.proc = subprocess.Popen(
+            [job.python, str(PROBE), str(spec)],
+            cwd=job.root, env=job.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, encoding="utf-8", errors="replace",
+            start_new_session=True,
+        )
+        assert self.proc.stdout is not None
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_reader, args=(self.proc.stdout, self.lines), daemon=True).start()
+
+    def next_event(self, timeout: float) -> dict[str, Any] | None:
+        """The next event; ``{"event": "eof"}`` when the worker is gone; None on timeout."""
+        try:
+            line = self.lines.get(timeout=max(timeout, 0.0))
+        except queue.Empty:
+            return None
+        if line is None:
+            return {"event": "eof"}
+        try:
+            event = json.loads(line)
+        except ValueError:
+            return {"event": "noise"}
+        return event if isinstance(event, dict) else {"event": "noise"}
+
+    def stacks(self, project_files: set[str], wait: float = 0.0) -> list[list[Any]]:
+        """Where the worker's threads were when it dumped its stacks (waiting up to ``wait`` s for the dump)."""
+        until = time.monotonic() + wait
+        while True:
+            try:
+                text = self.dump.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            if text.strip() or time.monotonic() >= until:
+                return parse_dump(text, project_files)
+            time.sleep(0.05)
+
+    def stop(self) -> int | None:
+        """Kill the worker (and whatever it started) and reap it."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                self.proc.kill()
+        try:
+            return self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a process that survives SIGKILL
+            return None
+
+
+def run_share(job: ProbeJob, modules: Sequence[str], blocked: dict[str, str], folder: Path) -> tuple[list[Outcome], list[str]]:
+    """Import ``modules`` in order in as many workers as it takes; (outcomes, modules not tried)."""
+    remaining = list(modules)
+    files = set(job.project_files)
+    outcomes: list[Outcome] = []
+    while remaining and time.monotonic() < job.deadline:
+        worker = Worker(job, remaining, dict(blocked), folder)
+        current: str | None = None
+        started = time.monotonic()
+        try:
+            while True:
+                now = time.monotonic()
+                if now >= job.deadline:
+                    return outcomes, remaining
+                wait = job.deadline - now if current is None else min(job.deadline, started + job.module_timeout) - now
+                event = worker.next_event(wait)
+                if event is None:
+                    if current is None or time.monotonic() < started + job.module_timeout:
+                        continue
+                    frames = worker.stacks(files, wait=DUMP_GRACE)
+                    outcomes.append(Outcome(current, False, info={"frames": frames}, timed_out=True))
+                    blocked[current] = f"it did not finish importing within {job.module_timeout:g} s"
+                    remaining.remove(current)
+                    break
+                kind = event.get("event")
+                if kind == "start":
+                    current, started = str(event.get("module")), time.monotonic()
+                elif kind == "done":
+                    module = str(event.get("module"))
+                    outcomes.append(Outcome(module, bool(event.get("ok")), info=event))
+                    if module in remaining:
+                        remaining.remove(module)
+                    current = None
+                elif kind == "end":
+                    remaining = []
+                    break
+                elif kind == "eof":
+                    code = worker.stop()
+                    if current is None:  # died before its first import: nothing more to learn by retrying
+                        return outcomes, remaining
+                    frames = worker.stacks(files)
+                    outcomes.append(Outcome(current, False, info={"frames": frames}, exit_code=code))
+                    blocked[current] = f"the process exited (code {code}) while importing it"
+                    remaining.remove(current)
+                    break
+        finally:
+            worker.stop()
+    return outcomes, remaining
+
+
+def run_probe(job: ProbeJob, modules: Sequence[str], workers: int) -> tuple[list[Outcome], list[str]]:
+    """Split ``modules`` (already in dependency order) among ``workers`` processes; keep each share's order."""
+    count = max(1, min(workers, len(modules)))
+    shares = [list(modules[i::count]) for i in range(count)]
+    blocked: dict[str, str] = {}  # shared: a module that hung in one worker is not retried by another
+    with tempfile.TemporaryDirectory(prefix="healthcheck-imports-") as tmp:
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            results = list(pool.map(lambda share: run_share(job, share, blocked, Path(tmp)), shares))
+    outcomes = [o for found, _ in results for o in found]
+    untried = [m for _, left in results for m in left]
+    return outcomes, untried

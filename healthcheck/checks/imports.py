@@ -1,0 +1,249 @@
+"""``import-failure``: which of the project's modules import, tried for real, and why the others do not.
+
+Static checks say an import *should* work; only importing proves it. That means
+running the repository's code, so it happens in a few worker processes of the
+repository's own interpreter (``--python``), never in healthcheck's process,
+with a timeout per module and one for the whole check (see
+:mod:`healthcheck.checks.import_runner`). Test modules are left to pytest, and
+entry points that would run a program when imported (``__main__``,
+``setup.py``, ``conftest.py``) are not imported.
+
+Modules are imported dependencies first, so the first failure seen is usually
+the root one; every failure is then traced to its root cause
+(:mod:`healthcheck.checks.import_causes`) and reported once, linked to the
+static finding that explains it when there is one (the ``import-cycle`` of a
+circular import, the ``syntax-error`` of a broken file, the
+``unresolved-import`` of a module that does not exist).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+import tomllib
+from collections import Counter
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, Mapping
+
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.import_causes import DISTRIBUTIONS, Failure, ProjectMap, normalise, root_failures
+from healthcheck.checks.import_runner import ProbeJob, run_probe
+from healthcheck.config import OptionSpec
+from healthcheck.model import Finding, Related
+from healthcheck.project import SourceFile
+
+NEVER_IMPORTED = frozenset({"setup", "conftest", "noxfile", "fabfile", "manage"})
+
+
+def importable(source: SourceFile, exclude: Iterable[str]) -> bool:
+    """Whether the check should import this module at all."""
+    parts = source.module.split(".")
+    if source.is_test or not all(p.isidentifier() for p in parts):
+        return False
+    if parts[-1] in ("__main__", "conftest") or (len(parts) == 1 and parts[0] in NEVER_IMPORTED):
+        return False
+    return not any(fnmatch.fnmatchcase(source.module, pattern) for pattern in exclude)
+
+
+def dependency_order(modules: list[str], succ: Mapping[str, Iterable[str]]) -> list[str]:
+    """Modules with what they import first (a depth-first post-order; a cycle is entered once, anywhere)."""
+    wanted = set(modules)
+    done: set[str] = set()
+    order: list[str] = []
+    for start in sorted(modules):
+        if start in done:
+            continue
+        done.add(start)
+        stack: list[tuple[str, Iterable[str]]] = [(start, iter(sorted(succ.get(start, ()))))]
+        while stack:
+            node, children = stack[-1]
+            child = next(iter(children), None)
+            if child is None:
+                stack.pop()
+                if node in wanted:
+                    order.append(node)
+            elif child not in done:
+                done.add(child)
+                stack.append((child, iter(sorted(succ.get(child, ())))))
+    return order
+
+
+def declared_dependencies(root: Path) -> set[str]:
+    """Normalised names of the distributions pyproject.toml declares (all extras included)."""
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return set()
+    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
+    requirements = list(project.get("dependencies", []) or [])
+    for extra in (project.get("optional-dependencies", {}) or {}).values():
+        requirements.extend(extra or [])
+    names = set()
+    for requirement in requirements:
+        name = "".join(ch if ch.isalnum() or ch in "-_." else " " for ch in str(requirement)).split()
+        if name:
+            names.add(normalise(name[0]))
+    return names
+
+
+def distribution_for(missing: str, declared: set[str]) -> tuple[str, bool]:
+    """The distribution that provides import name ``missing`` (a best guess), and whether it is declared."""
+    top = missing.split(".")[0]
+    name = DISTRIBUTIONS.get(missing) or DISTRIBUTIONS.get(top) or top
+    return name, normalise(name) in declared or normalise(top) in declared
+
+
+class ImportCheck(BaseCheck):
+    name: ClassVar[str] = "import-failure"
+    produces: ClassVar[tuple[str, ...]] = ("import-failure",)
+    executes_code: ClassVar[bool] = True
+    gates: ClassVar[tuple[GateSpec, ...]] = (
+        GateSpec(
+            "min_importable_percent", "modules_importable_percent", ">=", 100, 0, 100,
+            help="share of the project's modules that import",
+        ),
+    )
+    options: ClassVar[Mapping[str, OptionSpec]] = {
+        "module_timeout": OptionSpec((int, float), 20, "seconds one module may take to import"),
+        "timeout": OptionSpec((int, float), 0, "seconds for the whole check (0: the scan's timeout)"),
+        "workers": OptionSpec(int, 2, "worker processes importing in parallel"),
+        "exclude": OptionSpec(list, [], "module name patterns never to import"),
+    }
+
+    def enabled(self, ctx: CheckContext) -> str | None:
+        if not ctx.options.import_check:
+            return "import check turned off (--no-import-check)"
+        if not ctx.config.import_check:
+            return "import check turned off (import_check = false)"
+        return None
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        exclude = [str(p) for p in ctx.option(self.name, "exclude")]
+        chosen: dict[str, SourceFile] = {}
+        for source in ctx.project.files:
+            if importable(source, exclude):
+                chosen.setdefault(source.module, source)
+        succ: dict[str, set[str]] = {}
+        for importer, imported in ctx.graph.edges:
+            if ctx.graph.edge_kind(importer, imported) == "runtime":
+                succ.setdefault(importer, set()).add(imported)
+        for module in chosen:  # importing a.b imports a first
+            parent = module.rpartition(".")[0]
+            if parent:
+                succ.setdefault(module, set()).add(parent)
+        modules = dependency_order(list(chosen), succ)
+        if not modules:
+            return CheckResult(metrics=_metrics(0, 0, []), detail="no modules to import")
+
+        limit = float(ctx.option(self.name, "timeout")) or min(ctx.options.timeout, ctx.config.timeout)
+        job = ProbeJob(
+            python=ctx.python,
+            root=ctx.root,
+            sys_path=[str(r) for r in ctx.project.source_roots],
+            project_files=[str(f.path) for f in ctx.project.files],
+            module_timeout=float(ctx.option(self.name, "module_timeout")),
+            deadline=time.monotonic() + limit,
+            env=self._env(ctx),
+        )
+        ctx.progress(f"importing {len(modules)} modules")
+        outcomes, untried = run_probe(job, modules, int(ctx.option(self.name, "workers")))
+        project = ProjectMap(
+            module_of_path={str(f.path): f.module for f in ctx.project.files},
+            rel_of_path={str(f.path): f.rel for f in ctx.project.files},
+            rel_of_module={m: s.rel for m, s in ctx.project.modules.items()},
+            top_level=frozenset(ctx.project.top_level_packages) | frozenset(ctx.graph.top_level),
+        )
+        roots = root_failures(outcomes, project)
+        for failure in roots:  # messages name files relative to the root, like everything else in the report
+            failure.message = failure.message.replace(str(ctx.root) + os.sep, "")
+        declared = declared_dependencies(ctx.root)
+        findings = [self._finding(f, ctx, declared) for f in roots]
+        ok = sum(1 for o in outcomes if o.ok)
+        result = CheckResult(findings=findings, metrics=_metrics(ok, len(modules), roots))
+        result.detail = f"{ok} of {len(modules)} modules import"
+        if untried:
+            result.status = "error"
+            result.detail += f"; stopped after {limit:g} s with {len(untried)} modules not tried"
+        return result
+
+    def _env(self, ctx: CheckContext) -> dict[str, str]:
+        env = dict(os.environ)
+        if ctx.cache_dir is not None:
+            env["PYTHONPYCACHEPREFIX"] = str(ctx.cache_dir / "pycache")  # keep the repository free of .pyc files
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        return env
+
+    def _finding(self, failure: Failure, ctx: CheckContext, declared: set[str]) -> Finding:
+        data: dict[str, Any] = {
+            "module": failure.module,
+            "exception": failure.exception,
+            "cause": failure.cause,
+            "detail": failure.message,
+            "dependents": failure.dependents,
+            "traceback": [f"{path}:{line} in {func}" for path, line, func in failure.frames],
+        }
+        linked = _linked(failure, ctx.findings)
+        if linked:
+            data["linked"] = linked
+        what = self._what(failure, ctx, data, declared)
+        if failure.dependents:
+            n = len(failure.dependents)
+            what += f"; {n} more module{'s' if n != 1 else ''} fail{'' if n != 1 else 's'} because of it"
+        related = [Related(path, line, f"raised through {func}") for path, line, func in failure.frames[:-1]]
+        related += [
+            Related(ctx.project.modules[d].rel, None, f"{d} does not import because of this")
+            for d in failure.dependents[:20] if d in ctx.project.modules
+        ]
+        return Finding.create(
+            "import-failure", what,
+            key=f"{failure.cause}:{failure.module}:{failure.exception}:{failure.missing or failure.partial or ''}",
+            path=failure.path, line=failure.line, related=tuple(related), data=data,
+        )
+
+    def _what(self, failure: Failure, ctx: CheckContext, data: dict[str, Any], declared: set[str]) -> str:
+        head = f"{failure.module} does not import"
+        where = f" at {failure.path}:{failure.line}" if failure.path and failure.line else ""
+        if failure.cause == "timeout":
+            timeout = float(ctx.option(self.name, "module_timeout"))
+            return f"{failure.module} did not finish importing within {timeout:g} s (timed out{where}; the scan went on)"
+        if failure.cause == "syntax":
+            return f"{head}: {failure.path} has a syntax error (line {failure.line})"
+        if failure.cause == "circular":
+            return f"{head}: circular import, {failure.partial} is only partly initialised{where}"
+        if failure.cause == "missing-module" and failure.missing:
+            return f"{head}: it imports {failure.missing}, which does not exist in the project{where}"
+        if failure.cause == "missing-dependency" and failure.missing:
+            distribution, is_declared = distribution_for(failure.missing, declared)
+            data["distribution"] = distribution
+            data["declared"] = is_declared
+            status = "declared but not installed" if is_declared else "not installed and not declared"
+            return f"{head}: {failure.missing} is missing (distribution {distribution}, {status}){where}"
+        return f"{head}: {failure.exception}: {failure.message}{where}"
+
+
+def _linked(failure: Failure, findings: Iterable[Finding]) -> list[str]:
+    """Ids of the static findings that explain this failure."""
+    if failure.cause == "circular" and failure.partial:
+        pair = {failure.partial, failure.module}
+        cycles = [f for f in findings if f.check == "import-cycle" and failure.partial in f.data.get("modules", ())]
+        both = [f for f in cycles if pair <= set(f.data.get("modules", ()))]
+        rank = {"runtime": 0, "deferred": 1, "typing": 2}
+        best = sorted(both or cycles, key=lambda f: (rank.get(str(f.data.get("kind")), 3), len(f.data["modules"])))
+        return [f.id for f in best[:3]]
+    if failure.cause == "syntax":
+        return [f.id for f in findings if f.check == "syntax-error" and f.path == failure.path]
+    if failure.cause == "missing-module" and failure.missing:
+        return [f.id for f in findings if f.check == "unresolved-import" and f.data.get("module") == failure.missing]
+    return []
+
+
+def _metrics(ok: int, total: int, roots: list[Failure]) -> dict[str, Any]:
+    return {
+        "modules_importable": ok,
+        "modules_total": total,
+        "modules_importable_percent": round(100.0 * ok / total, 2) if total else 100.0,
+        "import_failures": len(roots),
+        "import_failures_by_cause": dict(sorted(Counter(f.cause for f in roots).items())),
+    }

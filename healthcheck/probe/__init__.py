@@ -1,0 +1,1 @@
+"""Scripts that run inside the scanned repository's interpreter, never imported by healthcheck itself."""
