@@ -15,6 +15,7 @@ from healthcheck.checks.cycles import CycleCheck
 from healthcheck.checks.imports import ImportCheck
 from healthcheck.checks.names import NamesCheck
 from healthcheck.checks.syntax import SyntaxCheck
+from healthcheck.checks.tests import TestsCheck
 from healthcheck.checks.types import TypesCheck
 from healthcheck.config import OptionSpec
 
@@ -26,6 +27,7 @@ def all_checks() -> list[Check]:
         NamesCheck(),
         CycleCheck(),
         ContractCheck(),
+        TestsCheck(),
         TypesCheck(),
         ImportCheck(),
     ]

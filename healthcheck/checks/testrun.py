@@ -1,0 +1,269 @@
+"""Run the scanned repository's pytest in a subprocess, with our recording plugin, and read what it wrote.
+
+The suite runs as ``python -m coverage run --branch -m pytest`` (coverage
+measured in the same run) or plain ``python -m pytest``, in the repository's
+folder so its own pytest configuration applies, with the cache provider off
+(a scan leaves no ``.pytest_cache`` behind) and ``--continue-on-collection-errors``
+(a broken file must not hide every other test).
+
+The plugin (``healthcheck/pytest_plugin.py``) is copied alone into a scratch
+folder that goes on ``PYTHONPATH``: putting healthcheck's own install there
+would let its packages shadow the repository's. It writes JSON lines as tests
+finish; :func:`read_records` turns them into :class:`TestRecord` objects,
+including for a run that had to be stopped.
+
+A suite that runs past its timeout gets SIGTERM (the plugin turns it into a
+KeyboardInterrupt, so pytest and coverage.py end in order), then SIGKILL after
+a grace period. The test that was running is recorded with outcome ``timeout``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+PLUGIN_MODULE = "healthcheck_pytest_plugin"
+GRACE_S = 10.0
+LOG_TAIL_LINES = 30
+
+
+@dataclass
+class TestRecord:
+    """One test (or one file that failed to collect) and how it ended."""
+
+    nodeid: str
+    outcome: str  # passed failed error skipped xfailed xpassed flaky timeout collection-error
+    path: str  # relative to the scanned root, "/"-separated
+    line: int | None = None
+    duration_s: float = 0.0
+    exception: str = ""
+    message: str = ""
+    frame: dict[str, Any] | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    when: str = ""
+
+    @property
+    def failing(self) -> bool:
+        return self.outcome in ("failed", "error", "timeout", "collection-error")
+
+    def selector(self) -> str:
+        """The node id with its file part relative to the scanned root: a pytest argument run from there."""
+        file_part, sep, rest = self.nodeid.partition("::")
+        return f"{self.path}{sep}{rest}" if self.path else self.nodeid
+
+
+@dataclass
+class SuiteRun:
+    """What one pytest process did."""
+
+    tests: list[TestRecord]
+    collect_errors: list[TestRecord]
+    collect_skipped: int
+    returncode: int | None
+    timed_out: bool
+    finished: bool
+    rootdir: str | None
+    log_tail: str
+    duration_s: float
+
+
+def plugin_dir(scratch: Path) -> Path:
+    """A folder holding only our plugin, importable as :data:`PLUGIN_MODULE`."""
+    target = scratch / "plugin"
+    target.mkdir(parents=True, exist_ok=True)
+    source = Path(__file__).resolve().parent.parent / "pytest_plugin.py"
+    shutil.copyfile(source, target / f"{PLUGIN_MODULE}.py")
+    return target
+
+
+def pytest_command(
+    python: str,
+    pytest_args: Sequence[str],
+    coverage_source: Sequence[str] | None,
+) -> list[str]:
+    """The command line of one run; ``coverage_source`` None runs without coverage."""
+    if coverage_source is None:
+        head = [python, "-m", "pytest"]
+    else:
+        head = [python, "-m", "coverage", "run", "--branch"]
+        if coverage_source:
+            head.append("--source=" + ",".join(coverage_source))
+        head += ["-m", "pytest"]
+    return head + ["-p", PLUGIN_MODULE, "-p", "no:cacheprovider", "--continue-on-collection-errors", *pytest_args]
+
+
+def _rel_to_root(rootdir: Path | None, root: Path, nodeid_path: str) -> str:
+    if rootdir is None:
+        return nodeid_path
+    try:
+        return (rootdir / nodeid_path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return nodeid_path
+
+
+def read_records(out_file: Path, root: Path) -> tuple[list[TestRecord], list[TestRecord], int, bool, str | None]:
+    """Tests, collection errors, module-level skips, whether the session finished, pytest's rootdir.
+
+    A test that started but never finished (the run was stopped) is a ``timeout``.
+    A half-written last line (the process was killed mid-write) is ignored.
+    """
+    rootdir: Path | None = None
+    tests: dict[str, TestRecord] = {}
+    running: dict[str, TestRecord] = {}
+    collect: list[TestRecord] = []
+    skipped_files = 0
+    finished = False
+    lines = out_file.read_text(encoding="utf-8", errors="replace").splitlines() if out_file.exists() else []
+    for raw in lines:
+        try:
+            rec = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        event = rec.get("event")
+        if event == "start":
+            rootdir = Path(rec["rootdir"])
+        elif event == "finish":
+            finished = True
+        elif event == "collect":
+            if rec.get("outcome") == "skipped":
+                skipped_files += 1
+                continue
+            nodeid = rec.get("nodeid") or rec.get("path") or "<session>"
+            path = rec.get("path") or _rel_to_root(rootdir, root, nodeid.split("::")[0])
+            collect.append(_record(rec, nodeid, "collection-error", path))
+        elif event in ("running", "test"):
+            nodeid = rec["nodeid"]
+            path = _rel_to_root(rootdir, root, str(rec.get("path") or nodeid.split("::")[0]))
+            if event == "running":
+                running[nodeid] = TestRecord(nodeid, "timeout", path, rec.get("line"))
+            else:
+                running.pop(nodeid, None)
+                tests[nodeid] = _record(rec, nodeid, str(rec.get("outcome", "failed")), path)
+    for nodeid, rec in running.items():
+        if nodeid not in tests:
+            rec.message = "still running when the suite was stopped at its timeout"
+            tests[nodeid] = rec
+    return list(tests.values()), collect, skipped_files, finished, str(rootdir) if rootdir else None
+
+
+def _record(rec: dict[str, Any], nodeid: str, outcome: str, path: str) -> TestRecord:
+    return TestRecord(
+        nodeid=nodeid,
+        outcome=outcome,
+        path=path,
+        line=rec.get("line"),
+        duration_s=float(rec.get("duration_s") or 0.0),
+        exception=str(rec.get("exception") or ""),
+        message=str(rec.get("message") or ""),
+        frame=rec.get("frame"),
+        facts=dict(rec.get("facts") or {}),
+        when=str(rec.get("when") or ""),
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the run (ends it in order), then SIGKILL its whole process group if it lingers."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    try:
+        proc.wait(GRACE_S)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def run_suite(
+    command: Sequence[str],
+    root: Path,
+    scratch: Path,
+    timeout: float,
+    env_extra: dict[str, str],
+    name: str = "run",
+) -> SuiteRun:
+    """Run one pytest process and read its records. Never raises for what the suite does."""
+    out_file = scratch / f"{name}.jsonl"
+    log_file = scratch / f"{name}.log"
+    out_file.unlink(missing_ok=True)
+    env = dict(os.environ)
+    env.pop("PYTEST_ADDOPTS", None)
+    env.update(env_extra)
+    env["HEALTHCHECK_PYTEST_OUT"] = str(out_file)
+    env["HEALTHCHECK_PYTEST_ROOT"] = str(root)
+    plugin = str(plugin_dir(scratch))
+    env["PYTHONPATH"] = plugin + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    start = time.perf_counter()
+    timed_out = False
+    with log_file.open("wb") as log:
+        proc = subprocess.Popen(
+            list(command), cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _stop(proc)
+        except BaseException:
+            _stop(proc)
+            raise
+    tests, collect, skipped_files, finished, rootdir = read_records(out_file, root)
+    return SuiteRun(
+        tests=tests,
+        collect_errors=collect,
+        collect_skipped=skipped_files,
+        returncode=proc.returncode,
+        timed_out=timed_out,
+        finished=finished,
+        rootdir=rootdir,
+        log_tail=_tail(log_file),
+        duration_s=time.perf_counter() - start,
+    )
+
+
+def _tail(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(lines[-LOG_TAIL_LINES:])
+
+
+def write_selection(scratch: Path, nodeids: Iterable[str], name: str = "select") -> Path:
+    """The file of node ids the plugin keeps when re-running failures."""
+    path = scratch / f"{name}.txt"
+    path.write_text("\n".join(nodeids) + "\n", encoding="utf-8")
+    return path
+
+
+PROBE = (
+    "import importlib.util as u, sys\n"
+    "print(' '.join(str(u.find_spec(m) is not None) for m in ('pytest', 'coverage')))\n"
+)
+
+
+def probe(python: str, root: Path) -> tuple[bool, bool, str]:
+    """Whether ``python`` has pytest and coverage.py; the third item says why the probe itself failed."""
+    try:
+        done = subprocess.run(
+            [python, "-c", PROBE], cwd=root, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, False, f"cannot run {python}: {exc}"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return False, False, f"{python} failed: {last}"
+    has_pytest, has_coverage = (word == "True" for word in done.stdout.split()[:2])
+    return has_pytest, has_coverage, ""

@@ -1,0 +1,255 @@
+"""``tests``: run the repository's own test suite with coverage, and say what fails and why.
+
+Only when asked (``scan --tests`` or ``tests = true``): a scan never runs
+someone's suite by surprise. The run itself is :mod:`testrun`'s job, coverage
+accounting :mod:`coverage_data`'s, diff coverage :mod:`diffcov`'s and the
+grouping of failures into root causes :mod:`rootcause`'s; this module turns
+their results into findings, metrics and the report's ``tests`` and
+``coverage`` sections.
+
+Pass rate = (passed + xpassed + flaky) / (those + failed + errors + collection
+errors + timeouts), in percent. A file that fails to collect counts as *one*
+failed unit: how many tests it would have held is unknowable, and counting it
+as zero would let a suite improve its pass rate by breaking its imports.
+Skipped and xfailed tests are left out of both sides. A flaky test (failed,
+then passed when re-run) counts as passing and gets a warning finding.
+"""
+
+from __future__ import annotations
+
+import shlex
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, ClassVar, Mapping, Sequence
+
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.coverage_data import FileCoverage, analyse, measure_targets, package_table, source_files, totals
+from healthcheck.checks.diffcov import changed_lines, diff_coverage, verify_base
+from healthcheck.checks.rootcause import Grouper, RootCause
+from healthcheck.checks.testrun import SuiteRun, TestRecord, probe, pytest_command, run_suite, write_selection
+from healthcheck.config import OptionSpec
+from healthcheck.model import Finding, Related
+
+PASSING = ("passed", "xpassed", "flaky")
+FAILING = ("failed", "error", "collection-error", "timeout")
+
+
+class TestsCheck(BaseCheck):
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    name: ClassVar[str] = "tests"
+    produces: ClassVar[tuple[str, ...]] = ("test-failure", "coverage")
+    executes_code: ClassVar[bool] = True
+    gates: ClassVar[tuple[GateSpec, ...]] = (
+        GateSpec("min_pass_rate", "tests.pass_rate", ">=", 90, 0, 100, help="percent of tests that pass"),
+        GateSpec("min_coverage", "coverage.percent", ">=", 70, 0, 100, help="percent of statements and branches run"),
+        GateSpec("min_diff_coverage", "coverage.diff_percent", ">=", 80, 0, 100,
+                 help="percent of changed statements run (only with --diff-base)"),
+    )
+    options: ClassVar[Mapping[str, OptionSpec]] = {
+        "reruns": OptionSpec(int, 1, "times a failing test is re-run; passing on a re-run makes it flaky"),
+        "timeout": OptionSpec((int, float), None, "seconds the whole suite may take (default: the scan timeout)"),
+        "coverage": OptionSpec(bool, True, "measure coverage in the same run"),
+        "source": OptionSpec(list, [], "top-level packages or modules under test (default: all but tests/docs)"),
+        "args": OptionSpec(list, [], "extra pytest arguments, e.g. ['-m', 'not slow']"),
+        "file_threshold": OptionSpec((int, float), None, "coverage percent under which a file or package "
+                                                         "gets a finding (default: min_coverage)"),
+    }
+
+    def enabled(self, ctx: CheckContext) -> str | None:
+        if not ctx.run_tests:
+            return "not asked: run with --tests or set tests = true in [tool.healthcheck]"
+        return None
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        if ctx.options.diff_base:
+            verify_base(ctx.root, ctx.options.diff_base)
+        has_pytest, has_coverage, problem = probe(ctx.python, ctx.root)
+        if problem:
+            return CheckResult.error(problem)
+        if not has_pytest:
+            return CheckResult.error(f"pytest is not installed in {ctx.python}")
+        if ctx.cache_dir is not None:
+            scratch = ctx.cache_dir / "tests"
+            scratch.mkdir(parents=True, exist_ok=True)
+            return self._run(ctx, scratch, has_coverage)
+        with tempfile.TemporaryDirectory(prefix="healthcheck-tests-") as tmp:
+            return self._run(ctx, Path(tmp), has_coverage)
+
+    def _timeout(self, ctx: CheckContext) -> float:
+        chosen = ctx.option(self.name, "timeout")
+        return float(chosen) if chosen else min(ctx.options.timeout, ctx.config.timeout)
+
+    def _run(self, ctx: CheckContext, scratch: Path, has_coverage: bool) -> CheckResult:
+        notes: list[str] = []
+        want_coverage = bool(ctx.option(self.name, "coverage"))
+        if want_coverage and not has_coverage:
+            notes.append(f"coverage not measured: coverage.py is not installed in {ctx.python}")
+        measure = want_coverage and has_coverage
+        files = source_files(ctx.project, ctx.option(self.name, "source"))
+        data_file = scratch / ".coverage"
+        for old in scratch.glob(".coverage*"):
+            old.unlink()
+        args = [str(a) for a in ctx.option(self.name, "args")]
+        timeout = self._timeout(ctx)
+        ctx.progress("running the test suite")
+        command = pytest_command(ctx.python, args, measure_targets(files) if measure else None)
+        run = run_suite(command, ctx.root, scratch, timeout, {"COVERAGE_FILE": str(data_file)})
+        if not run.tests and not run.collect_errors and run.returncode not in (0, 5) and not run.timed_out:
+            last = run.log_tail.strip().splitlines()[-1:] or ["no output"]
+            return CheckResult.error(f"pytest could not run (exit {run.returncode}): {last[0]}")
+        records = run.tests + run.collect_errors
+        self._rerun(ctx, scratch, args, run, timeout)
+
+        result = CheckResult()
+        grouper = Grouper(ctx.findings, {f.module.split(".")[0] for f in ctx.project.files})
+        causes = grouper.group(r for r in records if r.outcome in FAILING or r.outcome == "flaky")
+        result.findings += test_findings(causes)
+        result.metrics["tests"] = test_metrics(records, run.collect_skipped)
+        result.extra["tests"] = [test_entry(r) for r in records]
+        if measure and (data_file.exists() or any(scratch.glob(".coverage.*"))):
+            coverage = analyse(data_file, ctx.root, files, {f.rel for f in ctx.facts if not f.parsed})
+            self._coverage(ctx, coverage, result)
+        elif measure:
+            notes.append("no coverage data was written")
+        result.detail = "; ".join([summary_line(result.metrics["tests"], run, timeout), *notes])
+        return result
+
+    def _rerun(self, ctx: CheckContext, scratch: Path, args: Sequence[str], run: SuiteRun, timeout: float) -> None:
+        """Re-run failed tests (not collection errors); one that passes becomes ``flaky``."""
+        left = timeout - run.duration_s
+        for attempt in range(int(ctx.option(self.name, "reruns") or 0)):
+            failing = {r.nodeid: r for r in run.tests if r.outcome in ("failed", "error")}
+            if not failing or run.timed_out or left <= 0:
+                return
+            ctx.progress(f"re-running {len(failing)} failed tests")
+            select = write_selection(scratch, failing)
+            files = sorted({r.path for r in failing.values()})
+            again = run_suite(pytest_command(ctx.python, [*args, *files], None), ctx.root, scratch, left,
+                              {"HEALTHCHECK_PYTEST_SELECT": str(select)}, name=f"rerun{attempt + 1}")
+            left -= again.duration_s
+            for r in again.tests:
+                if r.outcome in ("passed", "xpassed") and r.nodeid in failing:
+                    failing[r.nodeid].outcome = "flaky"
+
+    def _coverage(self, ctx: CheckContext, files: list[FileCoverage], result: CheckResult) -> None:
+        threshold = ctx.option(self.name, "file_threshold")
+        if threshold is None:
+            threshold = ctx.config.thresholds.get("min_coverage", 70.0)
+        metrics: dict[str, Any] = {
+            "percent": totals(files),
+            "files": len(files),
+            "statements": sum(f.statements for f in files),
+            "branches": sum(f.branches for f in files),
+            "unimported_files": sum(1 for f in files if f.status == "unimported"),
+            "unparsed_files": sum(1 for f in files if f.status == "unparsed"),
+        }
+        table = package_table(files)
+        section: dict[str, Any] = {
+            "threshold": threshold,
+            "packages": table,
+            "files": [{"path": f.path, "percent": f.percent, "statements": f.statements, "missing": f.missing,
+                       "branches": f.branches, "missing_branches": f.missing_branches, "status": f.status}
+                      for f in files],
+        }
+        if ctx.options.diff_base:
+            diff = diff_coverage(ctx.options.diff_base, changed_lines(ctx.root, ctx.options.diff_base), files)
+            metrics["diff_percent"] = diff.percent
+            section["diff"] = {"base": diff.base, "changed_files": diff.changed_files,
+                               "statements": diff.statements, "covered": diff.covered, "missing": diff.missing}
+        result.metrics["coverage"] = metrics
+        result.extra["coverage"] = section
+        result.findings += coverage_findings(files, table, float(threshold))
+
+
+def summary_line(counts: Mapping[str, Any], run: SuiteRun, timeout: float) -> str:
+    shown = ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in
+                      ("passed", "failed", "errors", "collection_errors", "flaky", "skipped", "timeouts") if counts[k])
+    text = f"{shown or 'no tests'}; pass rate {counts['pass_rate']}%" if counts["pass_rate"] is not None else (
+        shown or "no tests collected")
+    if run.timed_out:
+        text += f"; the suite was stopped at its {timeout:g} s timeout (results of the tests that ran)"
+    return text
+
+
+def test_metrics(records: Sequence[TestRecord], skipped_files: int) -> dict[str, Any]:
+    """The ``tests`` metric of REPORT.md, plus xfailed, xpassed, timeouts and total."""
+    c = Counter(r.outcome for r in records)
+    passing = sum(c[o] for o in PASSING)
+    failing = sum(c[o] for o in FAILING)
+    return {
+        "passed": c["passed"],
+        "failed": c["failed"],
+        "errors": c["error"],
+        "collection_errors": c["collection-error"],
+        "skipped": c["skipped"] + skipped_files,
+        "flaky": c["flaky"],
+        "xfailed": c["xfailed"],
+        "xpassed": c["xpassed"],
+        "timeouts": c["timeout"],
+        "total": len(records) - c["collection-error"],
+        "pass_rate": round(100.0 * passing / (passing + failing), 2) if passing + failing else None,
+    }
+
+
+def test_entry(r: TestRecord) -> dict[str, Any]:
+    """One row of ``extra["tests"]`` (what JUnit XML and dashboards read)."""
+    return {"nodeid": r.nodeid, "outcome": r.outcome, "duration_s": round(r.duration_s, 6),
+            "message": f"{r.exception}: {r.message}" if r.exception and r.message else r.exception or r.message,
+            "path": r.path, "line": r.line}
+
+
+def rerun_command(records: Sequence[TestRecord]) -> str:
+    return "python -m pytest " + " ".join(shlex.quote(r.selector()) for r in records)
+
+
+def test_findings(causes: Sequence[RootCause]) -> list[Finding]:
+    findings: list[Finding] = []
+    for cause in causes:
+        for r in cause.tests:
+            verb = {"failed": "failed", "error": "errored", "collection-error": "failed to collect",
+                    "flaky": "is flaky (failed, then passed when re-run)",
+                    "timeout": "was stopped at the suite's timeout"}[r.outcome]
+            what = f": {r.exception}: {r.message}" if r.exception and r.outcome != "timeout" else ""
+            frame = r.frame or {}
+            related = (Related(frame["path"], frame.get("line"), "innermost project frame"),) if frame else ()
+            findings.append(Finding.create(
+                "test-failure",
+                f"{r.nodeid} {verb}{what}"[:300],
+                key=r.nodeid,
+                path=r.path,
+                line=r.line,
+                severity="warning" if r.outcome == "flaky" else "error",
+                related=related,
+                data={"nodeid": r.nodeid, "outcome": r.outcome, "exception": r.exception, "message": r.message,
+                      "root_cause": cause.id, "cause": cause.title, "cause_kind": cause.kind,
+                      "cause_path": cause.path, "cause_line": cause.line, "linked": list(cause.links),
+                      "command": rerun_command([r])},
+            ))
+    return findings
+
+
+def coverage_findings(files: Sequence[FileCoverage], table: Sequence[Mapping[str, Any]],
+                      threshold: float) -> list[Finding]:
+    findings: list[Finding] = []
+    for f in files:
+        if f.units == 0 or f.percent >= threshold:
+            continue
+        why = {"unparsed": " (does not parse: every line counted as missed)",
+               "unimported": " (no test imports it)", "measured": ""}[f.status]
+        findings.append(Finding.create(
+            "coverage", f"{f.path} is {f.percent:g}% covered, under {threshold:g}%{why}",
+            key="file", path=f.path, severity="warning",
+            data={"percent": f.percent, "scope": "file", "status": f.status, "statements": f.statements,
+                  "missing": f.missing, "branches": f.branches, "missing_branches": f.missing_branches},
+        ))
+    for row in table:
+        if row["statements"] + row["branches"] == 0 or row["percent"] >= threshold:
+            continue
+        findings.append(Finding.create(
+            "coverage", f"package {row['package']} is {row['percent']:g}% covered, under {threshold:g}%",
+            key=f"package:{row['package']}", severity="warning",
+            data={"percent": row["percent"], "scope": "package", "package": row["package"]},
+        ))
+    return findings
