@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from healthcheck import __version__
+from healthcheck.commands.baseline import baseline_command
+from healthcheck.commands.gate import gate_command
 from healthcheck.commands.scan import scan_command
 
 
@@ -15,6 +17,8 @@ def cli() -> None:
 
 
 cli.add_command(scan_command)
+cli.add_command(gate_command)
+cli.add_command(baseline_command)
 
 
 def main() -> None:

@@ -1,0 +1,183 @@
+"""What ``gate``, ``baseline`` and ``diff`` share: the scan options, the baseline verdict, CI annotations.
+
+Kept apart from the commands so that each command module stays a thin layer of
+argument parsing over these functions, and tests can call them directly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence, TypeVar
+
+import click
+
+from healthcheck import baseline as bl
+from healthcheck.checks import registry_gates
+from healthcheck.checks.base import ScanOptions
+from healthcheck.errors import UsageError
+from healthcheck.gates import apply_baseline, lookup, new_findings_gate
+from healthcheck.model import Finding, Report
+from healthcheck.report.summary import gate_line, where
+
+F = TypeVar("F", bound=Callable[..., Any])
+ANNOTATION_LIMIT = 50
+
+
+def scan_options(fn: F) -> F:
+    """The options every scanning command takes, in one place."""
+    decorators = [
+        click.option("--gate", "gates", multiple=True, metavar="NAME=VALUE", help="Override a gate threshold."),
+        click.option("--cache-dir", help="Cache folder (default PATH/.healthcheck_cache; 'none' disables)."),
+        click.option("--tests/--no-tests", "run_tests", default=None,
+                     help="Run the repository's test suite (never unasked)."),
+        click.option("--python", "python", help="Interpreter of the scanned repository (default: this one)."),
+        click.option("--no-import-check", is_flag=True, help="Do not import the repository's modules."),
+        click.option("--no-types", is_flag=True, help="Do not run mypy."),
+    ]
+    for decorate in reversed(decorators):
+        fn = decorate(fn)
+    return fn
+
+
+def options_from(
+    run_tests: bool | None, python: str | None, no_import_check: bool, no_types: bool, diff_base: str | None = None
+) -> ScanOptions:
+    return ScanOptions(
+        run_tests=run_tests, python=python, import_check=not no_import_check, types=not no_types, diff_base=diff_base
+    )
+
+
+def gate_metrics(metrics: dict[str, Any] | Any) -> tuple[dict[str, float], dict[str, str]]:
+    """The value of every metric some gate reads, and which way is better for it (its gate's operator)."""
+    values: dict[str, float] = {}
+    directions: dict[str, str] = {}
+    for spec in registry_gates().values():
+        directions[spec.metric] = spec.op
+        value = lookup(metrics, spec.metric)
+        if value is not None:
+            values[spec.metric] = value
+    return values, directions
+
+
+def baseline_path(root: str, given: str | None) -> Path:
+    return Path(given) if given else Path(root) / bl.DEFAULT_NAME
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A report judged for CI, with what the baseline said about it."""
+
+    report: Report
+    comparison: bl.Comparison | None
+    path: Path | None
+    tightened: str = ""
+
+    @property
+    def new(self) -> tuple[Finding, ...]:
+        if self.comparison is None:
+            return tuple(bl.gated(self.report.findings))
+        return self.comparison.new
+
+
+def judge(
+    report: Report, root: Path, path: Path | None, update: bool, new_only: bool
+) -> Verdict:
+    """Hold ``report`` against the baseline at ``path`` (None: no baseline) and re-decide its gates."""
+    if path is None:
+        if update:
+            raise UsageError("--update needs a baseline; write one first with `healthcheck baseline`")
+        if new_only:
+            raise UsageError("--new-only needs a baseline (or use `healthcheck diff --base REF --new-only`)")
+        return Verdict(report, None, None)
+    base = bl.load(path, root)
+    comparison = bl.compare(base, report.findings, root, [n for n, c in report.checks.items() if c.status == "ok"])
+    values, directions = gate_metrics(report.metrics)
+    gates = () if new_only else apply_baseline(report.gates, base.metrics)
+    judged = replace(
+        report,
+        gates=(*gates, new_findings_gate(len(comparison.new))),
+        extra={**report.extra, "baseline": comparison.to_json(str(path))},
+    )
+    tightened = ""
+    if update:
+        tighter = bl.tighten(base, comparison, values, directions)
+        improved = sum(1 for k, v in tighter.metrics.items() if base.metrics.get(k) != v)
+        removed = len(base.entries) - len(tighter.entries)
+        bl.save(path, tighter)
+        tightened = f"baseline tightened: {removed} entr{'y' if removed == 1 else 'ies'} removed, {improved} metric(s) improved"
+    return Verdict(judged, comparison, path, tightened)
+
+
+def _escape(text: str, in_property: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
+
+
+def github_annotations(findings: Iterable[Finding], failed_gates: Iterable[str] = ()) -> list[str]:
+    """GitHub Actions workflow commands that put each finding on its line in the pull request."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    lines: list[str] = []
+    for f in list(findings)[:ANNOTATION_LIMIT]:
+        props = [f"title={_escape(f.check, True)}"]
+        if f.path:
+            props.insert(0, f"file={_escape(f.path, True)}")
+            if f.line:
+                props.insert(1, f"line={f.line}")
+                if f.end_line:
+                    props.insert(2, f"endLine={f.end_line}")
+        lines.append(f"::{level.get(f.severity, 'error')} {','.join(props)}::{_escape(f.message)}")
+    lines += [f"::error title=healthcheck gate::{_escape(text)}" for text in failed_gates]
+    return lines
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def terse(verdict: Verdict, limit: int = 20) -> list[str]:
+    """The lines CI shows: the verdict, the gates that failed, the new findings, baseline housekeeping."""
+    report = verdict.report
+    failed = [g for g in report.gates if not g.passed]
+    word = "PASSED" if not failed else f"FAILED ({len(failed)} of {len(report.gates)} gates)"
+    comparison = verdict.comparison
+    known = f", {len(comparison.known)} accepted in the baseline" if comparison else ""
+    lines = [f"healthcheck gate {word}: {len(verdict.new)} new finding(s){known}"]
+    lines += [f"  {gate_line(g)}" for g in failed]
+    for name, outcome in report.checks.items():
+        if outcome.status == "error":
+            lines.append(f"  check {name} could not run: {outcome.detail}")
+    for f in verdict.new[:limit]:
+        lines.append(f"  new {f.severity:7} {where(f)}  {f.message}")
+    if len(verdict.new) > limit:
+        lines.append(f"  … {len(verdict.new) - limit} more new finding(s) in the reports")
+    if comparison:
+        lines += _housekeeping(comparison, bool(verdict.tightened))
+    if verdict.tightened:
+        lines.append(f"  {verdict.tightened}")
+    return lines
+
+
+def _housekeeping(c: bl.Comparison, updated: bool) -> list[str]:
+    lines: list[str] = []
+    hint = "" if updated else " (run `healthcheck gate --update` to drop them)"
+    if c.fixed:
+        lines.append(f"  fixed: {len(c.fixed)} baseline entr{'y' if len(c.fixed) == 1 else 'ies'}{hint}")
+        lines += [f"    {e.check} {e.path or '(project)'}: {e.message}" for e in c.fixed[:10]]
+    if c.stale:
+        lines.append(f"  stale: {len(c.stale)} entr{'y' if len(c.stale) == 1 else 'ies'} whose file is gone{hint}")
+    for e in c.expired:
+        lines.append(f"  expired {e.expires}: {e.check} {e.path or '(project)'}: {e.message}")
+    return lines
+
+
+def print_verdict(verdict: Verdict, written: Sequence[Path]) -> None:
+    for line in terse(verdict):
+        click.echo(line)
+    if in_github_actions():
+        failed = [gate_line(g) for g in verdict.report.gates if not g.passed]
+        for line in github_annotations(verdict.new, failed):
+            click.echo(line)
+    if written:
+        click.echo("reports: " + ", ".join(str(p) for p in written))

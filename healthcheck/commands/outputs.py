@@ -1,0 +1,86 @@
+"""Writing a run's reports, and the metric history the HTML report draws its trends from.
+
+Every ``scan`` and ``gate`` leaves a small snapshot of its metrics in
+``<out-dir>/history/`` (the reports folder is git-ignored, and CI can cache
+it), so the HTML report can show how each metric moved over the runs kept
+there without re-reading whole reports. Only the HTML renderer sees the
+history; the JSON report stays the contract of REPORT.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from healthcheck.commands.common import write_outputs
+from healthcheck.errors import UsageError
+from healthcheck.model import Report
+
+HISTORY_DIR = "history"
+HISTORY_KEEP = 100
+
+
+def flatten(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """Numeric leaves of the metrics under dotted names (``import_cycles.runtime``)."""
+    out: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, name + "."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[name] = float(value)
+    return out
+
+
+def snapshot(report: Report) -> dict[str, Any]:
+    return {
+        "started_at": report.started_at,
+        "passed": report.passed,
+        "findings": len(report.findings),
+        "metrics": flatten(report.metrics),
+    }
+
+
+def record_history(report: Report, out_dir: Path) -> Path | None:
+    """Keep this run's snapshot; drop the oldest beyond HISTORY_KEEP. Best effort: history is not the report."""
+    folder = out_dir / HISTORY_DIR
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = folder / f"{stamp}.json"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(snapshot(report), sort_keys=True) + "\n", encoding="utf-8")
+        for old in sorted(folder.glob("*.json"))[:-HISTORY_KEEP]:
+            old.unlink()
+    except OSError:
+        return None
+    return path
+
+
+def load_history(out_dir: Path) -> list[dict[str, Any]]:
+    """The snapshots kept, oldest first; unreadable ones are skipped."""
+    runs: list[dict[str, Any]] = []
+    for path in sorted((out_dir / HISTORY_DIR).glob("*.json")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("metrics"), dict):
+            runs.append(doc)
+    return runs
+
+
+def write_reports(report: Report, formats: Sequence[str], output: str | None, out_dir: Path) -> list[Path]:
+    """Record the history, then write each format (HTML gets the history to draw trends)."""
+    if output and len(formats) > 1:
+        raise UsageError("--output names one file; give one --format with it")
+    record_history(report, out_dir)
+    written: list[Path] = []
+    for fmt in formats:
+        shown = report
+        if fmt == "html":
+            shown = replace(report, extra={**report.extra, "history": load_history(out_dir)})
+        written += write_outputs(shown, [fmt], output, out_dir)
+    return written
