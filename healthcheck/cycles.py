@@ -147,17 +147,55 @@ def min_edges_to_cut(
         working = [s for s in combinations(edges, k) if _acyclic(local, members, set(s))]
         if working:
             return list(min(working, key=lambda s: (sum(cost(e) for e in s), s)))
-    # Greedy: cut the edge on most of the remaining shortest cycles until none is left.
-    removed: set[Edge] = set()
-    while True:
-        remaining = _restricted(local, members, removed)
-        comps = strongly_connected(members, remaining)
-        if not comps:
-            return sorted(removed)
-        counts: dict[Edge, int] = {}
-        for comp in comps:
-            for cycle in shortest_cycles(comp, remaining, limit=500):
-                for i, a in enumerate(cycle):
-                    e = (a, cycle[(i + 1) % len(cycle)])
-                    counts[e] = counts.get(e, 0) + 1
-        removed.add(max(sorted(counts), key=lambda e: counts[e]))
+    return _eades_cut(members, local)
+
+
+def _eades_cut(members: set[str], succ: Mapping[str, Sequence[str]]) -> list[Edge]:
+    """Eades, Lin and Smyth's ordering heuristic, then put back every cut edge that is not needed.
+
+    Order the nodes by repeatedly taking sinks to the back, sources to the front
+    and otherwise the node with the largest out-minus-in degree; the edges that
+    point backwards in that order break every cycle. Linear in the graph, so it
+    copes with components far too large for the exact search.
+    """
+    out_edges = {n: set(succ.get(n, ())) for n in members}
+    in_edges: dict[str, set[str]] = {n: set() for n in members}
+    for a, bs in out_edges.items():
+        for b in bs:
+            in_edges[b].add(a)
+    alive = set(members)
+    front: list[str] = []
+    back: list[str] = []
+
+    def remove(node: str) -> None:
+        alive.discard(node)
+        for b in out_edges[node]:
+            in_edges[b].discard(node)
+        for a in in_edges[node]:
+            out_edges[a].discard(node)
+
+    while alive:
+        changed = True
+        while changed:
+            changed = False
+            for node in sorted(alive):
+                if not out_edges[node] & alive:
+                    back.append(node)
+                    remove(node)
+                    changed = True
+                elif not in_edges[node] & alive:
+                    front.append(node)
+                    remove(node)
+                    changed = True
+        if alive:
+            best = max(sorted(alive), key=lambda n: len(out_edges[n] & alive) - len(in_edges[n] & alive))
+            front.append(best)
+            remove(best)
+    position = {n: i for i, n in enumerate(front + back[::-1])}
+    cut = sorted((a, b) for a in members for b in succ.get(a, ()) if b in members and position[a] > position[b])
+    kept: set[Edge] = set(cut)
+    for edge in cut:
+        kept.discard(edge)
+        if not _acyclic(succ, members, kept):
+            kept.add(edge)
+    return sorted(kept)

@@ -174,15 +174,22 @@ class _ImportCollector:
                 target = _resolve(node.module, node.level, self.module, self.is_package)
                 names = tuple(a.name for a in node.names)
                 self.found.append(ImportFact(target, names, node.lineno, self.text(node), k, node.level))
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 inner: ImportKind = "typing" if k == "typing" else "deferred"
-                body = node.body if isinstance(node.body, list) else [node.body]
-                stack.extend((child, inner) for child in reversed(body))
+                stack.extend((child, inner) for child in reversed(node.body))
             elif isinstance(node, ast.If) and _is_type_checking(node.test):
                 stack.extend((child, k) for child in reversed(node.orelse))
                 stack.extend((child, "typing") for child in reversed(node.body))
-            elif isinstance(node, ast.stmt):
-                stack.extend((child, k) for child in reversed(list(ast.iter_child_nodes(node))))
+            else:
+                # Only statements hold imports: descend into the bodies of compound
+                # statements and skip expressions, which are most of a large file.
+                for name in _BODY_FIELDS:
+                    body = getattr(node, name, None)
+                    if body:
+                        stack.extend((child, k) for child in reversed(body))
+
+
+_BODY_FIELDS = ("cases", "finalbody", "handlers", "orelse", "body")
 
 
 def _undefined_names(tree: ast.Module, rel: str) -> tuple[NameProblem, ...]:

@@ -101,7 +101,7 @@ def _source_roots(root: Path, config: Config) -> tuple[Path, ...]:
             roots.append(candidate)
         return tuple(roots)
     src = root / "src"
-    if src.is_dir() and any(p.suffix == ".py" or (p / "__init__.py").exists() for p in src.iterdir()):
+    if src.is_dir() and not (src / "__init__.py").exists():
         return (src.resolve(), root)
     return (root,)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -11,7 +12,18 @@ from healthcheck.model import Report
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_json(), indent=2, sort_keys=False, default=str) + "\n"
+    """The report as JSON text.
+
+    With ``HEALTHCHECK_VALIDATE_REPORTS=1`` in the environment (the test suite
+    sets it) every report is checked against the schema before it is written,
+    so a change that breaks the public contract fails loudly wherever it shows.
+    """
+    document = report.to_json()
+    if os.environ.get("HEALTHCHECK_VALIDATE_REPORTS") == "1":
+        errors = validation_errors(document)
+        if errors:
+            raise ValueError("report does not match its schema: " + "; ".join(errors[:5]))
+    return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"
 
 
 @lru_cache(maxsize=1)
