@@ -8,6 +8,7 @@ from healthcheck import __version__
 from healthcheck.commands.baseline import baseline_command
 from healthcheck.commands.gate import gate_command
 from healthcheck.commands.scan import scan_command
+from healthcheck.commands.triage import triage_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +20,7 @@ def cli() -> None:
 cli.add_command(scan_command)
 cli.add_command(gate_command)
 cli.add_command(baseline_command)
+cli.add_command(triage_command)
 
 
 def main() -> None:

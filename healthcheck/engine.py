@@ -26,6 +26,7 @@ from healthcheck.graph import ImportGraph, build_graph
 from healthcheck.model import CheckOutcome, Finding, Report, sort_findings
 from healthcheck.parse import parse_project
 from healthcheck.project import Project, discover
+from healthcheck.triage import recovery_plan
 
 Progress = Callable[[str], None]
 
@@ -157,6 +158,9 @@ def scan(
             ctx.findings.extend(result.findings)
             ctx.metrics.update(result.metrics)
             extra.update(result.extra)
+    plan = recovery_plan(findings, extra.get("tests"))
+    if plan is not None:
+        extra["triage"] = plan
 
     gate_specs = [(c.name, g) for c in ordered for g in c.gates]
     gates = evaluate(gate_specs, outcomes, metrics, config.thresholds)

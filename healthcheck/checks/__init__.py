@@ -27,9 +27,9 @@ def all_checks() -> list[Check]:
         NamesCheck(),
         CycleCheck(),
         ContractCheck(),
-        TestsCheck(),
         TypesCheck(),
         ImportCheck(),
+        TestsCheck(),
     ]
 
 

@@ -77,7 +77,9 @@ class Grouper:
             cause_id = "rc:" + fingerprint(k.key)
             cause = causes.get(cause_id)
             if cause is None:
-                cause = causes[cause_id] = RootCause(cause_id, k.kind, k.title, k.path, k.line, list(k.links))
+                links = list(k.links) + [f.id for f in _by_check(self.findings, "import-failure")
+                                         if k.path and f.path == k.path and f.id not in k.links]
+                cause = causes[cause_id] = RootCause(cause_id, k.kind, k.title, k.path, k.line, links)
             cause.tests.append(record)
         return list(causes.values())
 
@@ -109,9 +111,9 @@ class Grouper:
         cycles.sort(key=lambda f: (f.data.get("kind") != "runtime", len(f.data.get("modules", ())), f.id))
         if cycles:
             chosen = cycles[0]
-            members = " -> ".join(chosen.data.get("modules", ()))
+            members = ", ".join(chosen.data.get("modules", ()))
             return _Key(f"cycle:{chosen.id}", "import-cycle",
-                        f"import cycle {members} ({module} is imported while partially initialised)",
+                        f"import cycle among {members} ({module} is imported while partially initialised)",
                         chosen.path, chosen.line, (chosen.id,))
         frame = r.frame or {}
         return _Key(f"cycle-module:{module}", "import-cycle",

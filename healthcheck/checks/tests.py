@@ -1,4 +1,4 @@
-"""``tests``: run the repository's own test suite with coverage, and say what fails and why.
+"""``test-suite``: run the repository's own test suite with coverage, and say what fails and why.
 
 Only when asked (``scan --tests`` or ``tests = true``): a scan never runs
 someone's suite by surprise. The run itself is :mod:`testrun`'s job, coverage
@@ -38,7 +38,7 @@ FAILING = ("failed", "error", "collection-error", "timeout")
 class TestsCheck(BaseCheck):
     __test__ = False  # not a pytest test class, whatever its name says
 
-    name: ClassVar[str] = "tests"
+    name: ClassVar[str] = "test-suite"
     produces: ClassVar[tuple[str, ...]] = ("test-failure", "coverage")
     executes_code: ClassVar[bool] = True
     gates: ClassVar[tuple[GateSpec, ...]] = (
@@ -100,6 +100,9 @@ class TestsCheck(BaseCheck):
             last = run.log_tail.strip().splitlines()[-1:] or ["no output"]
             return CheckResult.error(f"pytest could not run (exit {run.returncode}): {last[0]}")
         records = run.tests + run.collect_errors
+        if run.timed_out and not any(r.outcome == "timeout" for r in records):
+            records.append(TestRecord("<session>", "timeout", "", message=f"no test was running when the suite "
+                                      f"was stopped at its {timeout:g} s timeout (collection or start-up hung)"))
         self._rerun(ctx, scratch, args, run, timeout)
 
         result = CheckResult()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from healthcheck.model import Report
 from healthcheck.report.summary import counts_by_check, gate_line, headline, where
+from healthcheck.report.tests_section import tests_markdown
 
 MAX_FINDINGS = 50
 
@@ -25,6 +26,7 @@ def render_markdown(report: Report) -> str:
         lines.append("**Checks that did not run fully:**")
         lines += [f"- `{n}` {c.status}: {_escape(c.detail)}" for n, c in not_ok.items()]
         lines.append("")
+    lines += tests_markdown(report)
     counts = counts_by_check(report)
     if counts:
         lines += ["| check | findings |", "| --- | --- |"]
