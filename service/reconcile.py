@@ -82,8 +82,10 @@ class Reconciler:
 
     def _follow(self, until: float) -> None:
         stream = self.runtime.events(until)
-        self._stream = stream
+        self._stream = stream  # published before the flag is read: stop() either sees it or we see the flag
         try:
+            if self._stopping.is_set():
+                return
             for event in stream:
                 if self._stopping.is_set():
                     return

@@ -47,15 +47,16 @@ def docker_client() -> Iterator[docker.DockerClient]:
             pytest.fail(message + " (required: HEALTHCHECK_REQUIRE_DOCKER or CI is set)")
         pytest.skip(message)
     yield client
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL_INSTANCE}={SESSION_INSTANCE}"}):
-        container.remove(force=True)
+    for container in client.containers.list(all=True, filters={"label": LABEL_INSTANCE}):
+        if container.labels.get(LABEL_INSTANCE, "").startswith(SESSION_INSTANCE):
+            container.remove(force=True)
     client.close()
 
 
 @pytest.fixture
 def instance(docker_client: docker.DockerClient) -> str:
-    """The label value this session's containers carry."""
-    return SESSION_INSTANCE
+    """The label value this test's containers carry: unique per test, prefixed by the session's."""
+    return f"{SESSION_INSTANCE}-{uuid.uuid4().hex[:6]}"
 
 
 def managed(client: docker.DockerClient, instance: str) -> list[Any]:
@@ -224,5 +225,5 @@ def proxy(tmp_path: Path) -> Iterator[SocketProxy]:
 
 @pytest.fixture
 def containers(docker_client: docker.DockerClient, instance: str) -> Callable[[], list[Any]]:
-    """This session's containers, listed fresh on each call."""
+    """This test's containers, listed fresh on each call."""
     return lambda: managed(docker_client, instance)
