@@ -79,42 +79,48 @@ def _restricted(succ: Succ, members: set[str], removed: set[Edge] | None = None)
     return {n: [m for m in succ.get(n, ()) if m in members and (n, m) not in cut] for n in members}
 
 
-def _path(succ: Succ, start: str, goal: str) -> list[str] | None:
-    """Shortest path start -> goal by breadth-first search, both ends included."""
-    prev: dict[str, str | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            path = [node]
-            back = prev[node]
-            while back is not None:
-                path.append(back)
-                back = prev[back]
-            return path[::-1]
-        for nxt in succ.get(node, ()):
-            if nxt not in prev:
-                prev[nxt] = node
-                queue.append(nxt)
-    return None
-
-
 def canonical(cycle: Sequence[str]) -> tuple[str, ...]:
     """A cycle rotated to start at its smallest module, so each has one spelling."""
     i = min(range(len(cycle)), key=lambda k: cycle[k])
     return tuple(cycle[i:]) + tuple(cycle[:i])
 
 
+def _bfs_parents(succ: Succ, start: str) -> dict[str, str | None]:
+    prev: dict[str, str | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in succ.get(node, ()):
+            if nxt not in prev:
+                prev[nxt] = node
+                queue.append(nxt)
+    return prev
+
+
 def shortest_cycles(component: Sequence[str], succ: Succ, limit: int = 100) -> list[tuple[str, ...]]:
-    """The shortest cycle through each edge of a component, deduplicated, smallest first."""
+    """The shortest cycle through each edge of a component, deduplicated, smallest first.
+
+    One breadth-first search per node ``b`` answers, for every edge ``a -> b``,
+    the shortest way back from ``b`` to ``a``.
+    """
     members = set(component)
     local = _restricted(succ, members)
-    found: set[tuple[str, ...]] = set()
+    preds: dict[str, list[str]] = {}
     for a in sorted(local):
         for b in local[a]:
-            path = _path(local, b, a)
-            if path is not None:
-                found.add(canonical([a] + path[:-1]))
+            preds.setdefault(b, []).append(a)
+    found: set[tuple[str, ...]] = set()
+    for b in sorted(preds):
+        prev = _bfs_parents(local, b)
+        for a in preds[b]:
+            if a not in prev:
+                continue
+            back: list[str] = []
+            node: str | None = a
+            while node is not None:
+                back.append(node)
+                node = prev[node]
+            found.add(canonical([a] + back[::-1][:-1]))
     return sorted(found, key=lambda c: (len(c), c))[:limit]
 
 
@@ -138,13 +144,23 @@ def min_edges_to_cut(
     members = set(component)
     local = _restricted(succ, members)
     edges = sorted((a, b) for a in local for b in local[a])
+    # A cut must hit every cycle; checking that against the known short cycles first
+    # rejects almost every candidate set without the full acyclicity test.
+    known = [
+        frozenset((c[i], c[(i + 1) % len(c)]) for i in range(len(c)))
+        for c in shortest_cycles(component, local, limit=1000)
+    ]
     for k in (1, 2, 3):
         n_sets = 1
         for i in range(k):
             n_sets = n_sets * (len(edges) - i) // (i + 1)
         if n_sets > budget:
             break
-        working = [s for s in combinations(edges, k) if _acyclic(local, members, set(s))]
+        working = [
+            s
+            for s in combinations(edges, k)
+            if all(not cycle.isdisjoint(s) for cycle in known) and _acyclic(local, members, set(s))
+        ]
         if working:
             return list(min(working, key=lambda s: (sum(cost(e) for e in s), s)))
     return _eades_cut(members, local)

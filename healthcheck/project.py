@@ -6,7 +6,7 @@ configuration adds or replaces them. Below a source root every directory holding
 Python is a package, with or without ``__init__.py`` (namespace packages count),
 so a module's dotted name is its path relative to its source root.
 
-The walk never follows directory symlinks (a symlink loop cannot trap it), skips
+The walk never enters directory symlinks (a symlink loop cannot trap it), skips
 what no one wants scanned (virtual environments, caches, build output, VCS
 folders) and what ``exclude`` names, and records files it cannot read rather than
 failing on them.
@@ -18,6 +18,7 @@ import fnmatch
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from healthcheck.config import Config
 from healthcheck.errors import UsageError
@@ -113,6 +114,38 @@ def _module_name(rel_to_source_root: str) -> str:
     return ".".join(parts)
 
 
+def _walk(root: Path, config: Config, skipped: list[tuple[str, str]]) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every ``.py`` entry below ``root`` with its ``/``-separated relative path, in sorted order.
+
+    Directory symlinks are never entered, so a symlink loop cannot trap the walk;
+    ``os.scandir`` answers "is it a symlink, a directory?" from the directory
+    listing itself, without a system call per entry.
+    """
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        directory, rel_dir = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append((rel_dir or ".", exc.strerror or str(exc)))
+            continue
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _matches(rel, config.exclude):
+                    continue
+                subdirs.append((entry.path, rel))
+            elif entry.name.endswith(".py") and not _matches(rel, config.exclude):
+                yield rel, entry
+        stack.extend(reversed(subdirs))
+
+
 def discover(root: Path, config: Config) -> Project:
     """Walk ``root`` and describe every Python file in it."""
     if not root.exists():
@@ -125,55 +158,26 @@ def discover(root: Path, config: Config) -> Project:
     nested_roots = [r for r in source_roots if r != root]
     files: list[SourceFile] = []
     skipped: list[tuple[str, str]] = []
-    seen_dirs: set[tuple[int, int]] = set()
-
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
-        current = Path(dirpath)
-        try:
-            st = current.stat()
-            key = (st.st_dev, st.st_ino)
-        except OSError as exc:
-            skipped.append((current.relative_to(root).as_posix(), str(exc)))
-            dirnames[:] = []
+    owners = [(str(r) + os.sep, r) for r in nested_roots]
+    for rel, entry in _walk(root, config, skipped):
+        name = entry.name
+        if config.include and not _matches(rel, config.include):
             continue
-        if key in seen_dirs:
-            dirnames[:] = []
+        if entry.is_symlink() and not os.path.exists(entry.path):
+            skipped.append((rel, "broken symlink"))
             continue
-        seen_dirs.add(key)
-        rel_dir = current.relative_to(root).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and not _matches(f"{rel_dir}/{d}".lstrip("/"), config.exclude)
-            and not (current / d).is_symlink()
-        )
-        for name in sorted(filenames):
-            if not name.endswith(".py"):
-                continue
-            path = current / name
-            rel = f"{rel_dir}/{name}".lstrip("/")
-            if _matches(rel, config.exclude):
-                continue
-            if config.include and not _matches(rel, config.include):
-                continue
-            if path.is_symlink() and not path.exists():
-                skipped.append((rel, "broken symlink"))
-                continue
-            owner = next((r for r in nested_roots if path.is_relative_to(r)), root)
-            module = _module_name(path.relative_to(owner).as_posix())
-            if not module or not all(part.isidentifier() for part in module.split(".")):
-                # Not importable under any name (a dash in a script name, say); still a file to parse.
-                module = module.replace("-", "_") if module else name[:-3]
-            files.append(
-                SourceFile(
-                    path=path,
-                    rel=rel,
-                    module=module,
-                    is_test=_is_test_path(rel, config.test_dirs),
-                    is_package=name == "__init__.py",
-                )
+        owner = next((r for prefix, r in owners if entry.path.startswith(prefix)), root)
+        module = _module_name(os.path.relpath(entry.path, owner).replace(os.sep, "/"))
+        if not module or not all(part.isidentifier() for part in module.split(".")):
+            # Not importable under any name (a dash in a script name, say); still a file to parse.
+            module = module.replace("-", "_") if module else name[:-3]
+        files.append(
+            SourceFile(
+                path=Path(entry.path),
+                rel=rel,
+                module=module,
+                is_test=_is_test_path(rel, config.test_dirs),
+                is_package=name == "__init__.py",
             )
+        )
     return Project(root=root, source_roots=source_roots, files=tuple(files), skipped=tuple(skipped))

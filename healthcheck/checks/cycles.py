@@ -26,10 +26,16 @@ LAYERS = (("runtime", {"runtime"}), ("deferred", {"runtime", "deferred"}), ("typ
 
 
 def _succ(graph: ImportGraph, kinds: set[str]) -> dict[str, list[str]]:
+    """Successors over the edges made by at least one statement of the given kinds (memoised per graph)."""
+    memo: dict[frozenset[str], dict[str, list[str]]] = graph.__dict__.setdefault("_succ_by_kinds", {})
+    key = frozenset(kinds)
+    if key in memo:
+        return memo[key]
     succ: dict[str, list[str]] = {}
     for (a, b), sites in sorted(graph.edges.items()):
         if any(s.kind in kinds for s in sites):
             succ.setdefault(a, []).append(b)
+    memo[key] = succ
     return succ
 
 
