@@ -1,0 +1,148 @@
+"""``healthcheck scan`` with the type-error check on fixture repositories (real mypy in a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from e2e.healthcheck.scan_helpers import FIXTURES, run_cli
+
+from healthcheck.report.json_report import validation_errors
+
+TYPES = ("--only", "type-error", "--only", "syntax-error")
+
+
+def _scan(repo: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
+    out = repo.parent / f"{repo.name}-report.json"
+    proc = run_cli("scan", str(repo), "--format", "json", "--output", str(out), *extra)
+    report = json.loads(out.read_text()) if out.exists() else {}
+    if report:
+        assert validation_errors(report) == []
+    return proc.returncode, report, proc.stderr
+
+
+def _types(report: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return sorted(
+        (f["path"], f["line"], f["data"]["code"], f["data"]["category"])
+        for f in report["findings"] if f["check"] == "type-error"
+    )
+
+
+def _copy(name: str, tmp_path: Path) -> Path:
+    repo = tmp_path / name
+    shutil.copytree(FIXTURES / name, repo)
+    return repo
+
+
+EXPECTED_MISMATCH = [
+    ("workspaces/breaker.py", 10, "override", "interface"),
+    ("workspaces/mounts.py", 16, "arg-type", "value"),
+    ("workspaces/mounts.py", 16, "arg-type", "value"),
+    ("workspaces/mounts.py", 20, "attr-defined", "attribute"),
+    ("workspaces/runtime.py", 28, "arg-type", "interface"),
+    ("workspaces/uses_broken.py", 5, "assignment", "value"),
+]
+
+
+def test_every_mismatch_is_found_although_one_file_does_not_parse(tmp_path: Path) -> None:
+    repo = _copy("types_mismatch", tmp_path)
+    code, report, _ = _scan(repo, *TYPES)
+    assert code == 1
+    assert report["checks"]["type-error"]["status"] == "ok"
+    assert _types(report) == EXPECTED_MISMATCH
+    messages = {f["data"]["code"] + ":" + f["message"] for f in report["findings"] if f["check"] == "type-error"}
+    assert 'arg-type:Argument "read_only" to "Mount" has incompatible type "str"; expected "bool" [arg-type]' in messages
+    assert 'arg-type:Argument "created" to "Mount" has incompatible type "str"; expected "datetime" [arg-type]' in messages
+    assert report["metrics"]["type_errors"] == 6
+    assert report["metrics"]["type_errors_by_category"] == {"attribute": 1, "interface": 2, "value": 3}
+    assert report["metrics"]["type_errors_by_package"] == {"workspaces": 6}
+    gate = next(g for g in report["gates"] if g["name"] == "max_type_errors")
+    assert (gate["threshold"], gate["actual"], gate["passed"]) == (0, 6, False)
+
+
+def test_protocol_notes_belong_to_their_error(tmp_path: Path) -> None:
+    repo = _copy("types_mismatch", tmp_path)
+    _, report, _ = _scan(repo, *TYPES)
+    protocol = next(f for f in report["findings"] if f["check"] == "type-error" and f["path"] == "workspaces/runtime.py")
+    assert protocol["data"]["notes"] == [
+        'Following member(s) of "DockerContainer" have conflicts:',
+        "    Expected:",
+        "        def get_id(self) -> str",
+        "    Got:",
+        "        def get_id(self) -> int",
+    ]
+    override = next(f for f in report["findings"] if f["check"] == "type-error" and f["path"] == "workspaces/breaker.py")
+    assert override["message"] == 'Signature of "allow" incompatible with supertype "Breaker" [override]'
+    assert override["data"]["notes"] == [
+        "Superclass:",
+        "    def allow(self, key: str) -> bool",
+        "Subclass:",
+        "    def allow(self, key: str, count: int) -> bool",
+    ]
+
+
+def test_a_warm_cache_gives_the_same_findings_with_the_same_ids(tmp_path: Path) -> None:
+    repo = _copy("types_mismatch", tmp_path)
+    _, cold, _ = _scan(repo, *TYPES)
+    assert (repo / ".healthcheck_cache" / "mypy").is_dir()
+    _, warm, _ = _scan(repo, *TYPES)
+    ids = lambda r: sorted(f["id"] for f in r["findings"])  # noqa: E731
+    assert ids(warm) == ids(cold)
+    assert len(set(ids(cold))) == len(ids(cold))  # two identical messages in one file still get two ids
+
+
+def test_without_configuration_mypy_defaults_apply_and_missing_packages_are_reported(tmp_path: Path) -> None:
+    repo = tmp_path / "plain"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "app.py").write_text(
+        "import not_installed_anywhere\n\n\ndef untyped(x):\n    return x.nothing_checked_here\n\n\nn: int = 'one'\n"
+    )
+    code, report, _ = _scan(repo, *TYPES)
+    assert code == 1
+    assert _types(report) == [("app.py", 1, "import-not-found", "import"), ("app.py", 8, "assignment", "value")]
+
+
+def test_the_repository_configuration_is_honoured(tmp_path: Path) -> None:
+    repo = tmp_path / "configured"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "app").mkdir()
+    (repo / "scripts").mkdir()
+    (repo / "pyproject.toml").write_text('[tool.mypy]\nstrict = true\nfiles = ["app"]\n')
+    (repo / "app" / "__init__.py").write_text("def add(a, b):\n    return a + b\n")
+    (repo / "scripts" / "tool.py").write_text("x: int = 'not checked: outside files'\n")
+    _, report, _ = _scan(repo, *TYPES)
+    assert _types(report) == [("app/__init__.py", 1, "no-untyped-def", "other")]
+    assert report["checks"]["type-error"]["detail"].startswith("1 type errors in 1 files")
+
+
+def test_no_types_skips_the_check_and_its_metrics(tmp_path: Path) -> None:
+    repo = _copy("types_mismatch", tmp_path)
+    _, report, _ = _scan(repo, *TYPES, "--no-types")
+    assert report["checks"]["type-error"]["status"] == "skipped"
+    assert "type_errors" not in report["metrics"]
+    assert not any(g["name"] == "max_type_errors" for g in report["gates"])
+
+
+def test_mypy_that_cannot_run_is_an_error_never_zero_errors(tmp_path: Path) -> None:
+    repo = _copy("types_mismatch", tmp_path)
+    code, report, _ = _scan(repo, *TYPES, "--python", str(tmp_path / "no-such-python"))
+    assert code == 1
+    check = report["checks"]["type-error"]
+    assert check["status"] == "error"
+    assert check["detail"].startswith("mypy failed (exit 2): ")
+    assert "Invalid python executable" in check["detail"]
+    assert "type_errors" not in report["metrics"]
+    gate = next(g for g in report["gates"] if g["name"] == "max_type_errors")
+    assert gate["passed"] is False
+
+
+def test_mypy_that_runs_too_long_is_stopped_and_reported(tmp_path: Path) -> None:
+    repo = _copy("types_mismatch", tmp_path)
+    (repo / "pyproject.toml").write_text("[tool.healthcheck.type-error]\ntimeout = 0.001\n")
+    _, report, _ = _scan(repo, *TYPES)
+    assert report["checks"]["type-error"] == {
+        "status": "error", "duration_s": report["checks"]["type-error"]["duration_s"],
+        "detail": "mypy did not finish within 0.001 s",
+    }

@@ -1,0 +1,161 @@
+"""The type-error check's decisions, with mypy's answers stubbed where the real one cannot be made to give them."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from healthcheck.checks import types as types_module
+from healthcheck.checks.base import CheckContext, ScanOptions
+from healthcheck.checks.mypy_config import MypyConfig
+from healthcheck.checks.mypy_output import MypyError
+from healthcheck.checks.types import MypyRun, TypesCheck, mypy_version
+from healthcheck.config import Config
+from healthcheck.graph import build_graph
+from healthcheck.parse import parse_project
+from healthcheck.project import discover
+
+
+def _context(root: Path, config: Config | None = None, options: ScanOptions | None = None) -> CheckContext:
+    config = config or Config()
+    project = discover(root, config)
+    facts, _ = parse_project(project.files, [], None)
+    graph = build_graph([f for f in facts if f.parsed], project.top_level_packages)
+    return CheckContext(
+        root=root.resolve(), config=config, project=project, facts=facts, options=options or ScanOptions(),
+        graph=graph, cache_dir=None, option_specs={TypesCheck.name: TypesCheck.options},
+    )
+
+
+def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
+    (tmp_path / ".git").mkdir(parents=True)
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def _error(root: Path, rel: str, line: int, code: str, message: str = "m") -> MypyError:
+    return MypyError(str(root / rel), line, 1, line, message, code)
+
+
+def _fake_python(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "fake-python"
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def test_a_file_mypy_refuses_is_left_out_and_mypy_runs_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _repo(tmp_path, {"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    ctx = _context(root)
+    calls: list[tuple[list[str], list[str]]] = []
+
+    def fake_run(self: MypyRun, files: list[str], skip: list[str], timeout: float):  # type: ignore[no-untyped-def]
+        calls.append((list(files), list(skip)))
+        if len(calls) == 1:
+            return 2, [_error(ctx.root, "a.py", 1, "syntax", "invalid syntax")], [], ""
+        return 1, [_error(ctx.root, "b.py", 1, "assignment")], [], ""
+
+    monkeypatch.setattr(MypyRun, "run", fake_run)
+    result = TypesCheck().run(ctx)
+    assert calls == [(["a.py", "b.py"], []), (["b.py"], ["a"])]
+    assert [(f.path, f.data["code"]) for f in result.findings] == [("b.py", "assignment")]
+    assert result.detail == "1 type errors in 1 files (mypy " + str(MypyRun(ctx, MypyConfig()).version) + "); mypy could not read a.py"
+
+
+@pytest.mark.parametrize(
+    ("answer", "detail"),
+    [
+        ((2, [], [], "Traceback (most recent call last):\nAssertionError: boom\n"), "mypy failed (exit 2): AssertionError: boom"),
+        ((1, [], ["mypy: error: something unexpected"], ""), "mypy failed (exit 1): mypy: error: something unexpected"),
+        ((-9, [], [], ""), "mypy failed (exit -9): no output"),
+    ],
+)
+def test_mypy_failing_is_an_error_with_its_last_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: tuple[object, ...], detail: str
+) -> None:
+    ctx = _context(_repo(tmp_path, {"a.py": "x = 1\n"}))
+    monkeypatch.setattr(MypyRun, "run", lambda self, files, skip, timeout: answer)
+    result = TypesCheck().run(ctx)
+    assert (result.status, result.detail, result.findings) == ("error", detail, [])
+
+
+def test_errors_outside_the_root_are_not_the_repositorys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = _context(_repo(tmp_path / "repo", {"pkg/__init__.py": "", "pkg/m.py": "x = 1\n", "top.py": ""}))
+    answer = (1, [
+        MypyError("/elsewhere/site-packages/lib.py", 3, 1, 3, "m", "misc"),
+        _error(ctx.root, "pkg/m.py", 1, "name-defined", 'Name "q" is not defined'),
+        _error(ctx.root, "top.py", 1, "union-attr"),
+        MypyError("not/a/project/file.py", 2, None, None, "m", None),
+    ], [], "")
+    monkeypatch.setattr(MypyRun, "run", lambda self, files, skip, timeout: answer)
+    result = TypesCheck().run(ctx)
+    assert [(f.path, f.data["code"], f.data["category"]) for f in result.findings] == [
+        ("pkg/m.py", "name-defined", "name"), ("top.py", "union-attr", "attribute"),
+        ("not/a/project/file.py", "misc", "other"),
+    ]
+    assert result.metrics["type_errors_by_package"] == {"(other)": 1, "pkg": 1, "top": 1}
+
+
+def test_line_numbers_in_messages_do_not_change_the_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = _context(_repo(tmp_path, {"a.py": "x = 1\n"}))
+    ids = []
+    for line in (4, 9):
+        error = _error(ctx.root, "a.py", line, "no-redef", f'Name "f" already defined on line {line - 2}')
+        monkeypatch.setattr(MypyRun, "run", lambda self, files, skip, timeout, e=error: (1, [e], [], ""))
+        ids.append(TypesCheck().run(ctx).findings[0].id)
+    assert ids[0] == ids[1]
+
+
+def test_nothing_to_check_is_zero_errors_and_says_so(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {"a.py": "x = 1\n", "mypy.ini": "[mypy]\nfiles = src\n"})
+    result = TypesCheck().run(_context(root))
+    assert (result.status, result.detail, result.metrics["type_errors"]) == ("ok", "no files for mypy to check", 0)
+
+
+def test_skipped_when_types_are_turned_off(tmp_path: Path) -> None:
+    ctx = _context(_repo(tmp_path, {"a.py": ""}), options=ScanOptions(types=False))
+    assert TypesCheck().enabled(ctx) == "type checking turned off (--no-types)"
+    assert TypesCheck().enabled(_context(tmp_path)) is None
+
+
+def test_the_repositorys_own_mypy_is_preferred(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo", {"src/app/__init__.py": "", "src/app/m.py": "x = 1\n"})
+    python = _fake_python(tmp_path, "echo 1.5.0")
+    assert mypy_version(python) == "1.5.0"
+    runner = MypyRun(_context(root, options=ScanOptions(python=python)), MypyConfig())
+    argv = runner.argv(tmp_path, ["src/app/m.py"], ["app.broken"])
+    assert argv[:3] == [python, "-m", "mypy"]
+    assert "-O" not in argv  # mypy before 1.11 has no JSON output: its text is parsed
+    assert "--python-executable" not in argv
+    assert argv[argv.index("--config-file") + 1] == str(tmp_path / "mypy-overlay.ini")
+    assert "[mypy-app.broken]" in (tmp_path / "mypy-overlay.ini").read_text()
+    assert argv[-1] == f"@{tmp_path / 'mypy-files.txt'}"
+    assert (tmp_path / "mypy-files.txt").read_text() == "src/app/m.py\n"
+    assert argv[argv.index("--cache-dir") + 1] == os.devnull
+    assert runner.env()["MYPYPATH"].split(os.pathsep)[0] == str(root.resolve() / "src")
+
+
+def test_an_interpreter_without_mypy_borrows_healthcheck_s(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo", {"a.py": ""})
+    python = _fake_python(tmp_path, "exit 1")
+    assert mypy_version(python) is None
+    assert mypy_version(str(tmp_path / "missing-python")) is None
+    runner = MypyRun(_context(root, options=ScanOptions(python=python)), MypyConfig())
+    argv = runner.argv(tmp_path, ["a.py"], [])
+    assert argv[0] == sys.executable
+    assert argv[argv.index("--python-executable") + 1] == python
+    assert argv[argv.index("-O") + 1] == "json"
+    assert "--config-file" not in argv
+    assert "MYPYPATH" not in runner.env() or runner.env()["MYPYPATH"] == os.environ.get("MYPYPATH")
+
+
+def test_version_parsing_tolerates_dev_builds() -> None:
+    assert types_module._version_tuple("1.11.0+dev.abc") == (1, 11, 0)
+    assert types_module._version_tuple("2.4") == (2, 4)
