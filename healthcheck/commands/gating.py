@@ -7,9 +7,9 @@ argument parsing over these functions, and tests can call them directly.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import click
 
@@ -73,9 +73,14 @@ class Verdict:
     comparison: bl.Comparison | None
     path: Path | None
     tightened: str = ""
+    new_since_base: tuple[Finding, ...] | None = None  # set by `diff`: new relative to the base ref
+    traces: Mapping[str, Sequence[str]] = field(default_factory=dict)  # finding id -> changed lines it points at
+    command: str = "gate"
 
     @property
     def new(self) -> tuple[Finding, ...]:
+        if self.new_since_base is not None:
+            return self.new_since_base
         if self.comparison is None:
             return tuple(bl.gated(self.report.findings))
         return self.comparison.new
@@ -143,13 +148,15 @@ def terse(verdict: Verdict, limit: int = 20) -> list[str]:
     word = "PASSED" if not failed else f"FAILED ({len(failed)} of {len(report.gates)} gates)"
     comparison = verdict.comparison
     known = f", {len(comparison.known)} accepted in the baseline" if comparison else ""
-    lines = [f"healthcheck gate {word}: {len(verdict.new)} new finding(s){known}"]
+    lines = [f"healthcheck {verdict.command} {word}: {len(verdict.new)} new finding(s){known}"]
     lines += [f"  {gate_line(g)}" for g in failed]
     for name, outcome in report.checks.items():
         if outcome.status == "error":
             lines.append(f"  check {name} could not run: {outcome.detail}")
     for f in verdict.new[:limit]:
-        lines.append(f"  new {f.severity:7} {where(f)}  {f.message}")
+        traced = verdict.traces.get(f.id)
+        suffix = f"  (changed: {', '.join(traced)})" if traced else ""
+        lines.append(f"  new {f.severity:7} {where(f)}  {f.message}{suffix}")
     if len(verdict.new) > limit:
         lines.append(f"  … {len(verdict.new) - limit} more new finding(s) in the reports")
     if comparison:

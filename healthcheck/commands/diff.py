@@ -1,0 +1,84 @@
+"""``healthcheck diff --base REF``: what the working tree changed since REF, traced to the changed lines.
+
+For pull requests: the base is scanned in a temporary worktree, the working
+tree as it is, and the report gains a ``diff`` section (new import edges, new
+and removed cycles, new duplicates and type errors, coverage of the changed
+lines). ``--new-only`` judges only what is new: the change passes when it adds
+no finding, whatever debt the base already had.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from healthcheck.commands.common import EXIT_GATE, EXIT_OK, FORMAT_CHOICE, guarded, run_scan
+from healthcheck.commands.gating import Verdict, options_from, print_verdict, scan_options
+from healthcheck.commands.outputs import write_reports
+from healthcheck.diffscan import base_root, changed_lines, compare, relevant, repository_of, resolve_ref, worktree
+from healthcheck.errors import UsageError
+from healthcheck.gates import new_findings_gate
+
+
+@click.command("diff")
+@click.argument("path", default=".", type=click.Path())
+@click.option("--base", "base", required=True, metavar="REF", help="Git ref to compare with (branch, tag, commit).")
+@scan_options
+@click.option("--new-only", is_flag=True, help="Gate only on findings the change adds.")
+@click.option("--format", "formats", multiple=True, type=FORMAT_CHOICE, help="Report format; repeatable.")
+@click.option("--output", "-o", help="File to write (with one --format).")
+@click.option("--out-dir", default="reports", show_default=True, help="Folder for the default outputs.")
+def diff_command(
+    path: str,
+    base: str,
+    gates: tuple[str, ...],
+    cache_dir: str | None,
+    run_tests: bool | None,
+    python: str | None,
+    no_import_check: bool,
+    no_types: bool,
+    new_only: bool,
+    formats: tuple[str, ...],
+    output: str | None,
+    out_dir: str,
+) -> None:
+    """Compare PATH (default: the current folder) with its state at REF."""
+
+    def body() -> int:
+        root = Path(path)
+        if not root.is_dir():
+            raise UsageError(f"not a directory: {root}")
+        top, inside = repository_of(root)
+        commit = resolve_ref(top, base)
+        head_options = options_from(run_tests, python, no_import_check, no_types, diff_base=commit)
+        base_options = options_from(run_tests, python, no_import_check, no_types)
+        shared_cache = cache_dir or str(root.resolve() / ".healthcheck_cache")
+        with worktree(top, commit) as tree:
+            before = run_scan(str(base_root(tree, inside)), gates, shared_cache, base_options)
+        after = run_scan(path, gates, cache_dir, head_options)
+        changed = changed_lines(root.resolve(), commit)
+        change = compare(before, after, base, commit, changed)
+        new = relevant(change.new_findings)
+        gate = new_findings_gate(len(new), what=f"base {base}")
+        report = after.report
+        report = replace(
+            report,
+            gates=(gate,) if new_only else (*report.gates, gate),
+            extra={**report.extra, "diff": change.to_json(changed)},
+        )
+        written = write_reports(report, list(formats) or ["json", "markdown"], output, Path(out_dir))
+        traces = {f.id: change.traced(f, changed) for f in new}
+        verdict = Verdict(report, None, None, new_since_base=tuple(new), traces=traces, command="diff")
+        click.echo(
+            f"diff against {base} ({commit[:12]}): {change.changed_files} file(s), "
+            f"{change.changed_line_count} line(s) changed; {len(new)} new finding(s), "
+            f"{len(relevant(change.fixed_findings))} fixed, {len(change.new_edges)} new import edge(s)"
+            + ("" if change.diff_coverage is None else f", changed-line coverage {change.diff_coverage:g}%")
+        )
+        print_verdict(verdict, written)
+        return EXIT_OK if report.passed else EXIT_GATE
+
+    sys.exit(guarded(body))

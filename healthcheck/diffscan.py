@@ -1,0 +1,199 @@
+"""What a change did: scan a git ref in a throwaway worktree and the working tree, and compare.
+
+A pull request should be judged on what it changes. The base ref is checked
+out with ``git worktree add --detach`` into a temporary folder (removed
+afterwards, whatever happens), both trees are scanned the same way, and the
+difference is expressed in the terms reviewers use: import edges added,
+cycles added and removed, duplicates and type errors added, coverage of the
+changed lines. Each new item is traced to the lines the change touched
+(``git diff -U0 REF``), so a reviewer sees which of their lines caused it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+from healthcheck.engine import ScanResult
+from healthcheck.errors import UsageError
+from healthcheck.graph import ImportGraph
+from healthcheck.model import Finding
+
+GIT_TIMEOUT = 120
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT)
+    except FileNotFoundError:
+        raise UsageError("git is not installed; `healthcheck diff` needs it") from None
+
+
+def repository_of(root: Path) -> tuple[Path, str]:
+    """The git top level holding ``root`` and ``root``'s path inside it ('' at the top)."""
+    proc = git(root, "rev-parse", "--show-toplevel")
+    if proc.returncode != 0:
+        raise UsageError(f"{root} is not inside a git repository; `healthcheck diff` compares git refs")
+    top = Path(proc.stdout.strip()).resolve()
+    inside = root.resolve().relative_to(top).as_posix()
+    return top, "" if inside == "." else inside
+
+
+def resolve_ref(top: Path, ref: str) -> str:
+    """The commit ``ref`` names; a missing ref, or one a shallow clone lacks, is a UsageError."""
+    proc = git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if proc.returncode == 0:
+        return proc.stdout.strip()
+    shallow = git(top, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+    if shallow:
+        raise UsageError(
+            f"base {ref!r} is not in this shallow clone; fetch the history (git fetch --unshallow, "
+            "or fetch-depth: 0 in CI)"
+        )
+    raise UsageError(f"base {ref!r} does not exist in this repository")
+
+
+@contextmanager
+def worktree(top: Path, commit: str) -> Iterator[Path]:
+    """A detached checkout of ``commit`` in a temporary folder, removed on exit."""
+    holder = Path(tempfile.mkdtemp(prefix="healthcheck-base-"))
+    tree = holder / "tree"
+    proc = git(top, "worktree", "add", "--detach", str(tree), commit)
+    if proc.returncode != 0:
+        shutil.rmtree(holder, ignore_errors=True)
+        raise UsageError(f"cannot check out {commit[:12]}: {proc.stderr.strip().splitlines()[-1:]}")
+    try:
+        yield tree
+    finally:
+        git(top, "worktree", "remove", "--force", str(tree))
+        shutil.rmtree(holder, ignore_errors=True)
+        git(top, "worktree", "prune")
+
+
+def changed_lines(root: Path, commit: str) -> dict[str, set[int]]:
+    """Lines of the working tree (relative to ``root``) that differ from ``commit``; new files count whole."""
+    proc = git(root, "diff", "-U0", "--no-color", "--no-ext-diff", "--relative", commit, "--", ".")
+    changed: dict[str, set[int]] = {}
+    current: str | None = None
+    for line in proc.stdout.splitlines():
+        if line.startswith("+++ "):
+            name = line[4:]
+            current = None if name == "/dev/null" else name.removeprefix("b/")
+        elif current is not None and (m := _HUNK.match(line)):
+            start, length = int(m.group(1)), int(m.group(2) or "1")
+            changed.setdefault(current, set()).update(range(start, start + length))
+    untracked = git(root, "ls-files", "--others", "--exclude-standard", "--", ".")
+    for name in untracked.stdout.splitlines():
+        try:
+            count = len((root / name).read_text(encoding="utf-8", errors="replace").splitlines())
+        except OSError:
+            continue
+        changed[name] = set(range(1, count + 1))
+    return changed
+
+
+@dataclass
+class ChangeReport:
+    """The difference between the base scan and the working tree scan."""
+
+    base: str
+    commit: str
+    new_findings: list[Finding] = field(default_factory=list)
+    fixed_findings: list[Finding] = field(default_factory=list)
+    new_edges: list[dict[str, Any]] = field(default_factory=list)
+    changed_files: int = 0
+    changed_line_count: int = 0
+    diff_coverage: float | None = None
+
+    def traced(self, f: Finding, changed: Mapping[str, set[int]]) -> list[str]:
+        return _touches(f, changed)
+
+    def to_json(self, changed: Mapping[str, set[int]]) -> dict[str, Any]:
+        def row(f: Finding) -> dict[str, Any]:
+            return {"id": f.id, "check": f.check, "message": f.message, "path": f.path, "line": f.line,
+                    "changed_lines": _touches(f, changed)}
+
+        def by_check(check: str) -> list[dict[str, Any]]:
+            return [row(f) for f in self.new_findings if f.check == check]
+
+        return {
+            "base": self.base,
+            "commit": self.commit,
+            "changed_files": self.changed_files,
+            "changed_lines": self.changed_line_count,
+            "new_findings": [row(f) for f in self.new_findings],
+            "fixed_findings": [row(f) for f in self.fixed_findings],
+            "new_import_edges": self.new_edges,
+            "new_cycles": by_check("import-cycle"),
+            "removed_cycles": [row(f) for f in self.fixed_findings if f.check == "import-cycle"],
+            "new_duplicates": [row(f) for f in self.new_findings if f.check.startswith("duplicate")],
+            "new_type_errors": by_check("type-error"),
+            "diff_coverage": self.diff_coverage,
+        }
+
+
+def _places(f: Finding) -> list[tuple[str, int]]:
+    """Every (path, line) a finding points at: its own place, related places, the sites of its edges."""
+    places = [(f.path, f.line)] if f.path and f.line else []
+    places += [(r.path, r.line) for r in f.related if r.path and r.line]
+    for key in ("edges", "locations"):
+        for item in f.data.get(key, []) or []:
+            if isinstance(item, Mapping) and item.get("path") and isinstance(item.get("line"), int):
+                places.append((str(item["path"]), int(item["line"])))
+    return places
+
+
+def _touches(f: Finding, changed: Mapping[str, set[int]]) -> list[str]:
+    """The changed lines a finding points at, as ``path:line``."""
+    return sorted({f"{p}:{n}" for p, n in _places(f) if n in changed.get(p, set())})
+
+
+def new_import_edges(base: ImportGraph | None, head: ImportGraph | None,
+                     changed: Mapping[str, set[int]]) -> list[dict[str, Any]]:
+    """Edges of the working tree that the base did not have, each with the statements that make it."""
+    if head is None:
+        return []
+    before = set(base.edges) if base is not None else set()
+    out: list[dict[str, Any]] = []
+    for (importer, imported), sites in sorted(head.edges.items()):
+        if (importer, imported) in before:
+            continue
+        out.append({
+            "importer": importer, "imported": imported, "kind": head.edge_kind(importer, imported),
+            "sites": [{"path": s.path, "line": s.line, "text": s.text, "changed": s.line in changed.get(s.path, set())}
+                      for s in sites],
+        })
+    return out
+
+
+def compare(base: ScanResult, head: ScanResult, ref: str, commit: str,
+            changed: Mapping[str, set[int]]) -> ChangeReport:
+    before = {f.id for f in base.report.findings}
+    after = {f.id for f in head.report.findings}
+    coverage = head.report.metrics.get("coverage")
+    diff_cov = coverage.get("diff_percent") if isinstance(coverage, Mapping) else None
+    return ChangeReport(
+        base=ref,
+        commit=commit,
+        new_findings=[f for f in head.report.findings if f.id not in before],
+        fixed_findings=[f for f in base.report.findings if f.id not in after],
+        new_edges=new_import_edges(base.extras.get("graph"), head.extras.get("graph"), changed),
+        changed_files=len(changed),
+        changed_line_count=sum(len(v) for v in changed.values()),
+        diff_coverage=float(diff_cov) if isinstance(diff_cov, (int, float)) else None,
+    )
+
+
+def base_root(tree: Path, inside: str) -> Path:
+    return tree / inside if inside else tree
+
+
+def relevant(findings: Sequence[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity != "info"]
