@@ -1,47 +1,131 @@
-"""A Markdown summary sized for a pull-request comment: verdict, gates, counts, the worst findings."""
+"""A Markdown summary sized for a pull-request comment: verdict, gates, what changed, the worst findings.
+
+A reviewer reads the top and stops: the verdict and the failing gates come
+first, then what this change added (from a baseline or ``diff --base``), and
+the full lists sit in collapsed sections. The text is capped below GitHub's
+comment limit (65,536 characters) so posting it never fails.
+"""
 
 from __future__ import annotations
 
-from healthcheck.model import Report
-from healthcheck.report.summary import counts_by_check, gate_line, headline, where
+from typing import Any, Mapping, Sequence
+
+from healthcheck.model import Finding, Report
+from healthcheck.report.summary import counts_by_check, headline, where
 from healthcheck.report.tests_section import tests_markdown
 
 MAX_FINDINGS = 50
+MAX_CHARS = 60000
 
 
 def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: Report) -> str:
-    lines = [f"## {headline(report)}", ""]
-    if report.gates:
-        lines += ["| gate | actual | threshold | result |", "| --- | --- | --- | --- |"]
-        for g in report.gates:
-            actual = "n/a" if g.actual is None else f"{g.actual:g}"
-            lines.append(f"| `{g.name}` | {actual} | {g.op} {g.threshold:g} | {'pass' if g.passed else '**FAIL**'} |")
+def _gates(report: Report) -> list[str]:
+    if not report.gates:
+        return []
+    rows = ["| gate | actual | threshold | baseline | result |", "| --- | --- | --- | --- | --- |"]
+    for g in sorted(report.gates, key=lambda g: g.passed):
+        actual = "n/a" if g.actual is None else f"{g.actual:g}"
+        base = "" if g.baseline is None else f"{g.baseline:g}"
+        verdict = "pass" if g.passed else f"**FAIL**{' - ' + _escape(g.detail) if g.detail else ''}"
+        rows.append(f"| `{g.name}` | {actual} | {g.op} {g.threshold:g} | {base} | {verdict} |")
+    return rows + [""]
+
+
+def _row(item: Mapping[str, Any]) -> str:
+    place = f"{item.get('path')}:{item.get('line')}" if item.get("line") else str(item.get("path") or "(project)")
+    changed = item.get("changed_lines") or []
+    traced = f" (changed line{'s' if len(changed) > 1 else ''} {', '.join(f'`{c}`' for c in changed)})" if changed else ""
+    return f"- `{_escape(place)}` {_escape(str(item.get('message', '')))}{traced}"
+
+
+def _section(title: str, items: Sequence[Mapping[str, Any]], limit: int = 20) -> list[str]:
+    if not items:
+        return []
+    lines = [f"**{title}** ({len(items)})", ""] + [_row(i) for i in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"- …and {len(items) - limit} more")
+    return lines + [""]
+
+
+def _diff(diff: Mapping[str, Any]) -> list[str]:
+    lines = [f"### Changes since `{_escape(str(diff.get('base')))}`", ""]
+    lines.append(f"{diff.get('changed_files', 0)} file(s), {diff.get('changed_lines', 0)} line(s) changed.")
+    if diff.get("diff_coverage") is not None:
+        lines.append(f"Coverage of the changed lines: **{diff['diff_coverage']:g} %**.")
+    lines.append("")
+    edges = diff.get("new_import_edges") or []
+    if edges:
+        lines += [f"**New import edges** ({len(edges)})", ""]
+        for e in edges[:20]:
+            sites = ", ".join(
+                f"`{s.get('path')}:{s.get('line')}`{' (changed)' if s.get('changed') else ''}" for s in e.get("sites", [])
+            )
+            lines.append(f"- `{e.get('importer')}` → `{e.get('imported')}` ({e.get('kind')}) at {sites}")
         lines.append("")
+    lines += _section("New import cycles", diff.get("new_cycles") or [])
+    lines += _section("Removed import cycles", diff.get("removed_cycles") or [])
+    lines += _section("New duplicates", diff.get("new_duplicates") or [])
+    lines += _section("New type errors", diff.get("new_type_errors") or [])
+    others = [f for f in diff.get("new_findings") or []
+              if f.get("check") not in ("import-cycle", "type-error") and not str(f.get("check")).startswith("duplicate")]
+    lines += _section("Other new findings", others)
+    if not diff.get("new_findings"):
+        lines += ["This change adds no finding.", ""]
+    return lines
+
+
+def _baseline(base: Mapping[str, Any], findings: Sequence[Finding]) -> list[str]:
+    new_ids = set(base.get("new", []))
+    new = [f for f in findings if f.id in new_ids]
+    lines = ["### Against the baseline", "",
+             f"{len(new)} new finding(s), {base.get('known', 0)} accepted, {len(base.get('fixed', []))} fixed, "
+             f"{len(base.get('stale', []))} stale, {len(base.get('expired', []))} expired.", ""]
+    lines += _section("New findings", [f.to_json() for f in new])
+    lines += _section("Fixed (drop them with `healthcheck gate --update`)", base.get("fixed", []))
+    lines += _section("Expired entries", base.get("expired", []))
+    return lines
+
+
+def _findings(report: Report) -> list[str]:
+    counts = counts_by_check(report)
+    if not counts:
+        return ["No findings.", ""]
+    lines = ["| check | findings |", "| --- | --- |"] + [f"| `{name}` | {n} |" for name, n in counts] + [""]
+    shown = 0
+    for name, n in counts:
+        group = [f for f in report.findings if f.check == name][: max(0, MAX_FINDINGS - shown)]
+        shown += len(group)
+        if not group:
+            continue
+        lines += [f"<details><summary>{name} ({n})</summary>", "", "| severity | where | finding |", "| --- | --- | --- |"]
+        lines += [f"| {f.severity} | `{_escape(where(f))}` | {_escape(f.message)} |" for f in group]
+        lines += ["", "</details>", ""]
+    if len(report.findings) > shown:
+        lines.append(f"…and {len(report.findings) - shown} more in the JSON report.")
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    mark = "PASSED" if report.passed else "FAILED"
+    lines = [f"## healthcheck {mark}", "", headline(report), ""]
+    lines += _gates(report)
     not_ok = {n: c for n, c in report.checks.items() if c.status != "ok"}
     if not_ok:
         lines.append("**Checks that did not run fully:**")
         lines += [f"- `{n}` {c.status}: {_escape(c.detail)}" for n, c in not_ok.items()]
         lines.append("")
+    diff = report.extra.get("diff")
+    if isinstance(diff, Mapping):
+        lines += _diff(diff)
+    base = report.extra.get("baseline")
+    if isinstance(base, Mapping):
+        lines += _baseline(base, report.findings)
     lines += tests_markdown(report)
-    counts = counts_by_check(report)
-    if counts:
-        lines += ["| check | findings |", "| --- | --- |"]
-        lines += [f"| `{name}` | {n} |" for name, n in counts]
-        lines.append("")
-        lines.append("| severity | where | finding |")
-        lines.append("| --- | --- | --- |")
-        for f in report.findings[:MAX_FINDINGS]:
-            lines.append(f"| {f.severity} | `{_escape(where(f))}` | {_escape(f.message)} |")
-        if len(report.findings) > MAX_FINDINGS:
-            lines.append(f"\n…and {len(report.findings) - MAX_FINDINGS} more in the JSON report.")
-    else:
-        lines.append("No findings.")
-    lines.append("")
-    lines.append("<details><summary>gates, plain</summary>\n")
-    lines += [f"    {gate_line(g)}" for g in report.gates]
-    lines.append("\n</details>")
-    return "\n".join(lines) + "\n"
+    lines += ["### Findings", ""] + _findings(report)
+    text = "\n".join(lines) + "\n"
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS].rsplit("\n", 1)[0] + "\n\n…cut to fit a pull-request comment; see the JSON report.\n"
+    return text
