@@ -38,6 +38,8 @@ LOG_TAIL_LINES = 30
 class TestRecord:
     """One test (or one file that failed to collect) and how it ended."""
 
+    __test__ = False  # not a pytest test class, whatever its name says
+
     nodeid: str
     outcome: str  # passed failed error skipped xfailed xpassed flaky timeout collection-error
     path: str  # relative to the scanned root, "/"-separated

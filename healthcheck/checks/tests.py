@@ -108,9 +108,9 @@ class TestsCheck(BaseCheck):
         result = CheckResult()
         grouper = Grouper(ctx.findings, {f.module.split(".")[0] for f in ctx.project.files})
         causes = grouper.group(r for r in records if r.outcome in FAILING or r.outcome == "flaky")
-        result.findings += test_findings(causes)
-        result.metrics["tests"] = test_metrics(records, run.collect_skipped)
-        result.extra["tests"] = [test_entry(r) for r in records]
+        result.findings += failure_findings(causes)
+        result.metrics["tests"] = suite_metrics(records, run.collect_skipped)
+        result.extra["tests"] = [suite_entry(r) for r in records]
         if measure and (data_file.exists() or any(scratch.glob(".coverage.*"))):
             coverage = analyse(data_file, ctx.root, files, {f.rel for f in ctx.facts if not f.parsed})
             self._coverage(ctx, coverage, result)
@@ -176,7 +176,7 @@ def summary_line(counts: Mapping[str, Any], run: SuiteRun, timeout: float) -> st
     return text
 
 
-def test_metrics(records: Sequence[TestRecord], skipped_files: int) -> dict[str, Any]:
+def suite_metrics(records: Sequence[TestRecord], skipped_files: int) -> dict[str, Any]:
     """The ``tests`` metric of REPORT.md, plus xfailed, xpassed, timeouts and total."""
     c = Counter(r.outcome for r in records)
     passing = sum(c[o] for o in PASSING)
@@ -196,7 +196,7 @@ def test_metrics(records: Sequence[TestRecord], skipped_files: int) -> dict[str,
     }
 
 
-def test_entry(r: TestRecord) -> dict[str, Any]:
+def suite_entry(r: TestRecord) -> dict[str, Any]:
     """One row of ``extra["tests"]`` (what JUnit XML and dashboards read)."""
     return {"nodeid": r.nodeid, "outcome": r.outcome, "duration_s": round(r.duration_s, 6),
             "message": f"{r.exception}: {r.message}" if r.exception and r.message else r.exception or r.message,
@@ -207,7 +207,7 @@ def rerun_command(records: Sequence[TestRecord]) -> str:
     return "python -m pytest " + " ".join(shlex.quote(r.selector()) for r in records)
 
 
-def test_findings(causes: Sequence[RootCause]) -> list[Finding]:
+def failure_findings(causes: Sequence[RootCause]) -> list[Finding]:
     findings: list[Finding] = []
     for cause in causes:
         for r in cause.tests:

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from healthcheck.model import Finding, Report
 from healthcheck.report.summary import counts_by_check, headline, where
-from healthcheck.report.tests_section import tests_markdown
+from healthcheck.report.tests_section import section_markdown
 
 MAX_FINDINGS = 50
 MAX_CHARS = 60000
@@ -123,7 +123,7 @@ def render_markdown(report: Report) -> str:
     base = report.extra.get("baseline")
     if isinstance(base, Mapping):
         lines += _baseline(base, report.findings)
-    lines += tests_markdown(report)
+    lines += section_markdown(report)
     lines += ["### Findings", ""] + _findings(report)
     text = "\n".join(lines) + "\n"
     if len(text) > MAX_CHARS:

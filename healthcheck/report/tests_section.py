@@ -19,7 +19,7 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def tests_markdown(report: Report) -> list[str]:
+def section_markdown(report: Report) -> list[str]:
     """Markdown lines of the tests section, or none when no suite ran."""
     counts = report.metrics.get("tests")
     if not isinstance(counts, Mapping):

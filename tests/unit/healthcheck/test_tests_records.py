@@ -1,0 +1,109 @@
+"""Reading the plugin's JSON lines, building commands, probing an interpreter."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from healthcheck.checks.testrun import (
+    PLUGIN_MODULE,
+    TestRecord,
+    plugin_dir,
+    probe,
+    pytest_command,
+    read_records,
+    write_selection,
+)
+
+
+def _write(path: Path, *records: object, tail: str = "") -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records) + tail)
+    return path
+
+
+def test_records_of_a_run_that_finished(tmp_path: Path) -> None:
+    out = _write(
+        tmp_path / "run.jsonl",
+        {"event": "start", "rootdir": str(tmp_path)},
+        {"event": "collect", "nodeid": "tests/test_bad.py", "outcome": "failed", "path": "tests/test_bad.py",
+         "exception": "SyntaxError", "message": "invalid syntax", "facts": {"path": "pkg/bad.py", "line": 3}},
+        {"event": "collect", "nodeid": "tests/test_skip.py", "outcome": "skipped"},
+        {"event": "running", "nodeid": "tests/test_a.py::test_one", "path": "tests/test_a.py", "line": 4},
+        {"event": "test", "nodeid": "tests/test_a.py::test_one", "outcome": "failed", "path": "tests/test_a.py",
+         "line": 4, "duration_s": 0.5, "exception": "ValueError", "message": "bad",
+         "frame": {"path": "pkg/m.py", "line": 9, "function": "f", "text": "raise ValueError('bad')"},
+         "when": "call"},
+        {"event": "finish", "exitstatus": 1},
+    )
+    tests, collect, skipped, finished, rootdir = read_records(out, tmp_path)
+    assert finished and skipped == 1 and rootdir == str(tmp_path)
+    assert [(t.nodeid, t.outcome, t.path, t.line, t.exception, t.when) for t in tests] == [
+        ("tests/test_a.py::test_one", "failed", "tests/test_a.py", 4, "ValueError", "call")
+    ]
+    assert tests[0].frame == {"path": "pkg/m.py", "line": 9, "function": "f", "text": "raise ValueError('bad')"}
+    assert [(c.nodeid, c.outcome, c.facts) for c in collect] == [
+        ("tests/test_bad.py", "collection-error", {"path": "pkg/bad.py", "line": 3})
+    ]
+    assert tests[0].failing and collect[0].failing
+
+
+def test_a_stopped_run_keeps_what_finished_and_marks_the_running_test(tmp_path: Path) -> None:
+    out = _write(
+        tmp_path / "run.jsonl",
+        {"event": "start", "rootdir": str(tmp_path / "sub")},
+        {"event": "running", "nodeid": "t/test_x.py::test_ok", "path": "t/test_x.py", "line": 1},
+        {"event": "test", "nodeid": "t/test_x.py::test_ok", "outcome": "passed", "path": "t/test_x.py", "line": 1},
+        {"event": "running", "nodeid": "t/test_x.py::test_hang", "path": "t/test_x.py", "line": 5},
+        tail='{"event": "test", "nodeid": "t/te',  # killed in the middle of a line
+    )
+    tests, collect, skipped, finished, _ = read_records(out, tmp_path)
+    assert not finished and not collect and skipped == 0
+    assert [(t.nodeid, t.outcome, t.path) for t in tests] == [
+        ("t/test_x.py::test_ok", "passed", "sub/t/test_x.py"),
+        ("t/test_x.py::test_hang", "timeout", "sub/t/test_x.py"),
+    ]
+    assert "timeout" in tests[1].message
+    assert tests[1].selector() == "sub/t/test_x.py::test_hang"
+
+
+def test_no_file_means_no_records(tmp_path: Path) -> None:
+    assert read_records(tmp_path / "missing.jsonl", tmp_path) == ([], [], 0, False, None)
+
+
+def test_selector_without_a_path_is_the_node_id() -> None:
+    assert TestRecord("a.py::t", "failed", "").selector() == "a.py::t"
+    assert not TestRecord("a.py::t", "passed", "a.py").failing
+
+
+def test_commands_with_and_without_coverage() -> None:
+    tail = ["-p", PLUGIN_MODULE, "-p", "no:cacheprovider", "--continue-on-collection-errors", "-x"]
+    assert pytest_command("py", ["-x"], None) == ["py", "-m", "pytest", *tail]
+    assert pytest_command("py", ["-x"], ["/r/pkg", "mod"]) == [
+        "py", "-m", "coverage", "run", "--branch", "--source=/r/pkg,mod", "-m", "pytest", *tail]
+    assert pytest_command("py", ["-x"], []) == ["py", "-m", "coverage", "run", "--branch", "-m", "pytest", *tail]
+
+
+def test_plugin_is_copied_alone_and_selection_written(tmp_path: Path) -> None:
+    folder = plugin_dir(tmp_path)
+    assert [p.name for p in folder.iterdir()] == [f"{PLUGIN_MODULE}.py"]
+    assert "pytest_runtest_logreport" in (folder / f"{PLUGIN_MODULE}.py").read_text()
+    select = write_selection(tmp_path, ["a.py::t1", "a.py::t2"])
+    assert select.read_text().splitlines() == ["a.py::t1", "a.py::t2"]
+
+
+def test_probe_finds_pytest_and_coverage_here(tmp_path: Path) -> None:
+    assert probe(sys.executable, tmp_path) == (True, True, "")
+
+
+def test_probe_reports_an_interpreter_that_does_not_exist(tmp_path: Path) -> None:
+    has_pytest, has_coverage, problem = probe(str(tmp_path / "no-python"), tmp_path)
+    assert (has_pytest, has_coverage) == (False, False)
+    assert problem.startswith("cannot run ")
+
+
+def test_probe_reports_an_interpreter_that_fails(tmp_path: Path) -> None:
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho broken interpreter >&2\nexit 3\n")
+    fake.chmod(0o755)
+    assert probe(str(fake), tmp_path) == (False, False, f"{fake} failed: broken interpreter")
