@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 import click
 
 from healthcheck import baseline as bl
-from healthcheck.checks import registry_gates
+from healthcheck.checks import all_checks, registry_gates
 from healthcheck.checks.base import ScanOptions
 from healthcheck.errors import UsageError
 from healthcheck.gates import apply_baseline, lookup, new_findings_gate
@@ -61,6 +61,16 @@ def gate_metrics(metrics: dict[str, Any] | Any) -> tuple[dict[str, float], dict[
     return values, directions
 
 
+def kinds_checked(report: Report) -> set[str]:
+    """Finding kinds whose check ran to the end this time (so their absence means "fixed")."""
+    ok = {name for name, c in report.checks.items() if c.status == "ok"}
+    kinds = set(ok)
+    for check in all_checks():
+        if check.name in ok:
+            kinds.update(check.produces)
+    return kinds
+
+
 def baseline_path(root: str, given: str | None) -> Path:
     return Path(given) if given else Path(root) / bl.DEFAULT_NAME
 
@@ -97,7 +107,7 @@ def judge(
             raise UsageError("--new-only needs a baseline (or use `healthcheck diff --base REF --new-only`)")
         return Verdict(report, None, None)
     base = bl.load(path, root)
-    comparison = bl.compare(base, report.findings, root, [n for n, c in report.checks.items() if c.status == "ok"])
+    comparison = bl.compare(base, report.findings, root, kinds_checked(report))
     values, directions = gate_metrics(report.metrics)
     gates = () if new_only else apply_baseline(report.gates, base.metrics)
     judged = replace(
