@@ -125,10 +125,12 @@ def root_failures(outcomes: Iterable[Outcome], project: ProjectMap) -> list[Fail
     origin = {m: _origin(o, project) for m, o in failed.items()}
 
     def root_of(module: str) -> str:
-        seen = {module}
-        while origin[module] != module and origin[module] in failed and origin[module] not in seen:
+        path = [module]
+        while origin[module] != module and origin[module] in failed:
             module = origin[module]
-            seen.add(module)
+            if module in path:  # origins pointing at each other: the loop's first module by name
+                return min(path[path.index(module):])
+            path.append(module)
         return module
 
     roots: dict[str, Failure] = {}

@@ -55,6 +55,10 @@ class Outcome:
     exit_code: int | None = None  # the worker died while importing this module
 
 
+class ProbeError(Exception):
+    """The interpreter could not be started at all."""
+
+
 @dataclass
 class ProbeJob:
     """What every worker shares."""
@@ -81,6 +85,7 @@ class Worker:
         stem = f"job-{id(self)}-{time.monotonic_ns()}"
         spec = folder / f"{stem}.json"
         self.dump = folder / f"{stem}.stacks"
+        self.stderr = folder / f"{stem}.stderr"
         spec.write_text(
             json.dumps(
                 {
@@ -90,12 +95,16 @@ class Worker:
             ),
             encoding="utf-8",
         )
-        self.proc = subprocess.Popen(
-            [job.python, str(PROBE), str(spec)],
-            cwd=job.root, env=job.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True, encoding="utf-8", errors="replace",
-            start_new_session=True,
-        )
+        try:
+            with self.stderr.open("wb") as stderr:
+                self.proc = subprocess.Popen(
+                    [job.python, str(PROBE), str(spec)],
+                    cwd=job.root, env=job.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=stderr, text=True, encoding="utf-8", errors="replace",
+                    start_new_session=True,
+                )
+        except OSError as exc:
+            raise ProbeError(f"cannot run {job.python}: {exc.strerror or exc}") from None
         assert self.proc.stdout is not None
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=_reader, args=(self.proc.stdout, self.lines), daemon=True).start()
@@ -126,6 +135,14 @@ class Worker:
                 return parse_dump(text, project_files)
             time.sleep(0.05)
 
+    def last_words(self) -> str:
+        """The last line the worker wrote to stderr (why it died before importing anything)."""
+        try:
+            lines = self.stderr.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        except OSError:
+            lines = []
+        return lines[-1].strip() if lines else "no output"
+
     def stop(self) -> int | None:
         """Kill the worker (and whatever it started) and reap it."""
         if self.proc.poll() is None:
@@ -139,8 +156,17 @@ class Worker:
             return None
 
 
-def run_share(job: ProbeJob, modules: Sequence[str], blocked: dict[str, str], folder: Path) -> tuple[list[Outcome], list[str]]:
-    """Import ``modules`` in order in as many workers as it takes; (outcomes, modules not tried)."""
+@dataclass
+class ShareResult:
+    """What one share of the modules came to."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    untried: list[str] = field(default_factory=list)
+    problem: str | None = None  # why a worker could not do any work
+
+
+def run_share(job: ProbeJob, modules: Sequence[str], blocked: dict[str, str], folder: Path) -> ShareResult:
+    """Import ``modules`` in order in as many workers as it takes."""
     remaining = list(modules)
     files = set(job.project_files)
     outcomes: list[Outcome] = []
@@ -152,7 +178,7 @@ def run_share(job: ProbeJob, modules: Sequence[str], blocked: dict[str, str], fo
             while True:
                 now = time.monotonic()
                 if now >= job.deadline:
-                    return outcomes, remaining
+                    return ShareResult(outcomes, remaining)
                 wait = job.deadline - now if current is None else min(job.deadline, started + job.module_timeout) - now
                 event = worker.next_event(wait)
                 if event is None:
@@ -178,7 +204,7 @@ def run_share(job: ProbeJob, modules: Sequence[str], blocked: dict[str, str], fo
                 elif kind == "eof":
                     code = worker.stop()
                     if current is None:  # died before its first import: nothing more to learn by retrying
-                        return outcomes, remaining
+                        return ShareResult(outcomes, remaining, f"exit {code}: {worker.last_words()}")
                     frames = worker.stacks(files)
                     outcomes.append(Outcome(current, False, info={"frames": frames}, exit_code=code))
                     blocked[current] = f"the process exited (code {code}) while importing it"
@@ -186,10 +212,10 @@ def run_share(job: ProbeJob, modules: Sequence[str], blocked: dict[str, str], fo
                     break
         finally:
             worker.stop()
-    return outcomes, remaining
+    return ShareResult(outcomes, remaining)
 
 
-def run_probe(job: ProbeJob, modules: Sequence[str], workers: int) -> tuple[list[Outcome], list[str]]:
+def run_probe(job: ProbeJob, modules: Sequence[str], workers: int) -> ShareResult:
     """Split ``modules`` (already in dependency order) among ``workers`` processes; keep each share's order."""
     count = max(1, min(workers, len(modules)))
     shares = [list(modules[i::count]) for i in range(count)]
@@ -197,6 +223,8 @@ def run_probe(job: ProbeJob, modules: Sequence[str], workers: int) -> tuple[list
     with tempfile.TemporaryDirectory(prefix="healthcheck-imports-") as tmp:
         with ThreadPoolExecutor(max_workers=count) as pool:
             results = list(pool.map(lambda share: run_share(job, share, blocked, Path(tmp)), shares))
-    outcomes = [o for found, _ in results for o in found]
-    untried = [m for _, left in results for m in left]
-    return outcomes, untried
+    return ShareResult(
+        outcomes=[o for r in results for o in r.outcomes],
+        untried=[m for r in results for m in r.untried],
+        problem=next((r.problem for r in results if r.problem), None),
+    )

@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Iterable, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
 from healthcheck.checks.import_causes import DISTRIBUTIONS, Failure, ProjectMap, normalise, root_failures
-from healthcheck.checks.import_runner import ProbeJob, run_probe
+from healthcheck.checks.import_runner import ProbeError, ProbeJob, run_probe
 from healthcheck.config import OptionSpec
 from healthcheck.model import Finding, Related
 from healthcheck.project import SourceFile
@@ -147,7 +147,11 @@ class ImportCheck(BaseCheck):
             env=self._env(ctx),
         )
         ctx.progress(f"importing {len(modules)} modules")
-        outcomes, untried = run_probe(job, modules, int(ctx.option(self.name, "workers")))
+        try:
+            done = run_probe(job, modules, int(ctx.option(self.name, "workers")))
+        except ProbeError as exc:
+            return CheckResult.error(str(exc))
+        outcomes, untried = done.outcomes, done.untried
         project = ProjectMap(
             module_of_path={str(f.path): f.module for f in ctx.project.files},
             rel_of_path={str(f.path): f.rel for f in ctx.project.files},
@@ -162,7 +166,10 @@ class ImportCheck(BaseCheck):
         ok = sum(1 for o in outcomes if o.ok)
         result = CheckResult(findings=findings, metrics=_metrics(ok, len(modules), roots))
         result.detail = f"{ok} of {len(modules)} modules import"
-        if untried:
+        if done.problem:
+            result.status = "error"
+            result.detail += f"; the interpreter could not import anything ({done.problem})"
+        elif untried:
             result.status = "error"
             result.detail += f"; stopped after {limit:g} s with {len(untried)} modules not tried"
         return result
