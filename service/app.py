@@ -15,6 +15,7 @@ from flask import Flask, Response, g, request
 from service.api import batches, ops, problems, workspaces
 from service.api.auth import TokenCache
 from service.api.context import ApiContext, attach
+from service.api.inputs import IdConverter
 from service.api.schemas import Schemas
 from service.domain.batches import Batches
 from service.domain.workspaces import Workspaces
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
 
     app = Flask("service")
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["id"] = IdConverter
     attach(
         app,
         ApiContext(

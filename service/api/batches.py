@@ -27,15 +27,15 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     return jsonify(document), 202, {"Location": status_url}
 
 
-@blueprint.get("/api/workspaces/batch/<batch_id>/status")
+@blueprint.get("/api/workspaces/batch/<id:batch_id>/status")
 def progress(batch_id: str) -> Response:
     """Per-workspace progress and outcome of a batch."""
     owner = inputs.owner()
-    return jsonify(render.batch(current().batches.progress(owner, inputs.known_id(batch_id, "batch"))))
+    return jsonify(render.batch(current().batches.progress(owner, batch_id)))
 
 
-@blueprint.get("/api/tasks/<task_id>")
+@blueprint.get("/api/tasks/<id:task_id>")
 def task(task_id: str) -> Response:
     """Any one of the owner's tasks."""
     owner = inputs.owner()
-    return jsonify(render.task(current().workspaces.task(owner, inputs.known_id(task_id, "task"))))
+    return jsonify(render.task(current().workspaces.task(owner, task_id)))

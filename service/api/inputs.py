@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from flask import request
+from werkzeug.routing import BaseConverter
 
 from service.api.auth import bearer
 from service.api.context import current
 from service.api.problems import Problem
-from service.domain.errors import NotFound
 
-ID_RE = re.compile(r"[0-9a-f]{32}")
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="workspace-service"'}
 
 
@@ -44,11 +42,11 @@ def body(schema: str) -> dict[str, Any]:
     return document
 
 
-def known_id(value: str, what: str) -> str:
-    """An id from the path; a malformed one cannot exist, so it is a 404 like any unknown id."""
-    if not ID_RE.fullmatch(value):
-        raise NotFound(f"no {what} {value}")
-    return value
+class IdConverter(BaseConverter):
+    """``<id:...>`` in routes: a malformed id matches no route, so it is a 404 like any unknown id,
+    and a fixed path such as ``/api/workspaces/batch`` is never mistaken for an id."""
+
+    regex = "[0-9a-f]{32}"
 
 
 def int_query(name: str, default: int, minimum: int, maximum: int | None) -> int:

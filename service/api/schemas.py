@@ -45,7 +45,7 @@ class Schemas:
         limits = settings.limits
         resources_in = _object(
             {
-                "cpus": {"type": "number", "exclusiveMinimum": 0, "maximum": limits.max_cpus},
+                "cpus": {"type": "number", "minimum": 0.01, "maximum": limits.max_cpus},
                 "memory_mb": {"type": "integer", "minimum": 16, "maximum": limits.max_memory_mb},
                 "pids": {"type": "integer", "minimum": 16, "maximum": limits.max_pids},
             }

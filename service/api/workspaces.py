@@ -51,31 +51,31 @@ def index() -> Response:
     )
 
 
-@blueprint.get("/<workspace_id>")
+@blueprint.get("/<id:workspace_id>")
 def show(workspace_id: str) -> Response:
     """One workspace."""
     owner = inputs.owner()
-    ws = current().workspaces.get(owner, inputs.known_id(workspace_id, "workspace"))
+    ws = current().workspaces.get(owner, workspace_id)
     return jsonify(render.workspace(ws))
 
 
-@blueprint.patch("/<workspace_id>")
+@blueprint.patch("/<id:workspace_id>")
 def rename(workspace_id: str) -> Response:
     """Rename a workspace."""
     owner = inputs.owner()
-    known = inputs.known_id(workspace_id, "workspace")
+    known = workspace_id
     body = inputs.body("WorkspacePatch")
     _check_name(body["name"])
     return jsonify(render.workspace(current().workspaces.rename(owner, known, body["name"])))
 
 
-@blueprint.delete("/<workspace_id>")
+@blueprint.delete("/<id:workspace_id>")
 def delete(workspace_id: str) -> tuple[Response, int]:
     """Queue the workspace's deletion (its container is removed in the background)."""
     return _operate(workspace_id, Operation.DELETE)
 
 
-@blueprint.post("/<workspace_id>/<any(start, stop, restart):operation>")
+@blueprint.post("/<id:workspace_id>/<any(start, stop, restart):operation>")
 def operate(workspace_id: str, operation: str) -> tuple[Response, int]:
     """Queue a start, stop or restart; 409 says why when the current state does not allow it."""
     return _operate(workspace_id, Operation(operation))
@@ -83,14 +83,14 @@ def operate(workspace_id: str, operation: str) -> tuple[Response, int]:
 
 def _operate(workspace_id: str, operation: Operation) -> tuple[Response, int]:
     owner = inputs.owner()
-    ws, task = current().workspaces.operate(owner, inputs.known_id(workspace_id, "workspace"), operation)
+    ws, task = current().workspaces.operate(owner, workspace_id, operation)
     return jsonify(render.accepted(ws, task)), 202
 
 
-@blueprint.get("/<workspace_id>/status")
+@blueprint.get("/<id:workspace_id>/status")
 def status(workspace_id: str) -> Response:
     """The workspace with its container's live state, uptime, CPU and memory, and last error."""
     owner = inputs.owner()
     ctx = current()
-    ws = ctx.workspaces.get(owner, inputs.known_id(workspace_id, "workspace"))
+    ws = ctx.workspaces.get(owner, workspace_id)
     return jsonify(render.status(workspace_status(ws, ctx.runtime, time.time())))

@@ -23,9 +23,14 @@ def resolve_project(root: str, requested: str) -> str:
         raise Invalid("project_path must not contain '..'")
     real_root = Path(os.path.realpath(root))
     candidate = Path(requested) if pure.is_absolute() else real_root / requested
-    real = Path(os.path.realpath(candidate))
-    if real != real_root and real_root not in real.parents:
+    try:
+        real = Path(os.path.realpath(candidate))
+        inside = real == real_root or real_root in real.parents
+        is_dir = inside and real.is_dir()
+    except OSError as exc:  # e.g. a component longer than the filesystem allows
+        raise Invalid(f"project_path cannot be resolved: {exc.strerror or exc}") from exc
+    if not inside:
         raise Invalid(f"project_path resolves outside the projects root: {requested}")
-    if not real.is_dir():
+    if not is_dir:
         raise Invalid(f"project_path is not a directory below the projects root: {requested}")
     return str(real)
