@@ -77,3 +77,7 @@ class _Gunicorn(_gunicorn_base()):  # type: ignore[misc]
         from service.app import create_app
 
         return create_app(self.settings)
+
+
+if __name__ == "__main__":
+    main()
