@@ -139,6 +139,7 @@ def scan(
     ctx = CheckContext(
         root=root, config=config, project=project, facts=facts, options=options,
         graph=graph, cache_dir=cache, progress=say, option_specs=_check_options(checks),
+        parse_stats=stats,
     )
 
     outcomes: dict[str, CheckOutcome] = {}

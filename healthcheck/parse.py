@@ -12,8 +12,9 @@ processes) but *facts* drawn from it while it is alive:
 - every import statement, resolved to an absolute module, with its line, text
   and *kind*: ``runtime`` (module level or class body), ``deferred`` (inside a
   function) or ``typing`` (under ``if TYPE_CHECKING:``);
-- the names pyflakes reports as undefined, from pyflakes' own checker run on
-  the tree we already have;
+- the names reported as undefined: by ruff (:mod:`healthcheck.names_engine`),
+  one process beside the parse workers, or by pyflakes' own checker run on the
+  tree we already have where ruff is absent or cannot read the file;
 - whatever registered :class:`Extractor` functions draw from the tree (the
   duplicates check adds its definitions and clone fingerprints this way).
 
@@ -39,6 +40,8 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 from pyflakes import checker as pyflakes_checker
 from pyflakes import messages as pyflakes_messages
 
+from healthcheck.names_engine import RuffRun, ruff_binary
+from healthcheck.names_model import NameProblem
 from healthcheck.project import SourceFile
 
 ImportKind = Literal["runtime", "deferred", "typing"]
@@ -83,16 +86,6 @@ class ImportFact:
 
 
 @dataclass(frozen=True)
-class NameProblem:
-    """A name pyflakes found used but never defined."""
-
-    name: str
-    line: int
-    column: int
-    export: bool = False  # listed in __all__ but not defined
-
-
-@dataclass(frozen=True)
 class FileFacts:
     """Everything the static checks know about one file."""
 
@@ -102,8 +95,9 @@ class FileFacts:
     lines: int
     syntax: SyntaxProblem | None = None
     imports: tuple[ImportFact, ...] = ()
-    undefined: tuple[NameProblem, ...] = ()
+    undefined: tuple[NameProblem, ...] | None = ()  # None: the names engine failed on this file
     extra: Mapping[str, Any] = field(default_factory=dict)
+    names_by: str = "pyflakes"  # which engine answered for undefined names
 
     @property
     def parsed(self) -> bool:
@@ -118,6 +112,8 @@ class ParseStats:
     parsed: int = 0
     from_cache: int = 0
     workers: int = 1
+    names_engine: str = "pyflakes"
+    names_error: str | None = None
 
 
 def content_key(data: bytes, source: SourceFile) -> str:
@@ -223,9 +219,13 @@ def _decode(data: bytes) -> tuple[str | None, SyntaxProblem | None]:
 
 
 def parse_one(
-    source: SourceFile, data: bytes, sha: str, extractors: Sequence[Extractor]
+    source: SourceFile, data: bytes, sha: str, extractors: Sequence[Extractor], ruff_names: bool = False
 ) -> FileFacts:
-    """Parse one file and draw every fact from its tree. Never raises."""
+    """Parse one file and draw every fact from its tree. Never raises.
+
+    With ``ruff_names`` the undefined names are left for ruff, unless the file is
+    not UTF-8 (which ruff cannot read): then pyflakes answers here.
+    """
     line_count = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     text, problem = _decode(data)
     if text is None:
@@ -253,7 +253,9 @@ def parse_one(
     extra: dict[str, Any] = {}
     try:
         collector.visit(tree.body, "runtime")
-        undefined = _undefined_names(tree, source.rel)
+        utf8 = _is_utf8(data)
+        names_by = "ruff" if ruff_names and utf8 else "pyflakes"
+        undefined = () if names_by == "ruff" else _undefined_names(tree, source.rel)
         for extractor in extractors:
             extra[extractor.name] = extractor.fn(tree, lines, source.module)
     except RecursionError:
@@ -263,15 +265,23 @@ def parse_one(
         )
     return FileFacts(
         source.rel, source.module, sha, line_count,
-        imports=tuple(collector.found), undefined=undefined, extra=extra,
+        imports=tuple(collector.found), undefined=undefined, extra=extra, names_by=names_by,
     )
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _parse_batch(
-    batch: list[tuple[SourceFile, bytes, str]], extractors: Sequence[Extractor]
+    batch: list[tuple[SourceFile, bytes, str]], extractors: Sequence[Extractor], ruff_names: bool = False
 ) -> list[FileFacts]:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
-    return [parse_one(src, data, sha, extractors) for src, data, sha in batch]
+    return [parse_one(src, data, sha, extractors, ruff_names) for src, data, sha in batch]
 
 
 class FactsCache:
@@ -281,9 +291,9 @@ class FactsCache:
     pickle costs a few milliseconds; opening 900 files costs far more.
     """
 
-    def __init__(self, directory: Path | None, extractors: Sequence[Extractor]) -> None:
+    def __init__(self, directory: Path | None, extractors: Sequence[Extractor], engine: str = "pyflakes") -> None:
         self.directory = directory
-        sig = ",".join(f"{e.name}:{e.version}" for e in extractors)
+        sig = ",".join(f"{e.name}:{e.version}" for e in extractors) + f"|names={engine}"
         tag = hashlib.sha1(f"{CACHE_FORMAT}|{sys.version_info[:2]}|{sig}".encode()).hexdigest()[:12]
         self.path = directory / f"facts-{tag}.pickle" if directory else None
         self.entries: dict[str, FileFacts] = {}
@@ -335,9 +345,11 @@ def parse_project(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[FileFacts], ParseStats]:
     """Facts for every file, from the cache where the content is unchanged."""
-    cache = FactsCache(cache_dir, extractors)
+    ruff = ruff_binary()
+    engine = "ruff" if ruff else "pyflakes"
+    cache = FactsCache(cache_dir, extractors, engine)
     cache.load()
-    stats = ParseStats(files=len(files))
+    stats = ParseStats(files=len(files), names_engine=engine)
     results: dict[str, FileFacts] = {}
     todo: list[tuple[SourceFile, bytes, str]] = []
     keys: list[str] = []
@@ -359,19 +371,66 @@ def parse_project(
     stats.parsed = len(todo)
     if todo:
         cache.dirty = True
+        run = RuffRun(ruff, [src.path for src, _, _ in todo]).start() if ruff else None
         n_workers = workers or min(os.cpu_count() or 1, 8)
         if n_workers <= 1 or len(todo) < 32:
-            parsed = _parse_batch(todo, extractors)
+            parsed = _parse_batch(todo, extractors, run is not None)
             stats.workers = 1
         else:
             stats.workers = n_workers
-            parsed = _parse_in_pool(todo, extractors, n_workers, progress)
+            parsed = _parse_in_pool(todo, extractors, n_workers, progress, run is not None)
+        if run is not None:
+            parsed = _merge_ruff(todo, parsed, run, stats)
         for (src, _data, key), facts in zip(todo, parsed):
             results[src.rel] = facts
-            cache.entries[key] = facts
+            if facts.undefined is not None:
+                cache.entries[key] = facts
     cache.save(keys)
     ordered = [results[f.rel] for f in files]
     return ordered, stats
+
+
+def _merge_ruff(
+    todo: list[tuple[SourceFile, bytes, str]], parsed: list[FileFacts], run: RuffRun, stats: ParseStats
+) -> list[FileFacts]:
+    """Put ruff's answers into the facts of the files it answered for.
+
+    Ruff was started on every file before any was parsed. When it fails (it can
+    overflow its stack on pathologically nested code, which Python's own parser
+    rejects too), it runs again on the files that parsed; if that fails as well,
+    pyflakes answers for those files, at the price of parsing them again: a slow
+    path for a rare case, never a silent gap.
+    """
+    from dataclasses import replace
+
+    by_path: dict[str, tuple[NameProblem, ...]] | None = None
+    try:
+        by_path = run.results()
+    except (RuntimeError, OSError, ValueError):
+        wanted = [src.path for (src, _d, _k), f in zip(todo, parsed) if f.parsed and f.names_by == "ruff"]
+        try:
+            by_path = RuffRun(run.binary, wanted, run.timeout).start().results()
+        except (RuntimeError, OSError, ValueError) as exc:
+            stats.names_error = str(exc)
+    merged: list[FileFacts] = []
+    for (src, data, _key), facts in zip(todo, parsed):
+        if facts.parsed and facts.names_by == "ruff":
+            if by_path is not None:
+                facts = replace(facts, undefined=by_path.get(str(src.path), ()))
+            else:
+                facts = replace(facts, undefined=_pyflakes_only(data, src.rel), names_by="pyflakes")
+        merged.append(facts)
+    return merged
+
+
+def _pyflakes_only(data: bytes, rel: str) -> tuple[NameProblem, ...] | None:
+    text, problem = _decode(data)
+    if text is None:
+        return None
+    try:
+        return _undefined_names(ast.parse(text, filename=rel), rel)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return None
 
 
 def _parse_in_pool(
@@ -379,6 +438,7 @@ def _parse_in_pool(
     extractors: Sequence[Extractor],
     n_workers: int,
     progress: Callable[[int, int], None] | None,
+    ruff_names: bool = False,
 ) -> list[FileFacts]:
     # Interleave by size so each batch costs about the same; many small batches keep both cores busy.
     order = sorted(range(len(todo)), key=lambda i: -len(todo[i][1]))
@@ -393,7 +453,7 @@ def _parse_in_pool(
     ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
         futures = [
-            (batch, pool.submit(_parse_batch, [todo[i] for i in batch], extractors))
+            (batch, pool.submit(_parse_batch, [todo[i] for i in batch], extractors, ruff_names))
             for batch in batches
             if batch
         ]

@@ -22,7 +22,7 @@ from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 from healthcheck.config import Config, OptionSpec
 from healthcheck.graph import ImportGraph
 from healthcheck.model import CheckStatus, Finding
-from healthcheck.parse import Extractor, FileFacts
+from healthcheck.parse import Extractor, FileFacts, ParseStats
 from healthcheck.project import Project
 
 
@@ -67,6 +67,7 @@ class CheckContext:
     metrics: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda message: None
     option_specs: Mapping[str, Mapping[str, OptionSpec]] = field(default_factory=dict)
+    parse_stats: ParseStats = field(default_factory=ParseStats)
 
     def parsed(self) -> list[FileFacts]:
         """Facts of the files that parsed."""

@@ -29,8 +29,9 @@ class NamesCheck(BaseCheck):
     def run(self, ctx: CheckContext) -> CheckResult:
         result = CheckResult()
         undefined = 0
+        unknown = [f.rel for f in ctx.parsed() if f.undefined is None]
         for facts in ctx.parsed():
-            for problem in facts.undefined:
+            for problem in facts.undefined or ():
                 undefined += 1
                 if problem.export:
                     message = f"'{problem.name}' is listed in __all__ but never defined"
@@ -65,6 +66,13 @@ class NamesCheck(BaseCheck):
                     data={"module": item.module, "text": item.fact.text, "importer": item.importer},
                 )
             )
-        result.metrics["undefined_names"] = undefined
         result.metrics["unresolved_imports"] = unresolved
+        if unknown:
+            # Names could not be checked in these files: no count, so no gate reads zero.
+            result.status = "error"
+            reason = ctx.parse_stats.names_error or "the names engine gave no answer"
+            result.detail = f"undefined names not checked in {len(unknown)} files: {reason}"
+        else:
+            result.metrics["undefined_names"] = undefined
+        result.metrics["names_engine"] = ctx.parse_stats.names_engine
         return result
