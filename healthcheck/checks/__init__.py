@@ -12,6 +12,7 @@ from typing import Mapping
 from healthcheck.checks.base import Check, GateSpec
 from healthcheck.checks.contracts import ContractCheck
 from healthcheck.checks.cycles import CycleCheck
+from healthcheck.checks.duplicates import DuplicatesCheck
 from healthcheck.checks.imports import ImportCheck
 from healthcheck.checks.names import NamesCheck
 from healthcheck.checks.syntax import SyntaxCheck
@@ -27,6 +28,7 @@ def all_checks() -> list[Check]:
         NamesCheck(),
         CycleCheck(),
         ContractCheck(),
+        DuplicatesCheck(),
         TypesCheck(),
         ImportCheck(),
         TestsCheck(),
