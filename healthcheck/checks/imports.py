@@ -161,6 +161,8 @@ class ImportCheck(BaseCheck):
         roots = root_failures(outcomes, project)
         for failure in roots:  # messages name files relative to the root, like everything else in the report
             failure.message = failure.message.replace(str(ctx.root) + os.sep, "")
+            if failure.cause == "missing-dependency" and _sibling(failure, ctx.project.modules):
+                failure.cause = "missing-module"  # a script's import of its neighbour: ours, not a distribution
         declared = declared_dependencies(ctx.root)
         findings = [self._finding(f, ctx, declared) for f in roots]
         ok = sum(1 for o in outcomes if o.ok)
@@ -219,6 +221,13 @@ class ImportCheck(BaseCheck):
             return f"{head}: {failure.path} has a syntax error (line {failure.line})"
         if failure.cause == "circular":
             return f"{head}: circular import, {failure.partial} is only partly initialised{where}"
+        sibling = _sibling(failure, ctx.project.modules)
+        if failure.cause == "missing-module" and sibling:
+            data["exists_as"] = sibling
+            return (
+                f"{head}: it imports {failure.missing}, which exists only as {sibling} "
+                f"(works only when run as a script from its folder){where}"
+            )
         if failure.cause == "missing-module" and failure.missing:
             return f"{head}: it imports {failure.missing}, which does not exist in the project{where}"
         if failure.cause == "missing-dependency" and failure.missing:
@@ -228,6 +237,16 @@ class ImportCheck(BaseCheck):
             status = "declared but not installed" if is_declared else "not installed and not declared"
             return f"{head}: {failure.missing} is missing (distribution {distribution}, {status}){where}"
         return f"{head}: {failure.exception}: {failure.message}{where}"
+
+
+def _sibling(failure: Failure, modules: Mapping[str, SourceFile]) -> str | None:
+    """The project module a bare ``import name`` meant, when it sits next to the importer."""
+    if not failure.missing or not failure.path:
+        return None
+    raiser = next((m for m, s in modules.items() if s.rel == failure.path), failure.module)
+    package = raiser.rpartition(".")[0]
+    candidate = f"{package}.{failure.missing}" if package else ""
+    return candidate if candidate in modules else None
 
 
 def _linked(failure: Failure, findings: Iterable[Finding]) -> list[str]:
