@@ -175,7 +175,7 @@ def analyse(data_file: Path, root: Path, files: Sequence[SourceFile], unparsed: 
             missing=int(s["missing_lines"]),
             branches=branches,
             missing_branches=branches - int(s.get("covered_branches", 0)),
-            status="measured" if info["measured"] and info.get("executed_lines") else "unimported",
+            status="unimported" if s["num_statements"] and not info.get("executed_lines") else "measured",
             executed_lines=frozenset(info.get("executed_lines", ())),
             missing_lines=frozenset(info.get("missing_lines", ())),
         ))

@@ -120,7 +120,7 @@ def test_analyse_counts_unimported_and_unparsed_files(tmp_path: Path) -> None:
     result = {f.path: (f.status, f.statements, f.missing, f.branches, f.missing_branches)
               for f in analyse(data, tmp_path, files, {"pkg/bad.py"})}
     assert result == {
-        "pkg/__init__.py": ("unimported", 0, 0, 0, 0),
+        "pkg/__init__.py": ("measured", 0, 0, 0, 0),
         "pkg/core.py": ("measured", 4, 1, 2, 1),
         "pkg/idle.py": ("unimported", 2, 2, 0, 0),
         "pkg/bad.py": ("unparsed", 2, 2, 0, 0),
