@@ -5,7 +5,7 @@ Measures, each in a fresh process (so "cold" really is cold and peak memory is p
   with an empty cache (cold, the cache then written) and again with that cache (warm);
 - ``grimp.build_graph("django")`` (graph only, its cache disabled);
 - ``pyflakes`` over the same package.
-Prints seconds, peak RSS and the ratios. Run: ``python bench/static_scan.py [--repeat N]``.
+Prints seconds, peak RSS and the ratios. Run: ``python -m bench.static_scan [--repeat N]``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from django_tree import django_package
+from bench.django_tree import django_package
 
 RUNNER = r"""
 import json, resource, sys, time
