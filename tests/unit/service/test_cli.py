@@ -1,0 +1,30 @@
+"""The command line: create-token stores only a digest and the token authenticates its owner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from service.cli import main
+from service.store import Store
+from service.store import tokens as token_rows
+
+
+def test_create_token_prints_a_token_for_the_owner(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = CliRunner().invoke(main, ["create-token", "--owner", "alice"], env={"WORKSPACE_SERVICE_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    store = Store(url)
+    with store.read() as conn:
+        assert token_rows.owner_of(conn, token) == "alice"
+        assert token_rows.owner_of(conn, token + "x") is None
+    assert token not in (tmp_path / "cli.db").read_bytes().decode("latin-1")
+    store.close()
+
+
+def test_create_token_refuses_an_empty_owner(tmp_path: Path) -> None:
+    env = {"WORKSPACE_SERVICE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    result = CliRunner().invoke(main, ["create-token", "--owner", "  "], env=env)
+    assert result.exit_code == 2 and "owner must be 1 to 128 characters" in result.output

@@ -1,0 +1,114 @@
+"""Owner-scoped use cases on a real SQLite store, and status against a fake engine at the protocol."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.domain.batches import Batches
+from service.domain.errors import Conflict, Invalid, NotFound
+from service.domain.paths import resolve_project
+from service.domain.status import workspace_status
+from service.domain.workspaces import Workspaces
+from service.model import Operation, State, TaskStatus
+from service.runtime import ContainerInfo
+from service.settings import Settings
+from service.store import Store
+
+
+@pytest.fixture
+def workspaces(store: Store, settings: Settings) -> Workspaces:
+    return Workspaces(store, settings, clock=lambda: 1000.0)
+
+
+def test_create_writes_workspace_and_task_together(workspaces: Workspaces) -> None:
+    woken = []
+    workspaces.notify = lambda: woken.append(1)
+    ws, task = workspaces.create("alice", "one", resources={"cpus": 0.5})
+    assert ws.state == State.PENDING and ws.resources.cpus == 0.5 and ws.resources.memory_mb == 512
+    assert task.kind == Operation.CREATE and task.status == TaskStatus.QUEUED and task.workspace_id == ws.id
+    assert workspaces.task("alice", task.id) == task and woken == [1]
+
+
+def test_rules_refuse_without_storing(workspaces: Workspaces) -> None:
+    with pytest.raises(Invalid, match="not allowed"):
+        workspaces.create("alice", "x", image="evil:latest")
+    with pytest.raises(Invalid, match="memory_mb 999999 > 2048"):
+        workspaces.create("alice", "x", resources={"memory_mb": 999999})
+    with pytest.raises(Invalid, match="cpus 9.0 > 2.0; pids 5000 > 1024"):
+        workspaces.create("alice", "x", resources={"cpus": 9, "pids": 5000})
+    assert workspaces.page("alice", None, 10, 0) == ([], 0)
+
+
+def test_owner_scoping_and_conflicts(workspaces: Workspaces) -> None:
+    ws, _ = workspaces.create("alice", "one")
+    with pytest.raises(NotFound):
+        workspaces.get("bob", ws.id)
+    with pytest.raises(NotFound):
+        workspaces.operate("bob", ws.id, Operation.DELETE)
+    with pytest.raises(NotFound):
+        workspaces.rename("bob", ws.id, "two")
+    with pytest.raises(Conflict, match="already exists"):
+        workspaces.create("alice", "one")
+    workspaces.create("bob", "one")  # names are per owner
+    with pytest.raises(Conflict, match="cannot stop a workspace that is pending"):
+        workspaces.operate("alice", ws.id, Operation.STOP)
+    deleting, task = workspaces.operate("alice", ws.id, Operation.DELETE)
+    assert deleting.state == State.DELETING and deleting.desired == State.DELETED and task.kind == Operation.DELETE
+    with pytest.raises(Conflict, match="cannot rename"):
+        workspaces.rename("alice", ws.id, "three")
+    with pytest.raises(NotFound):
+        workspaces.task("bob", task.id)
+
+
+def test_batches_all_or_nothing(store: Store, settings: Settings, workspaces: Workspaces) -> None:
+    batches = Batches(store, settings)
+    a, _ = workspaces.create("alice", "a")
+    b, _ = workspaces.create("alice", "b")
+    with pytest.raises(NotFound) as missing:
+        batches.submit("alice", Operation.DELETE, [a.id, "f" * 32])
+    assert missing.value.extensions["missing"] == ["f" * 32]
+    with pytest.raises(Conflict) as refused:
+        batches.submit("alice", Operation.START, [a.id, b.id])
+    assert set(refused.value.extensions["refused"]) == {a.id, b.id}  # type: ignore[arg-type]
+    batch, queued = batches.submit("alice", Operation.DELETE, [a.id, b.id])
+    progress = batches.progress("alice", batch.id)
+    assert [t.id for t in progress.tasks] == [t.id for t in queued] and not progress.done
+    assert progress.counts()["queued"] == 2 and progress.workspaces[a.id].state == State.DELETING
+    with pytest.raises(NotFound):
+        batches.progress("bob", batch.id)
+
+
+def test_project_paths(tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    (root / "app").mkdir(parents=True)
+    os.symlink("/etc", root / "escape")
+    os.symlink(root / "app", root / "alias")
+    assert resolve_project(str(root), "app") == str((root / "app").resolve())
+    assert resolve_project(str(root), str(root / "app")) == str((root / "app").resolve())
+    assert resolve_project(str(root), "alias") == str((root / "app").resolve())
+    for bad, reason in (("../x", "'..'"), ("escape", "outside"), ("/etc", "outside"), ("nope", "not a directory"),
+                        ("a\x00b", "NUL"), ("x" * 300, "cannot be resolved|not a directory")):
+        with pytest.raises(Invalid, match=reason):
+            resolve_project(str(root), bad)
+    with pytest.raises(Invalid, match="no projects root"):
+        resolve_project("", "app")
+
+
+def test_status_reports_engine_facts_and_failures(workspaces: Workspaces, fake_runtime: Any) -> None:
+    ws, _ = workspaces.create("alice", "one")
+    assert workspace_status(ws, fake_runtime, 10.0).container_state == "absent"
+    with_container = dataclasses.replace(ws, container_id="c1")
+    assert workspace_status(with_container, fake_runtime, 10.0).reason == "the container no longer exists"
+    fake_runtime.containers["c1"] = ContainerInfo(id="c1", workspace_id=ws.id, state="exited", error="oom")
+    assert workspace_status(with_container, fake_runtime, 10.0).reason == "oom"
+    fake_runtime.containers["c1"] = ContainerInfo(id="c1", workspace_id=ws.id, state="running", started_at=4.0)
+    live = workspace_status(with_container, fake_runtime, 10.0)
+    assert (live.uptime_seconds, live.cpu_seconds, live.memory_bytes) == (6.0, 1.5, 1024)
+    fake_runtime.down = True
+    down = workspace_status(with_container, fake_runtime, 10.0)
+    assert down.container_state == "unknown" and "unreachable" in (down.reason or "")

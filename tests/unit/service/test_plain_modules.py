@@ -1,0 +1,54 @@
+"""Settings from the environment, the metrics exposition, request schemas, backoff."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.api.schemas import Schemas
+from service.metrics import Metrics, gauge_lines
+from service.settings import Limits, Settings
+from service.tasks.worker import backoff
+
+
+def test_settings_from_environment() -> None:
+    env = {
+        "WORKSPACE_SERVICE_WORKERS": "3",
+        "WORKSPACE_SERVICE_BACKGROUND": "false",
+        "WORKSPACE_SERVICE_TASK_TIMEOUT": "2.5",
+        "WORKSPACE_SERVICE_DEFAULT_IMAGE": "img:1",
+        "WORKSPACE_SERVICE_LIMIT_MAX_CPUS": "4",
+        "UNRELATED": "x",
+    }
+    s = Settings.from_env(env)
+    assert (s.workers, s.background, s.task_timeout) == (3, False, 2.5)
+    assert s.allowed_images == ("img:1",) and s.limits == Limits(max_cpus=4.0)
+    assert Settings.from_env({"WORKSPACE_SERVICE_ALLOWED_IMAGES": "a, b,"}).allowed_images == ("a", "b")
+    assert Settings.from_env({}) == Settings()
+    with pytest.raises(ValueError, match="WORKSPACE_SERVICE_WORKERS"):
+        Settings.from_env({"WORKSPACE_SERVICE_WORKERS": "many"})
+    with pytest.raises(ValueError, match="BACKGROUND"):
+        Settings.from_env({"WORKSPACE_SERVICE_BACKGROUND": "maybe"})
+
+
+def test_metrics_exposition() -> None:
+    m = Metrics()
+    m.requests.inc(method="GET", route='/a"b', status="200")
+    m.task_pickup_seconds.observe(0.003)
+    m.task_pickup_seconds.observe(20.0)
+    text = m.render(gauge_lines("workspace_workspaces", "by state", "state", {"running": 2}))
+    assert 'workspace_http_requests_total{method="GET",route="/a\\"b",status="200"} 1.0' in text
+    assert 'workspace_task_pickup_seconds_bucket{le="0.005"} 1' in text
+    assert 'workspace_task_pickup_seconds_bucket{le="+Inf"} 2' in text
+    assert "workspace_task_pickup_seconds_count 2" in text
+    assert 'workspace_workspaces{state="running"} 2' in text and text.endswith("\n")
+
+
+def test_request_schemas_report_every_violation_with_its_path() -> None:
+    schemas = Schemas(Settings())
+    assert schemas.errors("WorkspaceCreate", {"name": "ok"}) == []
+    errors = schemas.errors("WorkspaceCreate", {"name": "", "resources": {"cpus": 99}})
+    assert {e["path"] for e in errors} == {"/name", "/resources/cpus"}
+
+
+def test_backoff_is_exponential_and_capped() -> None:
+    assert [backoff(n, 0.5, 3.0) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
