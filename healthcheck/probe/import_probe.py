@@ -65,7 +65,7 @@ def chain(exc: Optional[BaseException]) -> List[BaseException]:
 def describe(module: str, exc: BaseException, project_files: Set[str]) -> Dict[str, Any]:
     """What a failed import tells: the exception, where it was raised inside the project, and hints."""
     kind = type(exc)
-    local = kind.__module__ in ("builtins", "__main__")
+    local = kind.__module__ in ("builtins", __name__)
     name = kind.__qualname__ if local else kind.__module__ + "." + kind.__qualname__
     info: Dict[str, Any] = {"event": "done", "module": module, "ok": False, "exception": name, "message": first_line(exc)}
     frames: List[List[Any]] = []

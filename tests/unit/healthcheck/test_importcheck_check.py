@@ -1,0 +1,97 @@
+"""The import-failure check run through the engine in this process (the imports themselves in workers)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from healthcheck.checks.base import ScanOptions
+from healthcheck.engine import scan
+from healthcheck.model import Report
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+ONLY = frozenset({"import-failure", "syntax-error", "names", "import-cycle"})
+
+
+def _scan(root: Path, **options: object) -> Report:
+    return scan(root, options=ScanOptions(only=ONLY, **options), cache_dir="none").report  # type: ignore[arg-type]
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_the_fixture_s_root_causes_in_process(tmp_path: Path) -> None:
+    repo = tmp_path / "imports_broken"
+    shutil.copytree(FIXTURES / "imports_broken", repo)
+    report = _scan(repo)
+    causes = sorted((f.data["module"], f.data["cause"]) for f in report.findings if f.check == "import-failure")
+    assert causes == [
+        ("shop.broken", "syntax"), ("shop.geo", "missing-dependency"), ("shop.missing", "missing-module"),
+        ("shop.orders.models", "circular"), ("shop.settings", "raised"), ("shop.slow", "timeout"),
+    ]
+    assert report.checks["import-failure"].detail == "2 of 12 modules import"
+    assert [g.passed for g in report.gates if g.name == "min_importable_percent"] == [False]
+
+
+def test_a_script_importing_its_neighbour_is_named_as_such(tmp_path: Path) -> None:
+    _write(tmp_path, {"tools/run.py": "from helper import x\n", "tools/helper.py": "x = 1\n", "solo.py": "import nothing_like_it\n"})
+    report = _scan(tmp_path)
+    found = {f.data["module"]: f for f in report.findings if f.check == "import-failure"}
+    assert found["tools.run"].message == (
+        "tools.run does not import: it imports helper, which exists only as tools.helper "
+        "(works only when run as a script from its folder) at tools/run.py:1"
+    )
+    assert (found["tools.run"].data["cause"], found["tools.run"].data["exists_as"]) == ("missing-module", "tools.helper")
+    assert found["solo"].data["cause"] == "missing-dependency"
+    assert found["solo"].data["declared"] is False
+    assert found["solo"].message == (
+        "solo does not import: nothing_like_it is missing (distribution nothing_like_it, not installed and not "
+        "declared) at solo.py:1"
+    )
+
+
+def test_a_project_of_tests_only_has_nothing_to_import(tmp_path: Path) -> None:
+    _write(tmp_path, {"tests/test_a.py": "raise RuntimeError('never imported')\n", "setup.py": "raise SystemExit(1)\n"})
+    report = _scan(tmp_path)
+    assert report.checks["import-failure"].detail == "no modules to import"
+    assert (report.metrics["modules_total"], report.metrics["modules_importable_percent"]) == (0, 100.0)
+    assert report.passed
+
+
+def test_a_missing_interpreter_is_an_error_and_the_gate_fails(tmp_path: Path) -> None:
+    _write(tmp_path, {"a.py": "x = 1\n"})
+    report = _scan(tmp_path, python=str(tmp_path / "nope"))
+    outcome = report.checks["import-failure"]
+    assert (outcome.status, outcome.detail) == ("error", f"cannot run {tmp_path / 'nope'}: No such file or directory")
+    assert not report.passed
+
+
+def test_an_interpreter_that_fails_to_start_the_probe_is_an_error(tmp_path: Path) -> None:
+    _write(tmp_path, {"a.py": "x = 1\n"})
+    fake = tmp_path / "bin" / "python"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'SyntaxError: invalid syntax' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    outcome = _scan(tmp_path, python=str(fake)).checks["import-failure"]
+    assert outcome.status == "error"
+    assert outcome.detail == "0 of 1 modules import; the interpreter could not import anything (exit 1: SyntaxError: invalid syntax)"
+
+
+def test_excluded_modules_are_not_imported(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "pyproject.toml": '[tool.healthcheck.import-failure]\nexclude = ["app.scripts.*"]\n',
+        "app/__init__.py": "", "app/scripts/__init__.py": "", "app/scripts/deploy.py": "raise SystemExit('deploying!')\n",
+    })
+    report = _scan(tmp_path)
+    assert report.checks["import-failure"].detail == "2 of 2 modules import"
+
+
+def test_turned_off_by_option_or_configuration(tmp_path: Path) -> None:
+    _write(tmp_path, {"a.py": "x = 1\n"})
+    assert _scan(tmp_path, import_check=False).checks["import-failure"].detail == "import check turned off (--no-import-check)"
+    _write(tmp_path, {"pyproject.toml": "[tool.healthcheck]\nimport_check = false\n"})
+    assert _scan(tmp_path).checks["import-failure"].status == "skipped"
