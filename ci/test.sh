@@ -6,7 +6,7 @@
 # 2. makes sure a Docker engine answers (installs and starts one from the OS
 #    packages when none does) and the workspace image exists,
 # 3. runs the whole test suite with branch coverage,
-# 4. gates this repository with healthcheck itself.
+# 4. gates this repository with healthcheck itself (healthcheck gate, strict thresholds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,4 +27,8 @@ export HEALTHCHECK_REQUIRE_DOCKER=1
 "$PYTHON" -m coverage report --precision=1 | tail -n 1
 
 echo "== healthcheck gate on this repository"
-"$PYTHON" -m healthcheck.cli scan . --output reports/healthcheck.json
+# Thresholds stricter than the defaults live in pyproject.toml [tool.healthcheck]. The suite
+# already ran above (pass rate 100 %: pytest's exit code stops this script), so the gate does
+# not run it a second time; coverage of healthcheck/ is held at 85 % from the same run's data.
+"$PYTHON" -m coverage report --include='healthcheck/*' --fail-under=85 --precision=1 | tail -n 1
+"$PYTHON" -m healthcheck.cli gate . --no-tests --format json --format markdown --format html --format junit --format sarif
