@@ -1,0 +1,212 @@
+"""Load benchmark of the workspace service, each figure next to its target, measured in one run.
+
+- POST /api/workspaces p99 with 50 concurrent clients (target <= 50 ms),
+- GET /api/workspaces/{id} requests/s and p99 (targets >= 1000 req/s, <= 20 ms),
+- task pick-up delay p99, queued to claimed, with idle workers (target <= 100 ms),
+- 100 workspaces created and started through the service versus the docker SDK alone creating and
+  starting 100 equivalent (same hardening) containers with the same parallelism (target ratio <= 1.3).
+
+The service runs as ``workspace-service serve`` (gunicorn) on a random loopback port with its own SQLite
+file and a unique instance label; every container it or the peer makes is removed at the end.
+Run: python bench/service_load.py [--workers 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import docker
+import requests
+
+from service.model import Resources
+from service.runtime.hardening import create_kwargs
+from service.runtime.protocol import LABEL_INSTANCE, ContainerSpec
+from service.settings import Limits
+
+
+def p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+class Service:
+    def __init__(self, tmp: Path, instance: str, workers: int, background: bool) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "WORKSPACE_SERVICE_DATABASE_URL": f"sqlite:///{tmp / (instance + '.db')}",
+            "WORKSPACE_SERVICE_INSTANCE": instance,
+            "WORKSPACE_SERVICE_WORKERS": str(workers),
+            "WORKSPACE_SERVICE_BACKGROUND": "true" if background else "false",
+            "WORKSPACE_SERVICE_HTTP_THREADS": "32",
+            "WORKSPACE_SERVICE_LIMIT_DEFAULT_MEMORY_MB": "32",
+            "WORKSPACE_SERVICE_STOP_TIMEOUT": "1",
+        }
+        cli = [sys.executable, "-m", "service.cli"]
+        self.token = subprocess.run(cli + ["create-token", "--owner", "bench"], env=self.env, check=True,
+                                    capture_output=True, text=True).stdout.strip()
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+        self.proc = subprocess.Popen(cli + ["serve", "--port", str(self.port)], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise SystemExit("service did not start")
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(30)
+
+
+def concurrent(clients: int, per_client: int, call: Any) -> tuple[list[float], float]:
+    """Run ``call(session, i)`` per_client times in each of ``clients`` threads; latencies and wall time."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients)
+
+    def client(c: int) -> None:
+        session = requests.Session()
+        barrier.wait()
+        mine = []
+        for i in range(per_client):
+            t = time.perf_counter()
+            call(session, c * per_client + i)
+            mine.append(time.perf_counter() - t)
+        with lock:
+            latencies.extend(mine)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    return latencies, time.perf_counter() - start
+
+
+def api_phase(tmp: Path) -> dict[str, float]:
+    svc = Service(tmp, f"bench-api-{uuid.uuid4().hex[:6]}", workers=1, background=False)
+    try:
+        ids: list[str] = []
+
+        def post(session: requests.Session, i: int) -> None:
+            r = session.post(svc.url + "/api/workspaces", json={"name": f"w{i}-{uuid.uuid4().hex[:8]}"}, headers=svc.headers, timeout=30)
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+
+        concurrent(50, 2, post)  # warm-up
+        post_lat, _ = concurrent(50, 10, post)
+        target = ids[0]
+
+        def get(session: requests.Session, _: int) -> None:
+            r = session.get(f"{svc.url}/api/workspaces/{target}", headers=svc.headers, timeout=30)
+            assert r.status_code == 200
+
+        get_lat, wall = concurrent(8, 250, get)
+        return {"post_p99_ms": p99(post_lat) * 1000, "post_median_ms": statistics.median(post_lat) * 1000,
+                "get_rps": len(get_lat) / wall, "get_p99_ms": p99(get_lat) * 1000}
+    finally:
+        svc.stop()
+
+
+def wait_all(svc: Service, ids: list[str], states: set[str], timeout: float = 300) -> None:
+    session = requests.Session()
+    pending = set(ids)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for i in list(pending):
+            if session.get(f"{svc.url}/api/workspaces/{i}", headers=svc.headers, timeout=30).json()["state"] in states:
+                pending.discard(i)
+        time.sleep(0.02)
+    if pending:
+        raise SystemExit(f"{len(pending)} workspaces did not reach {states}")
+
+
+def lifecycle_phase(tmp: Path, workers: int, client: docker.DockerClient) -> dict[str, float]:
+    instance = f"bench-life-{uuid.uuid4().hex[:6]}"
+    svc = Service(tmp, instance, workers=workers, background=True)
+    try:
+        session = requests.Session()
+        delays = []
+        for i in range(20):  # idle workers: one task at a time
+            r = session.post(svc.url + "/api/workspaces", json={"name": f"p{i}"}, headers=svc.headers, timeout=30)
+            task_id, ws_id = r.json()["task_id"], r.json()["id"]
+            wait_all(svc, [ws_id], {"running", "failed"})
+            task = session.get(f"{svc.url}/api/tasks/{task_id}", headers=svc.headers, timeout=30).json()
+            delays.append(_seconds(task["started_at"]) - _seconds(task["created_at"]))
+            session.delete(f"{svc.url}/api/workspaces/{ws_id}", headers=svc.headers, timeout=30)
+            time.sleep(0.3)
+        start = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            ids = list(pool.map(lambda i: requests.post(
+                svc.url + "/api/workspaces", json={"name": f"c{i}"}, headers=svc.headers, timeout=30).json()["id"],
+                range(100)))
+        wait_all(svc, ids, {"running"})
+        service_seconds = time.perf_counter() - start
+    finally:
+        svc.stop()
+        _remove(client, instance)
+    peer_instance = f"bench-peer-{uuid.uuid4().hex[:6]}"
+
+    def peer(i: int) -> None:
+        spec = ContainerSpec(workspace_id=uuid.uuid4().hex, owner="bench", image="workspace-base:latest",
+                             resources=Resources(cpus=1.0, memory_mb=32, pids=256))
+        container = client.containers.create(**create_kwargs(spec, peer_instance, "1000:1000", Limits()))
+        container.start()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(peer, range(100)))
+    sdk_seconds = time.perf_counter() - start
+    _remove(client, peer_instance)
+    return {"pickup_p99_ms": p99(delays) * 1000, "service_100_s": service_seconds, "sdk_100_s": sdk_seconds}
+
+
+def _seconds(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def _remove(client: docker.DockerClient, instance: str) -> None:
+    for c in client.containers.list(all=True, filters={"label": f"{LABEL_INSTANCE}={instance}"}):
+        c.remove(force=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=8, help="task workers, and the peer's thread count")
+    args = parser.parse_args()
+    client = docker.from_env(timeout=120, max_pool_size=args.workers + 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        api = api_phase(Path(tmp))
+        life = lifecycle_phase(Path(tmp), args.workers, client)
+    ratio = life["service_100_s"] / life["sdk_100_s"]
+    print(f"POST /api/workspaces, 50 clients: p99 {api['post_p99_ms']:.1f} ms (median {api['post_median_ms']:.1f} ms;"
+          f" target <= 50 ms; ratio to target {api['post_p99_ms'] / 50:.2f})")
+    print(f"GET /api/workspaces/{{id}}, 8 clients: {api['get_rps']:.0f} req/s (target >= 1000; ratio"
+          f" {api['get_rps'] / 1000:.2f}), p99 {api['get_p99_ms']:.1f} ms (target <= 20 ms)")
+    print(f"task pick-up delay, idle workers: p99 {life['pickup_p99_ms']:.1f} ms (target <= 100 ms)")
+    print(f"100 workspaces created and running: service {life['service_100_s']:.2f} s, docker SDK alone"
+          f" {life['sdk_100_s']:.2f} s with {args.workers} threads: ratio {ratio:.2f} (target <= 1.3)")
+
+
+if __name__ == "__main__":
+    main()
