@@ -55,7 +55,7 @@ class DuplicatesCheck(BaseCheck):
         "ignore_names": OptionSpec(list, list(CONVENTIONAL_NAMES), "names that are repeated by convention"),
         "include_tests": OptionSpec(bool, False, "compare test files too"),
     }
-    extractors: ClassVar[tuple[Extractor, ...]] = (Extractor(CHECK, 1, extract),)
+    extractors: ClassVar[tuple[Extractor, ...]] = (Extractor(CHECK, 2, extract),)
 
     def run(self, ctx: CheckContext) -> CheckResult:
         min_lines = _int_option(ctx, "min_lines", 2, 10_000)
@@ -73,9 +73,12 @@ class DuplicatesCheck(BaseCheck):
 
         skip = OVERLOAD | ABSTRACT | PROTOCOL | CONDITIONAL | STUB
         groups = find_implementations(files, SourceCache(ctx.root), impl_similarity, frozenset(ignored), skip)
-        importers = _name_importers(ctx)
+        by_name = _name_importers(ctx)
+        as_module: dict[str, set[str]] = {}
+        for importer, imported in ctx.graph.edges:
+            as_module.setdefault(imported, set()).add(importer)
         for group in groups:
-            result.findings.append(_implementation_finding(group, importers, ctx))
+            result.findings.append(_implementation_finding(group, by_name, as_module))
 
         result.metrics["duplicate_implementations"] = len(groups)
         result.metrics["duplicated_lines_percent"] = round(percent, 2)
@@ -150,14 +153,14 @@ def _name_importers(ctx: CheckContext) -> dict[tuple[str, str], set[str]]:
 
 
 def _implementation_finding(
-    group: ImplementationGroup, importers: dict[tuple[str, str], set[str]], ctx: CheckContext
+    group: ImplementationGroup, by_name: dict[tuple[str, str], set[str]], as_module: dict[str, set[str]]
 ) -> Finding:
     imported_name = group.name.partition(".")[0]
     counts: dict[str, tuple[int, int]] = {}
     for member in group.members:
-        by_name = importers.get((member.module, imported_name), set()) - {member.module}
-        as_module = ctx.graph.importers_of(member.module) - {member.module}
-        counts[member.module] = (len(by_name), len(as_module))
+        named = by_name.get((member.module, imported_name), set()) - {member.module}
+        moduled = as_module.get(member.module, set()) - {member.module}
+        counts[member.module] = (len(named), len(moduled))
     ranked = sorted(group.members, key=lambda m: (-counts[m.module][0], -counts[m.module][1], m.path))
     keep = ranked[0] if counts[ranked[0].module] != (0, 0) else None
     unused = [m.module for m in group.members if counts[m.module] == (0, 0)]

@@ -48,7 +48,7 @@ _STRUCTURE = _KEYWORDS - {"None", "True", "False"}  # those three are literals
 _WORD = re.compile(rb"\b(?!(?:%s)\b)\w+" % "|".join(sorted(_STRUCTURE, key=len, reverse=True)).encode())
 _IDENT = re.compile(rb"[A-Za-z_]\w*")
 _SPACES = b" \t\f\r\v"
-_DATA_CHARS = b"N()[]{},:.=*"
+_DATA_CHARS = b"N()[]{},:.=*|@"
 
 _ABSTRACT_DECORATORS = frozenset({"abstractmethod", "abstractproperty", "abstractclassmethod", "abstractstaticmethod"})
 _DECLARATION_BASES = frozenset({"Protocol", "ABC", "ABCMeta"})
@@ -252,13 +252,14 @@ def extract(tree: ast.Module, lines: Sequence[str], module: str) -> DupFacts:
     for first, last in walker.excluded:
         keep[first - 1 : last] = [False] * (last - first + 1)
     # A line that holds nothing but names, literals, calls and assignments is data or declaration
-    # (a table row, a setting, a field): a clone may span it, but only its text as written can
-    # start one, or every table and every settings module would be a copy of every other.
+    # (a table row, a setting, a field, a decorator, a class header): a clone may span it, but only
+    # its text as written can start one or count towards its size, or every table, settings module
+    # and dataclass would be a copy of every other.
     kept = list(compress(range(1, len(normal) + 1), keep))
     kept_normal = list(compress(normal, keep))
     kept_raw = compress(uncommented.translate(None, _SPACES).split(b"\n"), keep)
     data = map(operator.not_, map(bytes.strip, kept_normal, repeat(_DATA_CHARS)))
-    exact = [r if d else n for n, r, d in zip(kept_normal, kept_raw, data)]
+    exact = [r if d or n[:5] == b"class" else n for n, r, d in zip(kept_normal, kept_raw, data)]
     weighted = list(map(operator.not_, map(TRIVIAL_TEXTS.__contains__, kept_normal)))
     first_line, last_line, sizes = _spans(kept, weighted)
     return DupFacts(

@@ -21,30 +21,39 @@ nobody imports, by name or as a module, is the one to delete.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Hashable, Iterable, Sequence
 
 from healthcheck.checks.duplicates.extract import Definition, DupFacts, without_literals
 
 _PARAMS = re.compile(rb"\bdef\s+\w+\s*\((.*?)\)\s*(?:->[^:]*)?:", re.S)
 _PARAM_NAME = re.compile(rb"(?:^|[(,])\s*\**\s*([A-Za-z_]\w*)")
-_ASSIGNED = re.compile(rb"^([ \t]*)([\w \t,()*\[\]]+?)[ \t]*(?::[^=\n]+)?=(?!=)", re.M)
+_ASSIGNED = re.compile(rb"^([ \t]*)((?:[A-Za-z_]\w*[ \t]*,[ \t]*)*[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
 _LOOP = re.compile(rb"\bfor\s+([\w\s,()*]+?)\s+in\b")
 _AS = re.compile(rb"\bas\s+([A-Za-z_]\w*)")
 _IDENT = re.compile(rb"[A-Za-z_]\w*")
-_TOKEN = re.compile(rb"[A-Za-z_]\w*|[^\s\w]+|\w+")
+_TOKEN = re.compile(rb"\.[ \t]*[A-Za-z_]\w*|[A-Za-z_]\w*|[^\s\w]|\w+")  # ".attr" stays whole: not a local
 
 
 @dataclass(frozen=True)
 class Located:
-    """One definition in one module."""
+    """One definition in one module, and the facts of its file."""
 
     path: str
     module: str
     definition: Definition
+    facts: DupFacts
+
+    def units(self) -> tuple[int, ...]:
+        """The normalised lines of code of the definition (from the parse, no source needed)."""
+        first = bisect.bisect_left(self.facts.first_line, self.definition.line)
+        last = bisect.bisect_right(self.facts.first_line, self.definition.end_line)
+        return self.facts.hashes[first:last]
 
 
 @dataclass
@@ -83,9 +92,9 @@ def _body_indent(text: bytes) -> int:
     return min((d for d in deeper if d > outer), default=-1)
 
 
-def body_lines(plain_lines: Sequence[bytes], definition: Definition) -> list[bytes]:
+def body_lines(raw_lines: Sequence[bytes], definition: Definition) -> list[bytes]:
     """The definition's lines with its own names as ``N`` and spaces removed (blank ones dropped)."""
-    text = b"\n".join(plain_lines[definition.line - 1 : definition.end_line])
+    text = without_literals(b"\n".join(raw_lines[definition.line - 1 : definition.end_line]))
     local = _local_names(text, definition.kind == "class")
     out: list[bytes] = []
     for line in text.split(b"\n"):
@@ -95,17 +104,22 @@ def body_lines(plain_lines: Sequence[bytes], definition: Definition) -> list[byt
     return out
 
 
-def similarity(a: Sequence[bytes], b: Sequence[bytes]) -> float:
-    if not a or not b:
-        return 0.0
+def similarity(a: Sequence[Hashable], b: Sequence[Hashable], threshold: float = 0.0) -> float:
+    """``SequenceMatcher.ratio``, or a bound on it when that bound is already below ``threshold``."""
+    if not a and not b:
+        return 1.0
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < 0.5:
-        return matcher.real_quick_ratio() * 0.5
+    bound = matcher.real_quick_ratio()
+    if bound < threshold:
+        return bound
+    bound = matcher.quick_ratio()
+    if bound < threshold:
+        return bound
     return matcher.ratio()
 
 
 class SourceCache:
-    """Source files read on demand, literals removed, split into lines."""
+    """Source files read on demand (only those holding a candidate), split into lines."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -117,7 +131,7 @@ class SourceCache:
                 data = (self.root / path).read_bytes()
             except OSError:
                 data = b""
-            self.lines[path] = without_literals(data.replace(b"\r\n", b"\n")).split(b"\n")
+            self.lines[path] = data.replace(b"\r\n", b"\n").split(b"\n")
         return self.lines[path]
 
 
@@ -142,14 +156,25 @@ def alike_groups(
     candidates: Sequence[Located], sources: SourceCache, threshold: float
 ) -> list[tuple[list[Located], float]]:
     """Split same-named definitions into groups of alike bodies from different modules."""
-    bodies = [body_lines(sources.get(c.path), c.definition) for c in candidates]
+    units = [Counter(c.units()) for c in candidates]
+    sizes = [sum(u.values()) for u in units]
+    bodies: dict[int, list[bytes]] = {}
+
+    def body(i: int) -> list[bytes]:
+        if i not in bodies:
+            bodies[i] = body_lines(sources.get(candidates[i].path), candidates[i].definition)
+        return bodies[i]
+
     edges: list[tuple[int, int]] = []
     scores: dict[tuple[int, int], float] = {}
     for i in range(len(candidates)):
         for j in range(i + 1, len(candidates)):
             if candidates[i].module == candidates[j].module:
                 continue
-            score = similarity(bodies[i], bodies[j])
+            # The normalised units (names erased) are a cheap first sieve; the bodies decide.
+            if sizes[i] + sizes[j] and 2 * sum((units[i] & units[j]).values()) < threshold * (sizes[i] + sizes[j]):
+                continue
+            score = similarity(body(i), body(j), threshold)
             if score >= threshold:
                 edges.append((i, j))
                 scores[(i, j)] = score
@@ -177,16 +202,18 @@ def find_implementations(
     by_name: dict[tuple[str, str], list[Located]] = {}
     for path, module, facts in files:
         for d in facts.definitions:
-            short = d.name.rpartition(".")[2]
-            if d.flags & skip_flags or short in ignored or d.name in ignored or _is_dunder(short):
+            owner, _, short = d.name.rpartition(".")
+            if d.flags & skip_flags or short in ignored or owner in ignored or short.startswith("__"):
                 continue
-            by_name.setdefault((d.kind, d.name), []).append(Located(path, module, d))
+            by_name.setdefault((d.kind, d.name), []).append(Located(path, module, d, facts))
+    shared = {
+        key: located for key, located in by_name.items()
+        if len(located) > 1 and len({x.module for x in located}) > 1
+    }
     groups: list[ImplementationGroup] = []
     reported_classes: set[tuple[str, str]] = set()
     for kind in ("class", "function", "method"):
-        for (k, name), located in sorted(by_name.items()):
-            if k != kind or len({x.module for x in located}) < 2:
-                continue
+        for (k, name), located in sorted(item for item in shared.items() if item[0][0] == kind):
             if kind == "method":
                 cls = name.partition(".")[0]
                 located = [x for x in located if (x.module, cls) not in reported_classes]
@@ -197,7 +224,3 @@ def find_implementations(
                 if kind == "class":
                     reported_classes.update((m.module, name) for m in members)
     return groups
-
-
-def _is_dunder(name: str) -> bool:
-    return len(name) > 4 and name.startswith("__") and name.endswith("__")

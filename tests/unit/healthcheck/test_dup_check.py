@@ -1,0 +1,136 @@
+"""The duplicates check through the engine, on the dup_* fixtures: exact findings, metrics, gates, options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from healthcheck.checks.base import ScanOptions
+from healthcheck.engine import scan
+from healthcheck.errors import UsageError
+from healthcheck.report.json_report import validation_errors
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+ONLY = ScanOptions(only=frozenset({"duplicates"}))
+
+
+def report_of(name: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    doc = scan(FIXTURES / name, ONLY, overrides=overrides, cache_dir="none").report.to_json()
+    assert validation_errors(doc) == []
+    return doc
+
+
+def findings(doc: dict[str, Any], check: str) -> list[dict[str, Any]]:
+    return [f for f in doc["findings"] if f["check"] == check]
+
+
+def code_places(doc: dict[str, Any]) -> list[tuple[tuple[str, int, int], ...]]:
+    return sorted(
+        tuple((loc["path"], loc["line"], loc["end_line"]) for loc in f["data"]["locations"])
+        for f in findings(doc, "duplicate-code")
+    )
+
+
+def test_dup_code_fixture_exact_findings() -> None:
+    doc = report_of("dup_code")
+    assert code_places(doc) == [
+        (("app/near_a.py", 5, 14), ("app/near_b.py", 5, 15)),
+        (("app/report.py", 5, 14), ("app/report.py", 18, 27)),
+    ]
+    near, same = sorted(findings(doc, "duplicate-code"), key=lambda f: f["path"])
+    assert near["data"]["similarity"] == 0.947 and near["data"]["lines"] == 11
+    assert near["message"] == (
+        "11 lines of nearly the same code (similarity 0.95) in 2 places: app/near_a.py:5-14, app/near_b.py:5-15"
+    )
+    assert same["data"]["similarity"] == 1.0 and same["severity"] == "warning"
+    assert [r["line"] for r in same["related"]] == [18]
+    assert findings(doc, "duplicate-implementation") == []
+    assert doc["metrics"]["duplicate_implementations"] == 0
+    assert doc["metrics"]["duplicated_lines_percent"] == round(100 * 41 / 73, 2)
+    gates = {g["name"]: (g["actual"], g["passed"]) for g in doc["gates"]}
+    assert gates == {
+        "max_duplicate_implementations": (0, True),
+        "max_duplicated_lines_percent": (round(100 * 41 / 73, 2), False),
+    }
+
+
+def test_dup_implementations_fixture_exact_findings() -> None:
+    doc = report_of("dup_implementations")
+    found = {
+        f["data"]["name"]: (f["path"], f["data"]["keep"], f["data"]["unused"], f["data"]["similarity"])
+        for f in findings(doc, "duplicate-implementation")
+    }
+    assert found == {
+        "GeoIPService": ("pkg/session/geoip_service.py", "pkg.session.geoip", ["pkg.session.geoip_service"], 1.0),
+        "BackoffType": ("pkg/retry/adaptive_retrier.py", "pkg.retry.backoff_calculator", ["pkg.retry.adaptive_retrier"], 1.0),
+    }
+    geoip = next(f for f in findings(doc, "duplicate-implementation") if f["data"]["name"] == "GeoIPService")
+    assert geoip["message"] == (
+        "class GeoIPService is implemented in 2 modules (similarity 1.00): "
+        "keep pkg.session.geoip (imported by 1); nothing imports pkg.session.geoip_service"
+    )
+    assert geoip["severity"] == "error"
+    assert [(r["path"], r["line"]) for r in geoip["related"]] == [("pkg/session/geoip.py", 6)]
+    assert geoip["data"]["locations"] == [
+        {"path": "pkg/session/geoip.py", "line": 6, "end_line": 25, "module": "pkg.session.geoip",
+         "imported_by": 1, "module_importers": 1},
+        {"path": "pkg/session/geoip_service.py", "line": 6, "end_line": 25, "module": "pkg.session.geoip_service",
+         "imported_by": 0, "module_importers": 0},
+    ]
+    assert doc["metrics"]["duplicate_implementations"] == 2
+    # The copied class is copied code too; main() of two scripts is a conventional name but still a copy.
+    assert code_places(doc) == [
+        (("pkg/cli_a.py", 5, 10), ("pkg/cli_b.py", 5, 10)),
+        (("pkg/session/geoip.py", 6, 25), ("pkg/session/geoip_service.py", 6, 25)),
+    ]
+
+
+def test_tests_are_compared_only_when_asked() -> None:
+    doc = report_of("dup_implementations", {"duplicates": {"include_tests": True}})
+    geoip = next(f for f in findings(doc, "duplicate-implementation") if f["data"]["name"] == "GeoIPService")
+    assert [loc["path"] for loc in geoip["data"]["locations"]] == [
+        "pkg/session/geoip.py", "pkg/session/geoip_service.py", "tests/test_geoip.py",
+    ]
+    assert sorted(geoip["data"]["unused"]) == ["pkg.session.geoip_service", "tests.test_geoip"]
+
+
+def test_conventional_names_are_configurable() -> None:
+    doc = report_of("dup_implementations", {"duplicates": {"ignore_names": ["GeoIPService"]}})
+    names = sorted(f["data"]["name"] for f in findings(doc, "duplicate-implementation"))
+    assert names == ["BackoffType", "main"]
+
+
+def test_thresholds_are_options() -> None:
+    doc = report_of("dup_code", {"duplicates": {"min_lines": 9}})  # the copy in report.py shares 8 lines as written
+    assert code_places(doc) == [(("app/near_a.py", 5, 14), ("app/near_b.py", 5, 15))]
+    strict = report_of("dup_implementations", {"duplicates": {"implementation_similarity": 1.0}})
+    assert len(findings(strict, "duplicate-implementation")) == 2
+    exact = report_of("dup_code", {"duplicates": {"similarity": 1}})
+    assert [f["data"]["similarity"] for f in findings(exact, "duplicate-code")] == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("min_lines", 1, "min_lines must be a whole number from 2"),
+        ("similarity", 1.5, "similarity must be a number above 0 and at most 1"),
+        ("implementation_similarity", 0, "implementation_similarity must be a number above 0"),
+        ("ignore_names", ["main", 3], "ignore_names must be a list of strings"),
+    ],
+)
+def test_bad_options_are_usage_errors(option: str, value: Any, says: str) -> None:
+    with pytest.raises(UsageError, match=says):
+        scan(FIXTURES / "dup_code", ONLY, overrides={"duplicates": {option: value}}, cache_dir="none")
+
+
+def test_gates_take_thresholds(tmp_path: Path) -> None:
+    doc = scan(
+        FIXTURES / "dup_implementations", ONLY, cache_dir=str(tmp_path),
+        overrides={"max_duplicate_implementations": 2, "max_duplicated_lines_percent": 50},
+    ).report.to_json()
+    assert doc["passed"] is True
+    again = scan(FIXTURES / "dup_implementations", ONLY, cache_dir=str(tmp_path)).report.to_json()
+    assert again["project"]["parse"]["from_cache"] == again["project"]["parse"]["files"]
+    assert again["findings"] == report_of("dup_implementations")["findings"]
