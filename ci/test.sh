@@ -4,7 +4,8 @@
 # 1. installs the project with its dev extras (into the current interpreter, or
 #    the virtual environment given in $VENV),
 # 2. makes sure a Docker engine answers (installs and starts one from the OS
-#    packages when none does) and the workspace image exists,
+#    packages when none does) and the workspace image exists, and a throwaway
+#    PostgreSQL server answers on loopback (ci/postgres-up.sh),
 # 3. runs the whole test suite with branch coverage,
 # 4. gates this repository with healthcheck itself (healthcheck gate, strict thresholds).
 set -euo pipefail
@@ -17,6 +18,13 @@ echo "== install"
 echo "== docker engine"
 if ! bash ci/docker-up.sh; then
     echo "ci/test.sh: no Docker engine could be started; the Docker tests will fail" >&2
+fi
+
+echo "== postgresql server"
+if WORKSPACE_TEST_POSTGRES_URL="$(bash ci/postgres-up.sh)"; then
+    export WORKSPACE_TEST_POSTGRES_URL
+else
+    echo "ci/test.sh: no PostgreSQL server could be started; the PostgreSQL tests will fail" >&2
 fi
 
 echo "== tests"
