@@ -120,9 +120,16 @@ class _Recorder:
             {"event": "test", "nodeid": report.nodeid, "outcome": "passed", "duration_s": 0.0,
              "path": report.location[0], "line": (report.location[1] or 0) + 1},
         )
+        if type(report).__name__ == "SubtestReport":
+            # A subtest only matters when it fails; its passes must not hide an earlier failure.
+            if report.failed:
+                self._failed(test, report, "failed")
+            return
         test["duration_s"] = round(test["duration_s"] + (report.duration or 0.0), 6)
         xfail = hasattr(report, "wasxfail")
-        if report.when == "call":
+        if report.when == "call" and test["outcome"] == "failed":
+            pass
+        elif report.when == "call":
             if report.passed:
                 test["outcome"] = "xpassed" if xfail else "passed"
             elif report.skipped:
@@ -133,7 +140,12 @@ class _Recorder:
             test["outcome"] = "error"
         elif report.skipped and report.when == "setup":
             test["outcome"] = "xfailed" if xfail else "skipped"
-        if report.failed and "exception" not in test:
+        if report.failed:
+            self._failed(test, report, test["outcome"])
+
+    def _failed(self, test: dict[str, Any], report: pytest.TestReport, outcome: str) -> None:
+        test["outcome"] = outcome
+        if "exception" not in test:
             test.update(self.details.pop((report.nodeid, report.when), {"exception": "", "message": ""}))
             test["when"] = report.when
 

@@ -59,6 +59,12 @@ SUITE = {
 
         def test_name_error():
             undefined_thing  # noqa: F821
+
+        def test_subtests(subtests):
+            with subtests.test(msg="bad"):
+                assert False
+            with subtests.test(msg="good"):
+                assert True
     """,
     "proj_tests/test_plugin_broken.py": "from proj_pkg.broken import f\n",
     "proj_tests/test_plugin_missing.py": "import not_a_real_package_at_all\n",
@@ -96,7 +102,7 @@ def test_every_outcome_and_its_exception(suite: Path) -> None:
     assert {name: r["outcome"] for name, r in tests.items()} == {
         "test_passes": "passed", "test_fails": "failed", "test_setup_error": "error",
         "test_teardown_error": "error", "test_skipped": "skipped", "test_xfail": "xfailed",
-        "test_xpass": "xpassed", "test_name_error": "failed",
+        "test_xpass": "xpassed", "test_name_error": "failed", "test_subtests": "failed",
     }
     fails = tests["test_fails"]
     assert (fails["exception"], fails["message"], fails["when"]) == ("KeyError", "'k'", "call")
@@ -105,7 +111,7 @@ def test_every_outcome_and_its_exception(suite: Path) -> None:
     assert tests["test_teardown_error"]["when"] == "teardown"
     assert tests["test_name_error"]["facts"] == {"name": "undefined_thing"}
     running = [r["nodeid"] for r in records if r["event"] == "running"]
-    assert len(running) == 8
+    assert len(running) == 9
 
 
 def test_collection_errors_and_module_skips(suite: Path) -> None:
