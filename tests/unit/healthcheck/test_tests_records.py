@@ -6,6 +6,9 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
+from healthcheck.checks import testrun
 from healthcheck.checks.testrun import (
     PLUGIN_MODULE,
     TestRecord,
@@ -13,6 +16,7 @@ from healthcheck.checks.testrun import (
     probe,
     pytest_command,
     read_records,
+    run_suite,
     write_selection,
 )
 
@@ -107,3 +111,25 @@ def test_probe_reports_an_interpreter_that_fails(tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\necho broken interpreter >&2\nexit 3\n")
     fake.chmod(0o755)
     assert probe(str(fake), tmp_path) == (False, False, f"{fake} failed: broken interpreter")
+
+
+def test_a_run_past_its_timeout_is_stopped(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", "import time; print('started', flush=True); time.sleep(60)"]
+    run = run_suite(command, tmp_path, tmp_path, 3.0, {})
+    assert run.timed_out and not run.finished and run.tests == [] and run.returncode != 0
+    assert run.log_tail == "started"
+
+
+def test_a_run_that_ignores_sigterm_is_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(testrun, "GRACE_S", 0.5)
+    script = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('stubborn', flush=True);"
+              " time.sleep(60)")
+    run = run_suite([sys.executable, "-c", script], tmp_path, tmp_path, 3.0, {"EXTRA": "1"}, name="stubborn")
+    assert run.timed_out and run.returncode == -9 and run.log_tail == "stubborn"
+
+
+def test_a_run_reads_its_records(tmp_path: Path) -> None:
+    script = ("import json, os; open(os.environ['HEALTHCHECK_PYTEST_OUT'], 'w').write(json.dumps("
+              "{'event': 'test', 'nodeid': 'a.py::t', 'outcome': 'passed', 'path': 'a.py'}) + '\\n')")
+    run = run_suite([sys.executable, "-c", script], tmp_path, tmp_path, 60.0, {})
+    assert [(t.nodeid, t.outcome) for t in run.tests] == [("a.py::t", "passed")] and run.returncode == 0
