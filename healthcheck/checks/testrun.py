@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,9 @@ from typing import Any, Iterable, Sequence
 
 PLUGIN_MODULE = "healthcheck_pytest_plugin"
 GRACE_S = 10.0
+CONFTEST_FAILURE = re.compile(r"ImportError while loading conftest '(?P<path>[^']+)'")
+EXCEPTION_LINE = re.compile(r"^E\s+(?P<type>[\w.]+): (?P<message>.*)$", re.MULTILINE)
+NO_MODULE = re.compile(r"No module named '([\w.]+)'")
 LOG_TAIL_LINES = 30
 
 
@@ -269,3 +273,24 @@ def probe(python: str, root: Path) -> tuple[bool, bool, str]:
         return False, False, f"{python} failed: {last}"
     has_pytest, has_coverage = (word == "True" for word in done.stdout.split()[:2])
     return has_pytest, has_coverage, ""
+
+
+def conftest_failure(log_tail: str, root: Path) -> TestRecord | None:
+    """A conftest that pytest could not load before collecting anything, as one collection error.
+
+    pytest stops (exit 4) without running any hook of ours, so its own output is
+    all there is to read.
+    """
+    found = CONFTEST_FAILURE.search(log_tail)
+    if found is None:
+        return None
+    path = Path(found.group("path"))
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    exc = EXCEPTION_LINE.search(log_tail, found.end())
+    exception, message = (exc.group("type"), exc.group("message").strip()) if exc else ("ImportError", "")
+    missing = NO_MODULE.search(message)
+    return TestRecord(rel, "collection-error", rel, None, exception=exception, message=message,
+                      facts={"module": missing.group(1)} if missing else {})

@@ -27,7 +27,15 @@ from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSp
 from healthcheck.checks.coverage_data import FileCoverage, analyse, measure_targets, package_table, source_files, totals
 from healthcheck.checks.diffcov import changed_lines, diff_coverage, verify_base
 from healthcheck.checks.rootcause import Grouper, RootCause
-from healthcheck.checks.testrun import SuiteRun, TestRecord, probe, pytest_command, run_suite, write_selection
+from healthcheck.checks.testrun import (
+    SuiteRun,
+    TestRecord,
+    conftest_failure,
+    probe,
+    pytest_command,
+    run_suite,
+    write_selection,
+)
 from healthcheck.config import OptionSpec
 from healthcheck.model import Finding, Related
 
@@ -96,6 +104,9 @@ class TestsCheck(BaseCheck):
         ctx.progress("running the test suite")
         command = pytest_command(ctx.python, args, measure_targets(files) if measure else None)
         run = run_suite(command, ctx.root, scratch, timeout, {"COVERAGE_FILE": str(data_file)})
+        conftest = conftest_failure(run.log_tail, ctx.root) if run.returncode == 4 and not run.tests else None
+        if conftest is not None:
+            run.collect_errors.append(conftest)
         if not run.tests and not run.collect_errors and run.returncode not in (0, 5) and not run.timed_out:
             last = run.log_tail.strip().splitlines()[-1:] or ["no output"]
             return CheckResult.error(f"pytest could not run (exit {run.returncode}): {last[0]}")

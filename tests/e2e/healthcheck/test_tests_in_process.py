@@ -62,3 +62,18 @@ def test_a_suite_with_nothing_failing(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["tests: 1 passed, 1 skipped; pass rate 100.0%",
                                           "No failing tests: nothing to triage."]
+
+
+def test_a_root_conftest_that_does_not_load(tmp_path: Path) -> None:
+    repo = tmp_path / "noconf"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "conftest.py").write_text("import missing_plugin_package_zz\n")
+    (repo / "tests" / "test_ok.py").write_text("def test_ok():\n    assert True\n")
+    result = CliRunner().invoke(cli, ["triage", str(repo), "--cache-dir", "none", "--no-import-check"])
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[:3] == [
+        "tests: 1 collection errors; pass rate 0.0%",
+        "1 failing tests come from 1 root causes. Fix in this order:",
+        "1. [1 failing] third-party package 'missing_plugin_package_zz' is not installed "
+        "(No module named 'missing_plugin_package_zz')",
+    ]

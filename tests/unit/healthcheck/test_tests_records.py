@@ -11,6 +11,7 @@ import pytest
 from healthcheck.checks import testrun
 from healthcheck.checks.testrun import (
     PLUGIN_MODULE,
+    conftest_failure,
     TestRecord,
     plugin_dir,
     probe,
@@ -133,3 +134,17 @@ def test_a_run_reads_its_records(tmp_path: Path) -> None:
               "{'event': 'test', 'nodeid': 'a.py::t', 'outcome': 'passed', 'path': 'a.py'}) + '\\n')")
     run = run_suite([sys.executable, "-c", script], tmp_path, tmp_path, 60.0, {})
     assert [(t.nodeid, t.outcome) for t in run.tests] == [("a.py::t", "passed")] and run.returncode == 0
+
+
+def test_a_conftest_that_does_not_load_is_one_collection_error(tmp_path: Path) -> None:
+    log = (f"ImportError while loading conftest '{tmp_path}/tests/conftest.py'.\n"
+           "tests/conftest.py:1: in <module>\n    import missing_pkg_zz\n"
+           "E   ModuleNotFoundError: No module named 'missing_pkg_zz'\n")
+    record = conftest_failure(log, tmp_path)
+    assert record is not None
+    assert (record.nodeid, record.outcome, record.exception, record.message, record.facts) == (
+        "tests/conftest.py", "collection-error", "ModuleNotFoundError", "No module named 'missing_pkg_zz'",
+        {"module": "missing_pkg_zz"})
+    odd = conftest_failure("ImportError while loading conftest '/elsewhere/conftest.py'.\n", tmp_path)
+    assert odd is not None and (odd.path, odd.exception, odd.facts) == ("/elsewhere/conftest.py", "ImportError", {})
+    assert conftest_failure("all fine", tmp_path) is None
