@@ -9,7 +9,7 @@ Both sides run in the same run, each in a fresh process, with no bytecode
 written (so neither reuses the other's compiled files); peak memory is the
 largest process of each side. Django needs asgiref and sqlparse to import at
 all: they are installed first when missing.
-Run: ``python bench/imports_vs_loop.py [--repeat N] [--workers N]``.
+Run: ``python -m bench.imports_vs_loop [--repeat N] [--workers N]``.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def run(code: str, *args: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    from django_tree import django_package
+    from bench.django_tree import django_package
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)

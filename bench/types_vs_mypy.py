@@ -10,7 +10,7 @@ would otherwise find this repository's own strict configuration; a plain
 ``mypy.ini`` is written next to it so that both sides use mypy's defaults.
 Each side is run once to warm its cache, then timed ``--repeat`` times; peak
 memory is the largest process of each side.
-Run: ``python bench/types_vs_mypy.py [--repeat N]``.
+Run: ``python -m bench.types_vs_mypy [--repeat N]``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def run(code: str, *args: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    from django_tree import django_package
+    from bench.django_tree import django_package
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)

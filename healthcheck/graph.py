@@ -110,7 +110,11 @@ def _resolve_target(fact: ImportFact, modules: set[str]) -> list[str]:
 
 
 def build_graph(facts: Sequence[FileFacts], package_roots: Iterable[str]) -> ImportGraph:
-    """The graph of every parsed file; ``package_roots`` are the project's top-level names."""
+    """The graph of every file; ``package_roots`` are the project's top-level names.
+
+    A file that does not parse is still a module (importing it is not an import of
+    something missing); it just has no outgoing edges.
+    """
     graph = ImportGraph()
     graph.top_level = set(package_roots)
     for f in facts:

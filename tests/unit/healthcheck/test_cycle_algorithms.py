@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from healthcheck.cycles import canonical, min_edges_to_cut, shortest_cycles, strongly_connected
 
 
@@ -38,3 +40,21 @@ def test_min_cut_falls_back_to_greedy_on_large_components() -> None:
     cut = set(min_edges_to_cut(nodes, succ, budget=10))
     remaining = {n: [m for m in succ[n] if (n, m) not in cut] for n in nodes}
     assert strongly_connected(nodes, remaining) == []
+
+
+def test_a_module_that_does_not_parse_is_still_a_module(tmp_path: Path) -> None:
+    from healthcheck.config import Config
+    from healthcheck.graph import build_graph
+    from healthcheck.parse import parse_project
+    from healthcheck.project import discover
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "broken.py").write_text("def f(:\n")
+    (tmp_path / "pkg" / "user.py").write_text("from pkg import broken\nfrom pkg.gone import x\n")
+    project = discover(tmp_path, Config())
+    facts, _ = parse_project(project.files)
+    graph = build_graph(facts, project.top_level_packages)
+    assert "pkg.broken" in graph.modules
+    assert ("pkg.user", "pkg.broken") in graph.edges
+    assert [u.module for u in graph.unresolved] == ["pkg.gone"]
