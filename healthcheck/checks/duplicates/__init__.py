@@ -55,7 +55,7 @@ class DuplicatesCheck(BaseCheck):
         "ignore_names": OptionSpec(list, list(CONVENTIONAL_NAMES), "names that are repeated by convention"),
         "include_tests": OptionSpec(bool, False, "compare test files too"),
     }
-    extractors: ClassVar[tuple[Extractor, ...]] = (Extractor(CHECK, 2, extract),)
+    extractors: ClassVar[tuple[Extractor, ...]] = (Extractor(CHECK, 3, extract),)
 
     def run(self, ctx: CheckContext) -> CheckResult:
         min_lines = _int_option(ctx, "min_lines", 2, 10_000)

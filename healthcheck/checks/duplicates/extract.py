@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import keyword
 import operator
+from operator import itemgetter
 import re
 import zlib
 from itertools import compress, repeat
@@ -42,13 +43,31 @@ _TRIPLE = re.compile(
     rb"""'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''|\"\"\"[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*\"\"\""""
 )
 _SINGLE = re.compile(rb"""'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*\"""")
-_STRING_OR_COMMENT = re.compile(rb"(" + _TRIPLE.pattern + rb"|" + _SINGLE.pattern + rb")|#[^\n]*")
+_COMMENT = re.compile(rb"#[^\n]*")
 _KEYWORDS = frozenset(keyword.kwlist)
 _STRUCTURE = _KEYWORDS - {"None", "True", "False"}  # those three are literals
-_WORD = re.compile(rb"\b(?!(?:%s)\b)\w+" % "|".join(sorted(_STRUCTURE, key=len, reverse=True)).encode())
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of ``words`` as a trie (``c(?:lass|ontinue)``): the regex engine tries far fewer branches."""
+    heads: dict[str, list[str]] = {}
+    for word in words:
+        heads.setdefault(word[0], []).append(word[1:])
+    parts = []
+    for head, tails in sorted(heads.items()):
+        rest = [t for t in tails if t]
+        if not rest:
+            parts.append(re.escape(head))
+        else:
+            parts.append(f"{re.escape(head)}(?:{_trie(rest)}){'?' if '' in tails else ''}")
+    return "|".join(parts)
+
+
+_WORD = re.compile(rb"\b(?!(?:%s)\b)\w+" % _trie(sorted(_STRUCTURE)).encode())
 _IDENT = re.compile(rb"[A-Za-z_]\w*")
 _SPACES = b" \t\f\r\v"
 _DATA_CHARS = b"N()[]{},:.=*|@"
+_DECLARATIONS = (b"class", b"import", b"from")
 
 _ABSTRACT_DECORATORS = frozenset({"abstractmethod", "abstractproperty", "abstractclassmethod", "abstractstaticmethod"})
 _DECLARATION_BASES = frozenset({"Protocol", "ABC", "ABCMeta"})
@@ -99,28 +118,14 @@ def _keep_newlines(match: re.Match[bytes]) -> bytes:
     return b"N" + b"\n" * match.group().count(b"\n")
 
 
-def without_comments(source: bytes) -> bytes:
-    """Comments removed, strings (which may hold a ``#``) kept."""
-    return _STRING_OR_COMMENT.sub(rb"\1", source)
-
-
-def _strings_as_names(source: bytes) -> bytes:
-    """Strings -> ``N``; line numbers preserved (a long string's own lines become blank)."""
-    return _SINGLE.sub(b"N", _TRIPLE.sub(_keep_newlines, source))
-
-
 def without_literals(source: bytes) -> bytes:
-    """Strings -> ``N``, comments removed; line numbers preserved."""
-    return _strings_as_names(without_comments(source))
+    """Strings -> ``N``, comments removed; line numbers preserved (a long string's own lines become blank)."""
+    return _COMMENT.sub(b"", _SINGLE.sub(b"N", _TRIPLE.sub(_keep_newlines, source)))
 
 
 def normalise(source: bytes) -> list[bytes]:
     """Each line with names and literals as ``N``, comments and spaces removed."""
-    return _normal(without_comments(source))
-
-
-def _normal(uncommented: bytes) -> list[bytes]:
-    return _WORD.sub(b"N", _strings_as_names(uncommented)).translate(None, _SPACES).split(b"\n")
+    return _WORD.sub(b"N", without_literals(source)).translate(None, _SPACES).split(b"\n")
 
 
 def _name_of(node: ast.expr) -> str:
@@ -201,7 +206,11 @@ class _Walker:
             start = fn.decorator_list[0].lineno if fn.decorator_list else fn.lineno
             name, kind = (f"{cls.name}.{fn.name}", "method") if cls is not None else (fn.name, "function")
             self.definitions.append(Definition(name, kind, start, fn.end_lineno or fn.lineno, flags))
-        self.block(fn.body, False, False, None, 0)
+        # A function's own statements are not walked (most of a file's statements live there and the
+        # walk is the extractor's main cost): a nested function's signature or an import inside a
+        # function stays a line of code, an import compared as written.
+        if _is_string_statement(fn.body[0]):
+            self.excluded.append((fn.body[0].lineno, fn.body[0].end_lineno or fn.body[0].lineno))
 
     def klass(self, node: ast.ClassDef, top: bool, conditional: bool) -> None:
         if not top:
@@ -246,8 +255,7 @@ def extract(tree: ast.Module, lines: Sequence[str], module: str) -> DupFacts:
     walker = _Walker()
     walker.block(tree.body, True, False, None, 0)
     source = "\n".join(lines).encode("utf-8", "surrogatepass")
-    uncommented = without_comments(source)
-    normal = _normal(uncommented)
+    normal = normalise(source)
     keep = list(map(bool, normal))
     for first, last in walker.excluded:
         keep[first - 1 : last] = [False] * (last - first + 1)
@@ -257,9 +265,11 @@ def extract(tree: ast.Module, lines: Sequence[str], module: str) -> DupFacts:
     # and dataclass would be a copy of every other.
     kept = list(compress(range(1, len(normal) + 1), keep))
     kept_normal = list(compress(normal, keep))
-    kept_raw = compress(uncommented.translate(None, _SPACES).split(b"\n"), keep)
+    # As written = without spaces and without what follows a "#" (a comment, or rarely part of a string).
+    kept_raw = compress(source.translate(None, _SPACES).split(b"\n"), keep)
+    kept_raw = map(itemgetter(0), map(bytes.partition, kept_raw, repeat(b"#")))
     data = map(operator.not_, map(bytes.strip, kept_normal, repeat(_DATA_CHARS)))
-    exact = [r if d or n[:5] == b"class" else n for n, r, d in zip(kept_normal, kept_raw, data)]
+    exact = [r if d or n.startswith(_DECLARATIONS) else n for n, r, d in zip(kept_normal, kept_raw, data)]
     weighted = list(map(operator.not_, map(TRIVIAL_TEXTS.__contains__, kept_normal)))
     first_line, last_line, sizes = _spans(kept, weighted)
     return DupFacts(

@@ -7,8 +7,7 @@ import pickle
 import textwrap
 
 from healthcheck.checks.duplicates.extract import (
-    ABSTRACT, CONDITIONAL, OVERLOAD, PROTOCOL, STUB, DupFacts, extract, normalise, without_comments,
-    without_literals,
+    ABSTRACT, CONDITIONAL, OVERLOAD, PROTOCOL, STUB, DupFacts, extract, normalise, without_literals,
 )
 
 
@@ -27,7 +26,10 @@ def test_names_and_literals_are_normalised_comments_and_spaces_dropped() -> None
 
 
 def test_a_hash_inside_a_string_is_not_a_comment() -> None:
-    assert without_comments(b'x = "a # b"  # gone\n') == b'x = "a # b"  \n'
+    assert without_literals(b'x = "a # b"  # gone\n') == b"x = N  \n"
+    a = facts_of('COLOURS = [\n    "#fff",  # white\n]\n')
+    b = facts_of('COLOURS = [\n    "#fff",\n]\n')
+    assert a.seeds == b.seeds  # as written, but without the comment
 
 
 def test_long_strings_keep_the_line_numbers() -> None:
@@ -181,3 +183,11 @@ def test_match_and_loops_are_walked_for_nested_definitions() -> None:
         """
     )
     assert {(d.name, d.flags) for d in facts.definitions} == {("handler", 0), ("Row", 0)}
+
+
+def test_inside_a_function_only_the_docstring_is_left_out_and_an_import_is_compared_as_written() -> None:
+    a = facts_of('def f():\n    """Doc."""\n    import os\n    def g(x):\n        return x\n    return g\n')
+    b = facts_of('def f():\n    """Doc."""\n    import sys\n    def g(x):\n        return x\n    return g\n')
+    assert unit_lines(a) == [3, 4, 5, 6]
+    assert a.hashes == b.hashes
+    assert a.seeds[0] != b.seeds[0] and a.seeds[1:] == b.seeds[1:]
