@@ -266,8 +266,8 @@ def extract(tree: ast.Module, lines: Sequence[str], module: str) -> DupFacts:
     kept = list(compress(range(1, len(normal) + 1), keep))
     kept_normal = list(compress(normal, keep))
     # As written = without spaces and without what follows a "#" (a comment, or rarely part of a string).
-    kept_raw = compress(source.translate(None, _SPACES).split(b"\n"), keep)
-    kept_raw = map(itemgetter(0), map(bytes.partition, kept_raw, repeat(b"#")))
+    written = compress(source.translate(None, _SPACES).split(b"\n"), keep)
+    kept_raw = map(itemgetter(0), map(bytes.partition, written, repeat(b"#")))
     data = map(operator.not_, map(bytes.strip, kept_normal, repeat(_DATA_CHARS)))
     exact = [r if d or n.startswith(_DECLARATIONS) else n for n, r, d in zip(kept_normal, kept_raw, data)]
     weighted = list(map(operator.not_, map(TRIVIAL_TEXTS.__contains__, kept_normal)))
