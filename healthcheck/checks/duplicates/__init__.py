@@ -8,10 +8,19 @@ finds a class or function defined again in another module with a body alike;
 anywhere. The gates are ``max_duplicate_implementations`` (default 0) and
 ``max_duplicated_lines_percent`` (default 3, lines of code inside a copy over
 all lines of code of the non-test files).
+
+The result is a function of the facts and the settings alone, so it is kept in
+the cache folder under a key of every file's content key and the settings: an
+unchanged repository re-scans without comparing anything again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
@@ -26,6 +35,9 @@ from healthcheck.model import Finding, Related
 from healthcheck.parse import Extractor
 
 CHECK = "duplicates"
+RESULT_FILE = "duplicates-result.pickle"
+RESULT_FORMAT = 1  # bump when what run() computes from the same facts changes
+EXTRACTOR_VERSION = 3  # bump when what extract() draws from the same file changes
 CONVENTIONAL_NAMES = (
     "main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass",
     "setup_module", "teardown_module", "run", "cli", "Meta", "Migration", "Command", "Config",
@@ -55,38 +67,104 @@ class DuplicatesCheck(BaseCheck):
         "ignore_names": OptionSpec(list, list(CONVENTIONAL_NAMES), "names that are repeated by convention"),
         "include_tests": OptionSpec(bool, False, "compare test files too"),
     }
-    extractors: ClassVar[tuple[Extractor, ...]] = (Extractor(CHECK, 3, extract),)
+    extractors: ClassVar[tuple[Extractor, ...]] = (Extractor(CHECK, EXTRACTOR_VERSION, extract),)
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        min_lines = _int_option(ctx, "min_lines", 2, 10_000)
-        code_similarity = _ratio_option(ctx, "similarity")
-        impl_similarity = _ratio_option(ctx, "implementation_similarity")
+        settings = _Settings.read(ctx)
+        key = _result_key(ctx, settings)
+        cached = _load_result(ctx.cache_dir, key)
+        if cached is not None:
+            return cached
+        result = _compute(ctx, settings)
+        _save_result(ctx.cache_dir, key, result)
+        return result
+
+
+@dataclass(frozen=True)
+class _Settings:
+    min_lines: int
+    code_similarity: float
+    implementation_similarity: float
+    ignored: frozenset[str]
+    include_tests: bool
+
+    @classmethod
+    def read(cls, ctx: CheckContext) -> _Settings:
         ignored = ctx.option(CHECK, "ignore_names")
         if not all(isinstance(n, str) for n in ignored):
             raise UsageError(f"[tool.healthcheck.{CHECK}] ignore_names must be a list of strings")
-        files = _compared_files(ctx, bool(ctx.option(CHECK, "include_tests")))
-
-        result = CheckResult()
-        clones = find_clones([(path, facts) for path, _, facts in files], min_lines, code_similarity)
-        result.findings.extend(_clone_finding(g) for g in clones.groups)
-        percent = 100.0 * clones.duplicated_lines / clones.code_lines if clones.code_lines else 0.0
-
-        skip = OVERLOAD | ABSTRACT | PROTOCOL | CONDITIONAL | STUB
-        groups = find_implementations(files, SourceCache(ctx.root), impl_similarity, frozenset(ignored), skip)
-        by_name = _name_importers(ctx)
-        as_module: dict[str, set[str]] = {}
-        for importer, imported in ctx.graph.edges:
-            as_module.setdefault(imported, set()).add(importer)
-        for group in groups:
-            result.findings.append(_implementation_finding(group, by_name, as_module))
-
-        result.metrics["duplicate_implementations"] = len(groups)
-        result.metrics["duplicated_lines_percent"] = round(percent, 2)
-        result.detail = (
-            f"{len(groups)} duplicate implementation(s); {len(clones.groups)} copied block(s), "
-            f"{clones.duplicated_lines} of {clones.code_lines} lines of code"
+        return cls(
+            _int_option(ctx, "min_lines", 2, 10_000),
+            _ratio_option(ctx, "similarity"),
+            _ratio_option(ctx, "implementation_similarity"),
+            frozenset(ignored),
+            bool(ctx.option(CHECK, "include_tests")),
         )
-        return result
+
+
+def _compute(ctx: CheckContext, settings: _Settings) -> CheckResult:
+    files = _compared_files(ctx, settings.include_tests)
+    result = CheckResult()
+    clones = find_clones([(path, facts) for path, _, facts in files], settings.min_lines, settings.code_similarity)
+    result.findings.extend(_clone_finding(g) for g in clones.groups)
+    percent = 100.0 * clones.duplicated_lines / clones.code_lines if clones.code_lines else 0.0
+
+    skip = OVERLOAD | ABSTRACT | PROTOCOL | CONDITIONAL | STUB
+    groups = find_implementations(
+        files, SourceCache(ctx.root), settings.implementation_similarity, settings.ignored, skip
+    )
+    by_name = _name_importers(ctx)
+    as_module: dict[str, set[str]] = {}
+    for importer, imported in ctx.graph.edges:
+        as_module.setdefault(imported, set()).add(importer)
+    for group in groups:
+        result.findings.append(_implementation_finding(group, by_name, as_module))
+
+    result.metrics["duplicate_implementations"] = len(groups)
+    result.metrics["duplicated_lines_percent"] = round(percent, 2)
+    result.detail = (
+        f"{len(groups)} duplicate implementation(s); {len(clones.groups)} copied block(s), "
+        f"{clones.duplicated_lines} of {clones.code_lines} lines of code"
+    )
+    return result
+
+
+def _result_key(ctx: CheckContext, settings: _Settings) -> str:
+    """Everything the result depends on: every file's content key, what is a test, the settings."""
+    by_rel = ctx.project.by_rel()
+    h = hashlib.sha1(f"{RESULT_FORMAT}|{EXTRACTOR_VERSION}|{settings!r}|{sorted(settings.ignored)}".encode())
+    for facts in ctx.parsed():
+        source = by_rel.get(facts.rel)
+        h.update(f"\0{facts.rel}\0{facts.sha}\0{source.is_test if source else '?'}".encode())
+    return h.hexdigest()
+
+
+def _load_result(cache_dir: Path | None, key: str) -> CheckResult | None:
+    """The result of the last run, when nothing it depends on has changed since."""
+    if cache_dir is None:
+        return None
+    try:
+        with (cache_dir / RESULT_FILE).open("rb") as fh:
+            stored = pickle.load(fh)
+        if stored["key"] != key:
+            return None
+        return CheckResult(findings=list(stored["findings"]), metrics=dict(stored["metrics"]), detail=stored["detail"])
+    except Exception:  # no cache, an old one or a corrupt one: compute
+        return None
+
+
+def _save_result(cache_dir: Path | None, key: str, result: CheckResult) -> None:
+    if cache_dir is None:
+        return
+    stored = {"key": key, "findings": result.findings, "metrics": result.metrics, "detail": result.detail}
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f"{RESULT_FILE}.tmp{os.getpid()}"
+        with tmp.open("wb") as fh:
+            pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache_dir / RESULT_FILE)
+    except OSError:
+        pass  # an unwritable cache only costs speed next time
 
 
 def _int_option(ctx: CheckContext, name: str, low: int, high: int) -> int:
@@ -168,7 +246,9 @@ def _implementation_finding(
     modules = sorted(m.module for m in group.members)
     word = {"class": "class", "function": "function", "method": "method"}[group.kind]
     if keep is not None:
-        advice = f"keep {keep.module} (imported by {counts[keep.module][0]})"
+        named, moduled = counts[keep.module]
+        why = f"imported by {named}" if named else f"its module imported by {moduled}"
+        advice = f"keep {keep.module} ({why})"
         if unused:
             advice += f"; nothing imports {', '.join(unused)}"
     else:

@@ -134,3 +134,40 @@ def test_gates_take_thresholds(tmp_path: Path) -> None:
     again = scan(FIXTURES / "dup_implementations", ONLY, cache_dir=str(tmp_path)).report.to_json()
     assert again["project"]["parse"]["from_cache"] == again["project"]["parse"]["files"]
     assert again["findings"] == report_of("dup_implementations")["findings"]
+
+
+def test_the_result_is_kept_until_a_file_or_a_setting_changes(tmp_path: Path) -> None:
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "dup_code", repo)
+    cache = tmp_path / "cache"
+    first = scan(repo, ONLY, cache_dir=str(cache)).report.to_json()
+    assert (cache / "duplicates-result.pickle").is_file()
+    again = scan(repo, ONLY, cache_dir=str(cache)).report.to_json()
+    assert again["findings"] == first["findings"] and again["metrics"] == first["metrics"]
+
+    (repo / "app" / "near_b.py").write_text("def read_records(path):\n    return []\n")
+    changed = scan(repo, ONLY, cache_dir=str(cache)).report.to_json()
+    assert [f["path"] for f in changed["findings"]] == ["app/report.py"]
+    tighter = scan(repo, ONLY, cache_dir=str(cache), overrides={"duplicates": {"min_lines": 9}}).report.to_json()
+    assert tighter["findings"] == []
+
+    (cache / "duplicates-result.pickle").write_bytes(b"not a pickle")
+    assert scan(repo, ONLY, cache_dir=str(cache)).report.to_json()["findings"] == changed["findings"]
+
+
+def test_the_copy_to_keep_may_be_known_only_by_its_module(tmp_path: Path) -> None:
+    body = "def slugify(text):\n    words = text.lower().split()\n    return '-'.join(w for w in words if w)\n"
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "text.py").write_text(body)
+    (tmp_path / "pkg" / "old_text.py").write_text(body)
+    (tmp_path / "pkg" / "views.py").write_text("import pkg.text\n\n\ndef show(t):\n    return pkg.text.slugify(t)\n")
+    doc = scan(tmp_path, ONLY, cache_dir="none").report.to_json()
+    [finding] = findings(doc, "duplicate-implementation")
+    assert finding["message"] == (
+        "function slugify is implemented in 2 modules (similarity 1.00): "
+        "keep pkg.text (its module imported by 1); nothing imports pkg.old_text"
+    )
+    assert finding["related"][0]["message"] == "the one the project imports (0 by name, 1 as a module)"

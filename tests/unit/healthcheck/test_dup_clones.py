@@ -104,3 +104,11 @@ def test_nothing_to_compare() -> None:
 
 def test_place_is_plain_data() -> None:
     assert Place("a.py", 1, 2) == Place("a.py", 1, 2)
+
+
+def test_many_copies_make_one_group_with_every_place() -> None:
+    names = [f"f{i:02}" for i in range(14)]
+    files = [(f"{n}.py", facts_of(BLOCK.format(name=n))) for n in names]
+    result = find_clones(files)
+    assert [places(g) for g in result.groups] == [[(f"{n}.py", 3, 12) for n in names]]
+    assert result.duplicated_lines == result.code_lines == 14 * 10
