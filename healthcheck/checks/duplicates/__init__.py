@@ -246,8 +246,8 @@ def _implementation_finding(
     modules = sorted(m.module for m in group.members)
     word = {"class": "class", "function": "function", "method": "method"}[group.kind]
     if keep is not None:
-        named, moduled = counts[keep.module]
-        why = f"imported by {named}" if named else f"its module imported by {moduled}"
+        name_count, module_count = counts[keep.module]
+        why = f"imported by {name_count}" if name_count else f"its module imported by {module_count}"
         advice = f"keep {keep.module} ({why})"
         if unused:
             advice += f"; nothing imports {', '.join(unused)}"
