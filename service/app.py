@@ -40,12 +40,14 @@ class Background:
     runtime: ContainerRuntime
     pool: WorkerPool
     reconciler: Reconciler
+    reconcile: bool = True
     running: bool = False
 
     def start(self) -> None:
-        """Start the worker pool and the reconciler."""
+        """Start the worker pool and (unless another process of this deployment runs it) the reconciler."""
         self.pool.start()
-        self.reconciler.start()
+        if self.reconcile:
+            self.reconciler.start()
         self.running = True
 
     def close(self) -> None:
@@ -75,7 +77,7 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
     executor = TaskExecutor(store, runtime, settings)
     pool = WorkerPool(store, executor, settings, metrics)
     reconciler = Reconciler(store, runtime, settings, pool.notify, metrics)
-    background = Background(store, runtime, pool, reconciler)
+    background = Background(store, runtime, pool, reconciler, settings.reconcile)
 
     app = Flask("service")
     app.json.sort_keys = False  # type: ignore[attr-defined]

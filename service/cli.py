@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import hashlib
+import os
+import sys
+import tempfile
 import time
 from typing import Any
 
@@ -56,8 +62,32 @@ def _gunicorn_base() -> Any:
     return BaseApplication
 
 
+def process_settings(settings: Settings, leader: bool) -> Settings:
+    """What one of ``http_processes`` gunicorn processes runs: its share of the task workers (so the whole
+    deployment still makes ``workers`` concurrent Docker calls), and the reconciler only in the ``leader``."""
+    share = -(-settings.workers // max(1, settings.http_processes))
+    return dataclasses.replace(settings, workers=share, reconcile=settings.reconcile and leader)
+
+
+def leader_lock(settings: Settings) -> int | None:
+    """Try to become the process that runs this deployment's reconciler; the open file is the claim.
+
+    ``flock`` is released when the holder dies, so the process gunicorn starts in its place takes it over.
+    Returns the descriptor to keep open, or None when another process holds it.
+    """
+    key = hashlib.sha256(f"{settings.database_url}|{settings.instance}".encode()).hexdigest()[:16]
+    fd = os.open(os.path.join(tempfile.gettempdir(), f"workspace-service-{key}.leader"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 class _Gunicorn(_gunicorn_base()):  # type: ignore[misc]
-    """One gunicorn process with ``http_threads`` threads: the worker pool and reconciler live beside them."""
+    """``http_processes`` gunicorn processes with ``http_threads`` threads each; task workers in every one
+    (so a request's ``notify`` wakes a worker at once), the reconciler in one."""
 
     def __init__(self, settings: Settings, bind: str) -> None:
         self.settings = settings
@@ -66,7 +96,7 @@ class _Gunicorn(_gunicorn_base()):  # type: ignore[misc]
 
     def load_config(self) -> None:
         self.cfg.set("bind", self.bind)
-        self.cfg.set("workers", 1)
+        self.cfg.set("workers", max(1, self.settings.http_processes))
         self.cfg.set("worker_class", "gthread")
         self.cfg.set("threads", self.settings.http_threads)
         self.cfg.set("timeout", 60)
@@ -76,7 +106,9 @@ class _Gunicorn(_gunicorn_base()):  # type: ignore[misc]
     def load(self) -> Any:
         from service.app import create_app
 
-        return create_app(self.settings)
+        self.leader = leader_lock(self.settings)  # held for this worker process's lifetime
+        sys.setswitchinterval(0.001)  # a writer holding the SQLite lock gets the GIL back sooner
+        return create_app(process_settings(self.settings, self.leader is not None))
 
 
 if __name__ == "__main__":

@@ -53,9 +53,11 @@ class Settings:
     restart_limit: int = 5
     restart_backoff: float = 1.0
     background: bool = True  # run the worker pool and the reconciler inside this process
+    reconcile: bool = True  # run the reconciler too (``serve`` gives it to one gunicorn process only)
     host: str = "127.0.0.1"
     port: int = 8080
-    http_threads: int = 16
+    http_processes: int = 2  # gunicorn worker processes: one GIL each; ``workers`` are split among them
+    http_threads: int = 8
     limits: Limits = field(default_factory=Limits)
 
     @classmethod

@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from service.model import Batch, Operation
-from service.store.rows import one_row, row_values
+from service.store.rows import insert_row, one_row, row_values
 from service.store.tables import batches as t
 
 
 def insert(conn: Connection, batch: Batch) -> None:
     """Store a new batch."""
-    conn.execute(t.insert().values(**row_values(batch)))
+    insert_row(conn, t, row_values(batch))
 
 
 def get(conn: Connection, batch_id: str, owner: str) -> Batch | None:

@@ -7,10 +7,23 @@ run one at a time and in order: a task is only claimable when no older task of i
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, RowMapping, and_, exists, func, select, update
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    exists,
+    func,
+    select,
+    update,
+)
 
 from service.model import ACTIVE_TASK, Operation, Task, TaskStatus
-from service.store.rows import one_row, row_values
+from service.store.rows import insert_row, one_row, row_values, update_row
 from service.store.tables import tasks as t
 
 
@@ -35,7 +48,7 @@ def to_task(row: RowMapping) -> Task:
 
 def insert(conn: Connection, task: Task) -> None:
     """Queue a new task."""
-    conn.execute(t.insert().values(**row_values(task)))
+    insert_row(conn, t, row_values(task))
 
 
 def get(conn: Connection, task_id: str, owner: str | None = None) -> Task | None:
@@ -61,30 +74,39 @@ def active_workspaces(conn: Connection) -> set[str]:
     return {r[0] for r in conn.execute(select(t.c.workspace_id).where(t.c.status.in_(ACTIVE_TASK)).distinct())}
 
 
-def claim(conn: Connection, worker: str, now: float, lease: float) -> Task | None:
-    """Take the oldest runnable task for ``worker`` until ``now + lease``; None when nothing is runnable."""
+def _claim_statements() -> tuple[Select[Any], Update]:
+    """Built once: the oldest runnable tasks (none older of the same workspace unfinished), and the guarded take."""
     older = t.alias("older")
     blocked = exists().where(
         and_(older.c.workspace_id == t.c.workspace_id, older.c.status.in_(ACTIVE_TASK), older.c.seq < t.c.seq)
     )
-    candidates = conn.execute(
+    candidates = (
         select(t.c.id)
-        .where(t.c.status == TaskStatus.QUEUED.value, t.c.run_at <= now, ~blocked)
+        .where(t.c.status == TaskStatus.QUEUED.value, t.c.run_at <= bindparam("now"), ~blocked)
         .order_by(t.c.run_at, t.c.seq)
         .limit(4)
-    ).all()
-    for (task_id,) in candidates:
-        claimed = conn.execute(
-            update(t)
-            .where(t.c.id == task_id, t.c.status == TaskStatus.QUEUED.value)
-            .values(
-                status=TaskStatus.RUNNING.value,
-                claimed_by=worker,
-                claimed_until=now + lease,
-                attempts=t.c.attempts + 1,
-                started_at=now,
-            )
+    )
+    take = (
+        update(t)
+        .where(t.c.id == bindparam("task_id"), t.c.status == TaskStatus.QUEUED.value)
+        .values(
+            status=TaskStatus.RUNNING.value,
+            claimed_by=bindparam("worker"),
+            claimed_until=bindparam("until"),
+            attempts=t.c.attempts + 1,
+            started_at=bindparam("now"),
         )
+    )
+    return candidates, take
+
+
+_CANDIDATES, _TAKE = _claim_statements()
+
+
+def claim(conn: Connection, worker: str, now: float, lease: float) -> Task | None:
+    """Take the oldest runnable task for ``worker`` until ``now + lease``; None when nothing is runnable."""
+    for (task_id,) in conn.execute(_CANDIDATES, {"now": now}).all():
+        claimed = conn.execute(_TAKE, {"task_id": task_id, "worker": worker, "until": now + lease, "now": now})
         if claimed.rowcount == 1:
             return get(conn, task_id)
     return None
@@ -102,9 +124,7 @@ def extend(conn: Connection, task_ids: list[str], worker: str, until: float) -> 
 
 def finish(conn: Connection, task_id: str, status: TaskStatus, error: str | None, now: float) -> None:
     """Record a task's final outcome."""
-    conn.execute(
-        update(t).where(t.c.id == task_id).values(status=status.value, error=error, finished_at=now, claimed_by=None)
-    )
+    update_row(conn, t, task_id, {"status": status.value, "error": error, "finished_at": now, "claimed_by": None})
 
 
 def requeue(conn: Connection, task_id: str, run_at: float, error: str | None, refund: bool) -> None:

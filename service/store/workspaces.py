@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, select
 
 from service.model import Resources, State, Workspace
-from service.store.rows import one_row, row_values
+from service.store.rows import insert_row, one_row, row_values, update_row
 from service.store.tables import workspaces as t
+
+_NAME_TAKEN = (
+    select(t.c.id)
+    .where(t.c.owner == bindparam("owner"), t.c.name == bindparam("name"), t.c.state != State.DELETED.value)
+    .where(t.c.id != bindparam("except_id"))
+    .limit(1)
+)
 
 
 def to_workspace(row: RowMapping) -> Workspace:
@@ -35,7 +42,7 @@ def insert(conn: Connection, ws: Workspace) -> None:
     """Store a new workspace (its resources flattened into columns)."""
     values = row_values(ws)
     resources = values.pop("resources")
-    conn.execute(t.insert().values(**values, **resources))
+    insert_row(conn, t, {**values, **resources})
 
 
 def get(conn: Connection, workspace_id: str, owner: str | None = None) -> Workspace | None:
@@ -66,10 +73,8 @@ def page(
 
 def name_taken(conn: Connection, owner: str, name: str, except_id: str | None = None) -> bool:
     """Whether the owner already has a live workspace of that name."""
-    query = select(t.c.id).where(t.c.owner == owner, t.c.name == name, t.c.state != State.DELETED.value)
-    if except_id is not None:
-        query = query.where(t.c.id != except_id)
-    return conn.execute(query.limit(1)).first() is not None
+    params = {"owner": owner, "name": name, "except_id": except_id or ""}
+    return conn.execute(_NAME_TAKEN, params).first() is not None
 
 
 def live(conn: Connection) -> list[Workspace]:
@@ -89,7 +94,7 @@ def known_ids(conn: Connection, ids: list[str]) -> set[str]:
 def change(conn: Connection, workspace_id: str, now: float, **values: Any) -> None:
     """Update columns of one workspace; enum values are stored by their value."""
     clean = {k: (v.value if isinstance(v, State) else v) for k, v in values.items()}
-    conn.execute(update(t).where(t.c.id == workspace_id).values(updated_at=now, **clean))
+    update_row(conn, t, workspace_id, {"updated_at": now, **clean})
 
 
 def count_by_state(conn: Connection) -> dict[str, int]:
