@@ -24,7 +24,7 @@ class State(StrEnum):
 
 
 class Operation(StrEnum):
-    """What a task does to a workspace; ``sync`` is the reconciler's repair."""
+    """What a task does to a workspace; ``sync`` is the reconciler's repair, ``resize`` applies new resources."""
 
     CREATE = "create"
     START = "start"
@@ -32,6 +32,7 @@ class Operation(StrEnum):
     RESTART = "restart"
     DELETE = "delete"
     SYNC = "sync"
+    RESIZE = "resize"
 
 
 class TaskStatus(StrEnum):

@@ -54,7 +54,8 @@ def document(schemas: Schemas) -> dict[str, Any]:
         },
         "/api/workspaces/{workspace_id}": {
             "get": _op("Read a workspace", 200, None, "Workspace", read, ws_id),
-            "patch": _op("Rename a workspace", 200, "WorkspacePatch", "Workspace", (400, 401, 404, 409, 422), ws_id),
+            "patch": _op("Rename or resize a workspace", 200, "WorkspacePatch", "Workspace", (400, 401, 404, 409, 422),
+                         ws_id),
             "delete": _op("Delete a workspace", 202, None, "WorkspaceAccepted", (401, 404, 409), ws_id),
         },
         "/api/workspaces/{workspace_id}/status": {
@@ -78,6 +79,10 @@ def document(schemas: Schemas) -> dict[str, Any]:
         paths[f"/api/workspaces/{{workspace_id}}/{verb}"] = {
             "post": _op(f"{verb.capitalize()} a workspace", 202, None, "WorkspaceAccepted", (401, 404, 409), ws_id)
         }
+    paths["/api/workspaces/{workspace_id}"]["patch"]["responses"]["202"] = {
+        "description": "Resources changed: the resize task applying them to the container",
+        "content": _json("WorkspaceAccepted"),
+    }
     paths["/metrics"]["get"]["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
     for plain in ("/healthz", "/readyz", "/openapi.json"):
         paths[plain]["get"]["responses"]["200"]["content"] = {"application/json": {"schema": {"type": "object"}}}

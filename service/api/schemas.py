@@ -97,7 +97,7 @@ class Schemas:
                 },
                 ["name"],
             ),
-            "WorkspacePatch": _object({"name": NAME}, ["name"]),
+            "WorkspacePatch": _object({"name": NAME, "resources": resources_in}, minProperties=1),
             "BatchCreate": _object(
                 {
                     "operation": {"type": "string", "enum": ["start", "stop", "restart", "delete"]},

@@ -60,13 +60,16 @@ def show(workspace_id: str) -> Response:
 
 
 @blueprint.patch("/<id:workspace_id>")
-def rename(workspace_id: str) -> Response:
-    """Rename a workspace."""
+def update(workspace_id: str) -> Response | tuple[Response, int]:
+    """Rename and/or resize: 200 with the workspace, or 202 with the ``resize`` task when resources changed."""
     owner = inputs.owner()
-    known = workspace_id
     body = inputs.body("WorkspacePatch")
-    _check_name(body["name"])
-    return jsonify(render.workspace(current().workspaces.rename(owner, known, body["name"])))
+    if "name" in body:
+        _check_name(body["name"])
+    ws, task = current().workspaces.update(owner, workspace_id, body.get("name"), body.get("resources"))
+    if task is None:
+        return jsonify(render.workspace(ws))
+    return jsonify(render.accepted(ws, task)), 202
 
 
 @blueprint.delete("/<id:workspace_id>")

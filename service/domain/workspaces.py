@@ -1,4 +1,9 @@
-"""Workspace use cases: create, read, rename and operate, always within one owner's workspaces."""
+"""Workspace use cases: create, read, update (name, resources) and operate, always within one owner's workspaces.
+
+New resources are recorded at once and applied by a queued ``resize`` task: Docker changes the CPU, memory
+and pids limits of the existing container in place (running or stopped), so nothing restarts; a workspace
+without a container yet simply gets them when its container is created.
+"""
 
 from __future__ import annotations
 
@@ -60,12 +65,14 @@ class Workspaces(UseCases):
         self.notify()
         return ws, task
 
-    def _resources(self, asked: dict[str, float]) -> Resources:
+    def _resources(self, asked: dict[str, float], base: Resources | None = None) -> Resources:
+        """``asked`` over ``base`` (default: the operator's defaults), refused above the operator's ceilings."""
         limits = self.settings.limits
+        base = base or Resources(limits.default_cpus, limits.default_memory_mb, limits.default_pids)
         res = Resources(
-            cpus=float(asked.get("cpus", limits.default_cpus)),
-            memory_mb=int(asked.get("memory_mb", limits.default_memory_mb)),
-            pids=int(asked.get("pids", limits.default_pids)),
+            cpus=float(asked.get("cpus", base.cpus)),
+            memory_mb=int(asked.get("memory_mb", base.memory_mb)),
+            pids=int(asked.get("pids", base.pids)),
         )
         over = []
         if res.cpus > limits.max_cpus:
@@ -93,20 +100,38 @@ class Workspaces(UseCases):
 
     def rename(self, owner: str, workspace_id: str, name: str) -> Workspace:
         """Give a workspace a new name (unique among the owner's live workspaces)."""
+        return self.update(owner, workspace_id, name=name)[0]
+
+    def update(
+        self, owner: str, workspace_id: str, name: str | None = None, resources: dict[str, float] | None = None
+    ) -> tuple[Workspace, Task | None]:
+        """Rename and/or resize; the ``resize`` task queued when the resources changed (None otherwise)."""
+        task = None
         try:
             with self.store.write() as conn:
                 ws = workspace_rows.get(conn, workspace_id, owner)
                 if ws is None:
                     raise NotFound(f"no workspace {workspace_id}")
                 if ws.state in (State.DELETING, State.DELETED):
-                    raise Conflict(f"cannot rename a workspace that is {ws.state.value}", state=ws.state.value)
-                _require_free_name(conn, owner, name, workspace_id)
-                workspace_rows.change(conn, workspace_id, self.clock(), name=name)
-                renamed = workspace_rows.get(conn, workspace_id)
+                    raise Conflict(f"cannot change a workspace that is {ws.state.value}", state=ws.state.value)
+                values: dict[str, object] = {}
+                if name is not None and name != ws.name:
+                    _require_free_name(conn, owner, name, workspace_id)
+                    values["name"] = name
+                wanted = self._resources(resources or {}, ws.resources)
+                if wanted != ws.resources:
+                    values.update(cpus=wanted.cpus, memory_mb=wanted.memory_mb, pids=wanted.pids)
+                    task = operations.new_task(Operation.RESIZE, ws, self.clock(), self.settings.task_max_attempts)
+                    task_rows.insert(conn, task)
+                if values:
+                    workspace_rows.change(conn, workspace_id, self.clock(), **values)
+                changed = workspace_rows.get(conn, workspace_id)
         except IntegrityError as exc:
-            raise _name_conflict(name) from exc
-        assert renamed is not None
-        return renamed
+            raise _name_conflict(name or "") from exc
+        assert changed is not None
+        if task is not None:
+            self.notify()
+        return changed, task
 
     def operate(self, owner: str, workspace_id: str, operation: Operation) -> tuple[Workspace, Task]:
         """Start, stop, restart or delete: a legal transition and its queued task, or 404/409."""

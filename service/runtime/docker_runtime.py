@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import docker
 import docker.errors
 import requests.exceptions
+from docker.models.containers import _create_container_args  # type: ignore[attr-defined]
 from docker.utils import parse_repository_tag
 
 from service.runtime.errors import (
@@ -34,6 +35,7 @@ from service.runtime.protocol import (
     RuntimeEvent,
     container_name,
 )
+from service.model import Resources
 from service.settings import Limits
 
 T = TypeVar("T")
@@ -60,6 +62,7 @@ class DockerRuntime:
         self.pool_size = pool_size
         self._client: Any = None
         self._lock = threading.Lock()
+        self._images: set[str] = set()  # seen present; saves an inspect per create (forgotten if it vanishes)
 
     # --- connection -------------------------------------------------------------------------------
 
@@ -115,8 +118,11 @@ class DockerRuntime:
 
     def ensure_image(self, image: str) -> None:
         """Pull ``image`` unless it is present; a failed pull is ``ImagePullFailed`` with the reason."""
+        if image in self._images:
+            return
         try:
             self._call(lambda c: c.api.inspect_image(image))
+            self._images.add(image)
             return
         except ContainerNotFound:
             pass
@@ -130,7 +136,10 @@ class DockerRuntime:
         """Create the workspace's container, or adopt the one an earlier attempt already created."""
         kwargs = create_kwargs(spec, self.instance, self.user, self.limits)
         try:
-            return str(self._call(lambda c: c.containers.create(**kwargs)).id)
+            return str(self._call(lambda c: _create(c, kwargs)))
+        except ContainerNotFound as exc:  # the image was removed since ensure_image saw it: pull on retry
+            self._images.discard(spec.image)
+            raise TransientRuntimeError(f"image {spec.image} is gone: {exc}") from exc
         except TransientRuntimeError:
             existing = self.find(spec.workspace_id)
             if existing is None or existing.state in {"removing", "dead"}:
@@ -160,6 +169,22 @@ class DockerRuntime:
         except TransientRuntimeError as exc:
             if "already in progress" not in str(exc):
                 raise
+
+    def update(self, container_id: str, resources: Resources) -> None:
+        """Change a container's CPU, memory (swap kept equal: none) and pids limits in place, running or not.
+
+        The SDK's ``update_container`` has neither ``NanoCpus`` (the container was made with it, and Docker
+        refuses mixing it with a CPU quota) nor ``PidsLimit``, so the engine's endpoint is called directly.
+        """
+        memory = resources.memory_mb * 1024 * 1024
+        body = {"NanoCpus": int(resources.cpus * 1e9), "Memory": memory, "MemorySwap": memory,
+                "PidsLimit": resources.pids}
+
+        def post(c: Any) -> None:
+            api = c.api
+            api._raise_for_status(api._post_json(api._url("/containers/{0}/update", container_id), data=body))
+
+        self._call(post)
 
     def inspect(self, container_id: str) -> ContainerInfo | None:
         """The container's current state, or None if it does not exist."""
@@ -233,6 +258,12 @@ class _Events:
             self._stream.close()
         except Exception:  # noqa: BLE001 - closing a broken stream must not raise in shutdown
             pass
+
+
+def _create(client: Any, kwargs: dict[str, Any]) -> str:
+    """``containers.create`` without the inspect the SDK adds to return a model object: only the id is used."""
+    args = _create_container_args({**kwargs, "command": None, "version": client.api._version})
+    return str(client.api.create_container(**args)["Id"])
 
 
 def _reason(exc: Exception) -> str:

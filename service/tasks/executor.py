@@ -8,6 +8,7 @@ counts as removed. A task whose workspace is being deleted yields to the delete 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -19,12 +20,9 @@ from service.settings import Settings
 from service.store import Store
 from service.store import tasks as task_rows
 from service.store import workspaces as workspace_rows
+from service.tasks.deadline import TaskTimeout, run_within
 
 log = logging.getLogger(__name__)
-
-
-class TaskTimeout(RuntimeFailure):
-    """The task ran past its deadline between two engine calls; retried like a transient error."""
 
 
 class TaskExecutor:
@@ -37,33 +35,44 @@ class TaskExecutor:
         self.runtime = runtime
         self.settings = settings
         self.clock = clock
+        self._local = threading.local()  # the _Step of the task the current thread runs
 
     def execute(self, task: Task, deadline: float) -> None:
-        """Do the task's work and record the workspace's new state."""
+        """Do the task's work and record the workspace's new state, cut off at ``deadline`` (see ``deadline``)."""
+        step = _Step(self, deadline)
+        run_within(lambda: self._execute(task, step), deadline - self.clock(), f"task-{task.id[:8]}", step.abandon)
+
+    def _execute(self, task: Task, step: _Step) -> None:
+        self._local.step = step
         with self.store.read() as conn:
             ws = workspace_rows.get(conn, task.workspace_id)
         if ws is None or ws.state == State.DELETED:
             return
         if task.kind != Operation.DELETE and ws.state == State.DELETING:
             return  # superseded: the delete task behind this one removes whatever exists
-        step = _Step(self, deadline)
         if task.kind == Operation.DELETE:
             self._delete(ws, step)
         elif task.kind == Operation.STOP:
             self._stop(ws, step)
         elif task.kind == Operation.SYNC:
             self._sync(ws, step)
+        elif task.kind == Operation.RESIZE:
+            self._resize(ws)
         else:
-            self._up(ws, task.kind, step)
+            self._up(ws, task.kind, step, first_try=task.attempts <= 1)
 
     # --- handlers -----------------------------------------------------------------------------------
 
-    def _up(self, ws: Workspace, kind: Operation, step: _Step) -> None:
-        """create, start and restart: end with the workspace's container running."""
+    def _up(self, ws: Workspace, kind: Operation, step: _Step, first_try: bool = False) -> None:
+        """create, start and restart: end with the workspace's container running.
+
+        A first create attempt does not look for an existing container: none can exist yet unless an earlier
+        attempt made it, and then the runtime's create meets the name conflict and adopts it. Retries look.
+        """
         if kind == Operation.CREATE:
             self._settle(ws.id, State.STARTING)
         step.check()
-        info = self.runtime.find(ws.id)
+        info = None if kind == Operation.CREATE and first_try else self.runtime.find(ws.id)
         if info is None or info.state in GONE:
             container_id = self._bring_up(ws, info.id if info else None, step)
         elif kind == Operation.RESTART and info.state == "running":
@@ -123,10 +132,20 @@ class TaskExecutor:
         elif info.state != "running":
             self.runtime.start(info.id)
 
+    def _resize(self, ws: Workspace) -> None:
+        """Apply the recorded resources to the existing container; without one, its creation applies them."""
+        info = self.runtime.find(ws.id)
+        if info is not None and info.state not in GONE:
+            self.runtime.update(info.id, ws.resources)
+
     # --- outcomes -----------------------------------------------------------------------------------
 
     def _settle(self, ws_id: str, state: State | None, allow_deleting: bool = False, **values: object) -> None:
-        """Record an outcome unless a delete overtook this task (then the delete's outcome wins)."""
+        """Record an outcome unless a delete overtook this task (then the delete's outcome wins) or the task
+        was abandoned at its deadline (then its retry records the outcome)."""
+        step: _Step | None = getattr(self._local, "step", None)
+        if step is not None and step.abandoned:
+            raise TaskTimeout("abandoned at its timeout; not recording")
         with self.store.write() as conn:
             current = workspace_rows.get(conn, ws_id)
             if current is None or (current.state == State.DELETING and not allow_deleting):
@@ -148,6 +167,9 @@ class TaskExecutor:
             current = workspace_rows.get(conn, task.workspace_id)
             if current is None or current.state == State.DELETED:
                 return
+            if task.kind == Operation.RESIZE:  # the container keeps running with its previous limits
+                workspace_rows.change(conn, task.workspace_id, now, last_error=f"resize: {reason}")
+                return
             if current.state == State.DELETING and task.kind != Operation.DELETE:
                 return
             operations.settle(conn, task.workspace_id, State.FAILED, now, last_error=f"{task.kind.value}: {reason}")
@@ -165,11 +187,15 @@ class TaskExecutor:
 
 
 class _Step:
-    """Deadline checks between engine calls (each call is already bounded by the client's timeout)."""
+    """Deadline checks between engine calls; ``abandoned`` once the worker stopped waiting for this run."""
 
     def __init__(self, executor: TaskExecutor, deadline: float) -> None:
         self.executor = executor
         self.deadline = deadline
+        self.abandoned = False
+
+    def abandon(self) -> None:
+        self.abandoned = True
 
     def check(self) -> None:
         if self.executor.clock() > self.deadline:

@@ -22,7 +22,8 @@ from service.runtime import RuntimeFailure, RuntimeUnavailable, TransientRuntime
 from service.settings import Settings
 from service.store import Store
 from service.store import tasks as task_rows
-from service.tasks.executor import TaskExecutor, TaskTimeout
+from service.tasks.deadline import TaskTimeout
+from service.tasks.executor import TaskExecutor
 
 log = logging.getLogger(__name__)
 

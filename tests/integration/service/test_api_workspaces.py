@@ -116,7 +116,7 @@ def test_task_timeout_is_retried_then_recorded(make_api: Any, containers: Any) -
     api = make_api(task_timeout=0.0, task_max_attempts=2)  # every attempt is past its deadline at once
     ws = api.create("times-out")
     failed = api.wait_state(ws["id"], {"failed"})
-    assert "task exceeded its timeout (after 2 attempts)" in failed["last_error"]
+    assert "task exceeded its timeout" in failed["last_error"] and "(after 2 attempts)" in failed["last_error"]
     assert api.get(f"/api/tasks/{ws['task_id']}").get_json()["attempts"] == 2
     assert [c for c in containers() if c.labels[LABEL_ID] == ws["id"]] == []
 
@@ -131,3 +131,25 @@ def test_failed_create_removes_what_it_created(make_api: Any, containers: Any, d
     assert "error mounting" in failed["last_error"] and failed["container_id"] is None
     assert api.get(f"/api/tasks/{ws['task_id']}").get_json()["attempts"] == 1  # permanent: not retried
     assert [c for c in containers() if c.labels[LABEL_ID] == ws["id"]] == []
+
+
+def test_patch_resizes_the_running_container_in_place(api: Any, docker_client: Any) -> None:
+    ws = api.create("resized", resources={"memory_mb": 64, "cpus": 0.5, "pids": 64})
+    running = api.wait_state(ws["id"], {"running"})
+    unchanged = api.patch(f"/api/workspaces/{ws['id']}", json={"resources": {"cpus": 0.5}})
+    assert unchanged.status_code == 200 and "task_id" not in unchanged.get_json()
+    resized = api.patch(f"/api/workspaces/{ws['id']}", json={"resources": {"memory_mb": 96, "cpus": 1.5, "pids": 100}})
+    assert resized.status_code == 202, resized.get_json()
+    body = resized.get_json()
+    assert body["resources"] == {"cpus": 1.5, "memory_mb": 96, "pids": 100} and body["state"] == "running"
+    task = api.wait_task(body["task_id"])
+    assert task["status"] == "succeeded" and task["kind"] == "resize"
+    host = docker_client.api.inspect_container(running["container_id"])["HostConfig"]
+    assert host["Memory"] == host["MemorySwap"] == 96 * 1024 * 1024
+    assert (host["NanoCpus"], host["PidsLimit"]) == (1_500_000_000, 100)
+    status = api.get(f"/api/workspaces/{ws['id']}/status").get_json()
+    assert status["container_state"] == "running" and status["memory_limit_bytes"] == 96 * 1024 * 1024
+    over = api.patch(f"/api/workspaces/{ws['id']}", json={"resources": {"memory_mb": 999999}})
+    assert over.status_code == 422 and over.content_type == "application/problem+json"
+    assert api.patch(f"/api/workspaces/{ws['id']}", json={}).status_code == 422
+    assert api.patch(f"/api/workspaces/{ws['id']}", json={"resources": {"swap": 1}}).status_code == 422

@@ -59,7 +59,7 @@ def test_owner_scoping_and_conflicts(workspaces: Workspaces) -> None:
         workspaces.operate("alice", ws.id, Operation.STOP)
     deleting, task = workspaces.operate("alice", ws.id, Operation.DELETE)
     assert deleting.state == State.DELETING and deleting.desired == State.DELETED and task.kind == Operation.DELETE
-    with pytest.raises(Conflict, match="cannot rename"):
+    with pytest.raises(Conflict, match="cannot change a workspace that is deleting"):
         workspaces.rename("alice", ws.id, "three")
     with pytest.raises(NotFound):
         workspaces.task("bob", task.id)
@@ -112,3 +112,42 @@ def test_status_reports_engine_facts_and_failures(workspaces: Workspaces, fake_r
     fake_runtime.down = True
     down = workspace_status(with_container, fake_runtime, 10.0)
     assert down.container_state == "unknown" and "unreachable" in (down.reason or "")
+
+
+def test_update_resizes_within_limits_and_queues_a_resize(workspaces: Workspaces) -> None:
+    ws, _ = workspaces.create("alice", "one", resources={"cpus": 0.5})
+    same, none = workspaces.update("alice", ws.id, resources={"cpus": 0.5})
+    assert none is None and same.resources == ws.resources
+    renamed, none = workspaces.update("alice", ws.id, name="uno")
+    assert none is None and renamed.name == "uno"
+    resized, task = workspaces.update("alice", ws.id, resources={"memory_mb": 256})
+    assert task is not None and task.kind == Operation.RESIZE and task.status == TaskStatus.QUEUED
+    assert (resized.resources.cpus, resized.resources.memory_mb, resized.resources.pids) == (0.5, 256, 256)
+    assert resized.state == State.PENDING  # a resize is not a lifecycle transition
+    with pytest.raises(Invalid, match="memory_mb 4096 > 2048"):
+        workspaces.update("alice", ws.id, resources={"memory_mb": 4096})
+    assert workspaces.get("alice", ws.id).resources.memory_mb == 256
+    with pytest.raises(NotFound):
+        workspaces.update("bob", ws.id, resources={"pids": 64})
+
+
+def test_a_refused_resize_keeps_the_workspace_state(store: Store, settings: Settings, workspaces: Workspaces) -> None:
+    from service.store import workspaces as workspace_rows
+    from service.tasks.executor import TaskExecutor
+
+    ws, _ = workspaces.create("alice", "one")
+    with store.write() as conn:
+        workspace_rows.change(conn, ws.id, 1.0, state=State.RUNNING)
+    _, task = workspaces.update("alice", ws.id, resources={"memory_mb": 64})
+    assert task is not None
+    TaskExecutor(store, FakeRuntimeForResize(), settings).give_up(task, "memory below usage")
+    after = workspaces.get("alice", ws.id)
+    assert after.state == State.RUNNING and after.last_error == "resize: memory below usage"
+    assert workspaces.task("alice", task.id).status == TaskStatus.FAILED
+
+
+class FakeRuntimeForResize:
+    """give_up of a resize never talks to the engine: any call is a test failure."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"unexpected engine call {name}")
