@@ -132,7 +132,11 @@ def _compute(ctx: CheckContext, settings: _Settings) -> CheckResult:
 def _result_key(ctx: CheckContext, settings: _Settings) -> str:
     """Everything the result depends on: every file's content key, what is a test, the settings."""
     by_rel = ctx.project.by_rel()
-    h = hashlib.sha1(f"{RESULT_FORMAT}|{EXTRACTOR_VERSION}|{settings!r}|{sorted(settings.ignored)}".encode())
+    chosen = (
+        settings.min_lines, settings.code_similarity, settings.implementation_similarity,
+        sorted(settings.ignored), settings.include_tests,
+    )  # not repr(settings): a frozenset's order changes from one process to the next
+    h = hashlib.sha1(f"{RESULT_FORMAT}|{EXTRACTOR_VERSION}|{chosen}".encode())
     for facts in ctx.parsed():
         source = by_rel.get(facts.rel)
         h.update(f"\0{facts.rel}\0{facts.sha}\0{source.is_test if source else '?'}".encode())

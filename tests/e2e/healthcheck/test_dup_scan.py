@@ -51,3 +51,21 @@ def test_a_bad_option_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines() == [
         "healthcheck: error: [tool.healthcheck.duplicates] similarity must be a number above 0 and at most 1"
     ]
+
+
+def test_a_second_process_reuses_the_kept_result(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    kept = cache / "duplicates-result.pickle"
+    stamps = []
+    for seed in ("1", "2"):  # another hash seed: the key must not depend on set order
+        subprocess.run(
+            [sys.executable, "-m", "healthcheck.cli", "scan", str(FIXTURES / "dup_code"), *ONLY,
+             "--cache-dir", str(cache), "-q", "--out-dir", str(tmp_path / "reports")],
+            env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, timeout=120,
+        )
+        stamps.append(kept.stat().st_mtime_ns)
+    assert stamps[0] == stamps[1]
