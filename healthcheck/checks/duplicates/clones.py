@@ -6,16 +6,19 @@ keyword are left out of the comparison, so that they neither make a clone long
 enough nor break one. All files' units are laid end to end in one sequence, a
 unique sentinel closing each file, and then:
 
-1. **seeds**: every run of ``seed`` consecutive units is hashed; runs that occur
-   twice or more are candidates (a run made of one repeated line, like the rows
-   of a data table, is not);
+1. **seeds**: every run of ``seed`` consecutive units is hashed, data lines
+   (table rows, settings, fields, decorators) by their text as written and code
+   by its shape; runs that occur twice or more are candidates (a run made of
+   one repeated line is not);
 2. **extension**: each candidate pair grows backwards while the units agree and
    forwards across small gaps (a statement added, removed or changed) as long
    as the similarity of the two sides, ``2 * matched / (len_a + len_b)``, stays
-   at or above the threshold; a pair within one file never overlaps itself;
-3. **groups**: pairs at least ``min_lines`` long are joined into one group when
-   their places overlap, so three copies make one finding with three places,
-   and a clone nested in a bigger one is part of the bigger one's group.
+   at or above the threshold; a pair within one file never overlaps itself. A
+   pair is a copy when the lines it *really* shares (code of the same shape,
+   data as written) number at least ``min_lines``;
+3. **groups**: pairs are joined into one group when their places overlap, so
+   three copies make one finding with three places, and a clone nested in a
+   bigger one is part of the bigger one's group.
 
 Seeds are half the minimum size, which is what lets a near-miss be found whose
 two halves are each shorter than the minimum.
@@ -27,8 +30,8 @@ import bisect
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from itertools import repeat
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Iterable, Sequence
 
 from healthcheck.checks.duplicates.extract import DupFacts
@@ -111,6 +114,8 @@ def _seed_buckets(hashes: list[int], seed: int) -> Iterable[list[int]]:
 
 
 def _candidate_pairs(positions: list[int]) -> Iterable[tuple[int, int]]:
+    """Every pair of a small bucket; for a large one (a template copied into many files) each
+    position with the first and with its neighbour, which connects them all in linear time."""
     n = len(positions)
     if n <= _ALL_PAIRS_UP_TO:
         for i in range(n):
@@ -138,6 +143,9 @@ class _Pair:
 
 
 class _Extender:
+    """Grows candidate pairs, remembering every aligned pair of units it has walked so that the
+    same diagonal, met again from another seed on it, is not grown twice."""
+
     def __init__(self, units: _Units, threshold: float, min_lines: int) -> None:
         self.units = units
         self.h = units.hashes
@@ -242,6 +250,8 @@ def _group(pairs: list[_Pair]) -> list[list[tuple[int, int, float]]]:
 
 @dataclass(frozen=True)
 class CloneResult:
+    """The groups, and what the ``duplicated_lines_percent`` metric is made of."""
+
     groups: list[CloneGroup]
     duplicated_lines: int  # lines of code inside some copy, each counted once
     code_lines: int  # lines of code of every file compared

@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Hashable, Iterable, Sequence
@@ -63,8 +63,7 @@ class ImplementationGroup:
     name: str
     kind: str
     members: list[Located]
-    similarity: float
-    importers: dict[str, int] = field(default_factory=dict)  # module -> modules importing the name from it
+    similarity: float  # the least alike linked pair, 0..1
 
 
 def _local_names(text: bytes, is_class: bool) -> set[bytes]:
@@ -203,7 +202,8 @@ def find_implementations(
     for path, module, facts in files:
         for d in facts.definitions:
             owner, _, short = d.name.rpartition(".")
-            if d.flags & skip_flags or short in ignored or owner in ignored or short.startswith("__"):
+            dunder = len(short) > 4 and short.startswith("__") and short.endswith("__")
+            if d.flags & skip_flags or short in ignored or owner in ignored or dunder:
                 continue
             by_name.setdefault((d.kind, d.name), []).append(Located(path, module, d, facts))
     shared = {
