@@ -103,7 +103,7 @@ class _Settings:
 
 
 def _compute(ctx: CheckContext, settings: _Settings) -> CheckResult:
-    files = _compared_files(ctx, settings.include_tests)
+    files, unread = _compared_files(ctx, settings.include_tests)
     result = CheckResult()
     clones = find_clones([(path, facts) for path, _, facts in files], settings.min_lines, settings.code_similarity)
     result.findings.extend(_clone_finding(g) for g in clones.groups)
@@ -125,6 +125,7 @@ def _compute(ctx: CheckContext, settings: _Settings) -> CheckResult:
     result.detail = (
         f"{len(groups)} duplicate implementation(s); {len(clones.groups)} copied block(s), "
         f"{clones.duplicated_lines} of {clones.code_lines} lines of code"
+        + (f"; {unread} file(s) could not be compared" if unread else "")
     )
     return result
 
@@ -185,16 +186,21 @@ def _ratio_option(ctx: CheckContext, name: str) -> float:
     return float(value)
 
 
-def _compared_files(ctx: CheckContext, include_tests: bool) -> list[tuple[str, str, DupFacts]]:
+def _compared_files(ctx: CheckContext, include_tests: bool) -> tuple[list[tuple[str, str, DupFacts]], int]:
+    """(path, module, facts) of every file to compare, and how many of them the extractor could not read."""
     by_rel = ctx.project.by_rel()
     out: list[tuple[str, str, DupFacts]] = []
+    unread = 0
     for facts in ctx.parsed():
         source = by_rel.get(facts.rel)
-        drawn = facts.extra.get(CHECK)
-        if source is None or not isinstance(drawn, DupFacts) or (source.is_test and not include_tests):
+        if source is None or (source.is_test and not include_tests):
             continue
-        out.append((facts.rel, facts.module, drawn))
-    return out
+        drawn = facts.extra.get(CHECK)
+        if isinstance(drawn, DupFacts):
+            out.append((facts.rel, facts.module, drawn))
+        else:
+            unread += 1
+    return out, unread
 
 
 def _where(path: str, line: int, end_line: int) -> str:

@@ -250,8 +250,21 @@ def _spans(kept: list[int], weighted: list[bool]) -> tuple[list[int], list[int],
     return first_line, last_line, sizes
 
 
-def extract(tree: ast.Module, lines: Sequence[str], module: str) -> DupFacts:
-    """The extractor function: clone units and definitions of one file."""
+def extract(tree: ast.Module, lines: Sequence[str], module: str) -> DupFacts | None:
+    """The extractor function: clone units and definitions of one file.
+
+    ``None`` for a tree it cannot read (none that Python's parser makes): one
+    odd file must cost its own duplicates, not the whole parse.
+    """
+    try:
+        return _extract(tree, lines)
+    except RecursionError:
+        raise  # the parse reports the file as too deeply nested
+    except Exception:
+        return None
+
+
+def _extract(tree: ast.Module, lines: Sequence[str]) -> DupFacts:
     walker = _Walker()
     walker.block(tree.body, True, False, None, 0)
     source = "\n".join(lines).encode("utf-8", "surrogatepass")

@@ -171,3 +171,23 @@ def test_the_copy_to_keep_may_be_known_only_by_its_module(tmp_path: Path) -> Non
         "keep pkg.text (its module imported by 1); nothing imports pkg.old_text"
     )
     assert finding["related"][0]["message"] == "the one the project imports (0 by name, 1 as a module)"
+
+
+def test_a_file_without_facts_is_counted_not_compared(tmp_path: Path) -> None:
+    from healthcheck.checks.duplicates import DuplicatesCheck, _Settings, _compute
+    from healthcheck.checks.base import CheckContext
+    from healthcheck.config import Config
+    from healthcheck.graph import ImportGraph
+    from healthcheck.parse import FileFacts
+    from healthcheck.project import discover
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    project = discover(tmp_path, Config())
+    ctx = CheckContext(
+        root=tmp_path, config=Config(), project=project, facts=[FileFacts("a.py", "a", "0", 1)],
+        options=ONLY, graph=ImportGraph(), cache_dir=None,
+        option_specs={"duplicates": DuplicatesCheck.options},
+    )
+    result = _compute(ctx, _Settings.read(ctx))
+    assert result.detail.endswith("; 1 file(s) could not be compared")
+    assert result.metrics == {"duplicate_implementations": 0, "duplicated_lines_percent": 0.0}

@@ -191,3 +191,9 @@ def test_inside_a_function_only_the_docstring_is_left_out_and_an_import_is_compa
     assert unit_lines(a) == [3, 4, 5, 6]
     assert a.hashes == b.hashes
     assert a.seeds[0] != b.seeds[0] and a.seeds[1:] == b.seeds[1:]
+
+
+def test_a_tree_the_extractor_cannot_read_costs_only_that_file() -> None:
+    odd = ast.Module(body=[ast.FunctionDef(name="f", args=ast.arguments(), body=[], decorator_list=[], lineno=1)],
+                     type_ignores=[])
+    assert extract(odd, ["def f(): pass"], "m") is None
