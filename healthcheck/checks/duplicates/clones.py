@@ -36,8 +36,9 @@ from typing import Iterable, Sequence
 
 from healthcheck.checks.duplicates.extract import DupFacts
 
-_BRIDGES = ((1, 0), (0, 1), (1, 1), (2, 0), (0, 2), (2, 2))
+_BRIDGES = ((1, 0), (0, 1), (1, 1), (2, 0), (0, 2), (2, 2), (3, 0), (0, 3))  # added, removed, changed
 _ALL_PAIRS_UP_TO = 12
+_SLACK = 0.15
 
 
 @dataclass(frozen=True)
@@ -178,9 +179,12 @@ class _Extender:
                 i += 1
                 j += 1
                 matched += 1
-            if i > p and 2 * matched / ((i - p) + (j - q)) >= self.threshold:
+            alike = 2 * matched / ((i - p) + (j - q)) if i > p else 0.0
+            if alike >= self.threshold:
                 best = (i, j, matched, weight)
-            if not self._bridge(i, j, p, q, matched, limit):
+            # Past a gap, only a range that meets the threshold is kept, but the walk goes on while it
+            # is near: two added statements look costly until the lines after them are counted.
+            if alike < self.threshold - _SLACK or not self._bridge(i, j, limit):
                 break
             i, j = self._bridged
         a1, b1, matched, weight = best
@@ -197,7 +201,7 @@ class _Extender:
             return None
         return _Pair(a0, a1, b0, b1, matched)
 
-    def _bridge(self, i: int, j: int, p: int, q: int, matched: int, limit: int) -> bool:
+    def _bridge(self, i: int, j: int, limit: int) -> bool:
         """Skip a statement added, removed or changed if the two sides agree again right after it."""
         h = self.h
         for di, dj in _BRIDGES:
@@ -205,9 +209,8 @@ class _Extender:
             if ii + 1 >= limit or min(h[i : ii + 2]) < 0 or min(h[j : jj + 2]) < 0:
                 continue
             if h[ii] == h[jj] and h[ii + 1] == h[jj + 1]:
-                if 2 * (matched + 2) / ((ii + 2 - p) + (jj + 2 - q)) >= self.threshold:
-                    self._bridged = (ii, jj)
-                    return True
+                self._bridged = (ii, jj)
+                return True
         return False
 
 

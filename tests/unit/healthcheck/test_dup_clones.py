@@ -112,3 +112,18 @@ def test_many_copies_make_one_group_with_every_place() -> None:
     result = find_clones(files)
     assert [places(g) for g in result.groups] == [[(f"{n}.py", 3, 12) for n in names]]
     assert result.duplicated_lines == result.code_lines == 14 * 10
+
+
+def test_a_near_miss_with_a_three_line_statement_added() -> None:
+    a = facts_of(BLOCK.format(name="pick"))
+    added = "        found.append(item)\n        log(\n            item,\n        )\n"
+    b = facts_of(BLOCK.format(name="pick").replace("        found.append(item)\n", added))
+    # "log(" and "item," are two units, the ")" rides with the line above: a gap of two.
+    result = find_clones([("a.py", a), ("b.py", b)])
+    assert [places(g) for g in result.groups] == [[("a.py", 3, 12), ("b.py", 3, 15)]]
+    assert result.groups[0].similarity == round(2 * 9 / 20, 3)
+    three = "        found.append(item)\n        log(item)\n        count(item)\n        trace(item)\n"
+    c = facts_of(BLOCK.format(name="pick").replace("        found.append(item)\n", three))
+    result = find_clones([("a.py", a), ("c.py", c)])
+    assert [places(g) for g in result.groups] == [[("a.py", 3, 12), ("c.py", 3, 15)]]
+    assert result.groups[0].similarity == round(2 * 9 / 21, 3)
