@@ -36,7 +36,7 @@ from healthcheck.parse import Extractor
 
 CHECK = "duplicates"
 RESULT_FILE = "duplicates-result.pickle"
-RESULT_FORMAT = 1  # bump when what run() computes from the same facts changes
+RESULT_FORMAT = 2  # bump when what run() computes from the same facts changes
 EXTRACTOR_VERSION = 3  # bump when what extract() draws from the same file changes
 CONVENTIONAL_NAMES = (
     "main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass",
