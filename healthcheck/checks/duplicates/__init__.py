@@ -16,6 +16,7 @@ unchanged repository re-scans without comparing anything again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -36,7 +37,6 @@ from healthcheck.parse import Extractor
 
 CHECK = "duplicates"
 RESULT_FILE = "duplicates-result.pickle"
-RESULT_FORMAT = 2  # bump when what run() computes from the same facts changes
 EXTRACTOR_VERSION = 3  # bump when what extract() draws from the same file changes
 CONVENTIONAL_NAMES = (
     "main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass",
@@ -137,10 +137,19 @@ def _result_key(ctx: CheckContext, settings: _Settings) -> str:
         settings.min_lines, settings.code_similarity, settings.implementation_similarity,
         sorted(settings.ignored), settings.include_tests,
     )  # not repr(settings): a frozenset's order changes from one process to the next
-    h = hashlib.sha1(f"{RESULT_FORMAT}|{EXTRACTOR_VERSION}|{chosen}".encode())
+    h = hashlib.sha1(f"{_code_digest()}|{EXTRACTOR_VERSION}|{chosen}".encode())
     for facts in ctx.parsed():
         source = by_rel.get(facts.rel)
         h.update(f"\0{facts.rel}\0{facts.sha}\0{source.is_test if source else '?'}".encode())
+    return h.hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A digest of this check's own source: a kept result never outlives the code that computed it."""
+    h = hashlib.sha1()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(module.read_bytes())
     return h.hexdigest()
 
 
