@@ -10,8 +10,9 @@ anywhere. The gates are ``max_duplicate_implementations`` (default 0) and
 all lines of code of the non-test files).
 
 The result is a function of the facts and the settings alone, so it is kept in
-the cache folder under a key of every file's content key and the settings: an
-unchanged repository re-scans without comparing anything again.
+the cache folder under a key of every file's content key, the settings and the
+check's own source: an unchanged repository re-scans without comparing anything
+again.
 """
 
 from __future__ import annotations
