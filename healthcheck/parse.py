@@ -32,13 +32,9 @@ import os
 import pickle
 import sys
 import tokenize
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
-
-from pyflakes import checker as pyflakes_checker
-from pyflakes import messages as pyflakes_messages
 
 from healthcheck.names_engine import RuffRun, ruff_binary
 from healthcheck.names_model import NameProblem
@@ -189,6 +185,10 @@ _BODY_FIELDS = ("cases", "finalbody", "handlers", "orelse", "body")
 
 
 def _undefined_names(tree: ast.Module, rel: str) -> tuple[NameProblem, ...]:
+    # Imported here: with ruff answering, a warm scan never needs pyflakes at all.
+    from pyflakes import checker as pyflakes_checker
+    from pyflakes import messages as pyflakes_messages
+
     found: list[NameProblem] = []
     flakes = pyflakes_checker.Checker(tree, filename=rel)
     for msg in flakes.messages:
@@ -449,6 +449,7 @@ def _parse_in_pool(
     out: list[FileFacts | None] = [None] * len(todo)
     done = 0
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
+from healthcheck import cycles as cycle_algorithms
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.result_cache import code_digest, load_result, result_key, save_result
 from healthcheck.config import OptionSpec
 from healthcheck.cycles import min_edges_to_cut, shortest_cycles, strongly_connected
 from healthcheck.graph import KIND_RANK, ImportGraph
 from healthcheck.model import Finding, Related
+
+CODE = code_digest(__file__, cycle_algorithms.__file__)
 
 LAYERS = (("runtime", {"runtime"}), ("deferred", {"runtime", "deferred"}), ("typing", {"runtime", "deferred", "typing"}))
 
@@ -87,8 +91,23 @@ class CycleCheck(BaseCheck):
     }
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        graph = ctx.graph
         limit = int(ctx.option(self.name, "max_cycles_per_component"))
+        key = result_key(
+            [CODE, str(limit)]
+            + [
+                f"{a}>{b}:{s.path}:{s.line}:{s.kind}:{s.text}"
+                for (a, b), sites in sorted(ctx.graph.edges.items())
+                for s in sites
+            ]
+        )
+        cached = load_result(ctx.cache_dir, self.name, key)
+        if cached is not None:
+            return cached
+        result = self._compute(ctx.graph, limit)
+        save_result(ctx.cache_dir, self.name, key, result)
+        return result
+
+    def _compute(self, graph: ImportGraph, limit: int) -> CheckResult:
         all_succ = _succ(graph, {"runtime", "deferred", "typing"})
         components = strongly_connected(graph.modules, all_succ)
         component_of = {m: i for i, comp in enumerate(components, start=1) for m in comp}
