@@ -204,13 +204,19 @@ class _Extender:
     def _bridge(self, i: int, j: int, limit: int) -> bool:
         """Skip a statement added, removed or changed if the two sides agree again right after it."""
         h = self.h
+        if h[i] < 0 or h[j] < 0:
+            return False  # the end of a file: nothing to bridge to
         for di, dj in _BRIDGES:
             ii, jj = i + di, j + dj
-            if ii + 1 >= limit or min(h[i : ii + 2]) < 0 or min(h[j : jj + 2]) < 0:
+            if ii + 1 >= limit:
                 continue
-            if h[ii] == h[jj] and h[ii + 1] == h[jj + 1]:
-                self._bridged = (ii, jj)
-                return True
+            after = h[ii]
+            if after != h[jj] or after < 0 or h[ii + 1] != h[jj + 1] or h[ii + 1] < 0:
+                continue
+            if (di > 1 and min(h[i + 1 : ii]) < 0) or (dj > 1 and min(h[j + 1 : jj]) < 0):
+                continue  # the gap would cross into another file
+            self._bridged = (ii, jj)
+            return True
         return False
 
 
