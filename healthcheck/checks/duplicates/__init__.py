@@ -17,10 +17,6 @@ again.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
@@ -31,14 +27,15 @@ from healthcheck.checks.duplicates.extract import (
     ABSTRACT, CONDITIONAL, OVERLOAD, PROTOCOL, STUB, DupFacts, extract,
 )
 from healthcheck.checks.duplicates.implementations import ImplementationGroup, SourceCache, find_implementations
+from healthcheck.checks.result_cache import code_digest, load_result, result_key, save_result
 from healthcheck.config import OptionSpec
 from healthcheck.errors import UsageError
 from healthcheck.model import Finding, Related
 from healthcheck.parse import Extractor
 
 CHECK = "duplicates"
-RESULT_FILE = "duplicates-result.pickle"
 EXTRACTOR_VERSION = 3  # bump when what extract() draws from the same file changes
+CODE = code_digest(*(str(p) for p in Path(__file__).parent.glob("*.py")))  # a kept result dies with its code
 CONVENTIONAL_NAMES = (
     "main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass",
     "setup_module", "teardown_module", "run", "cli", "Meta", "Migration", "Command", "Config",
@@ -73,11 +70,11 @@ class DuplicatesCheck(BaseCheck):
     def run(self, ctx: CheckContext) -> CheckResult:
         settings = _Settings.read(ctx)
         key = _result_key(ctx, settings)
-        cached = _load_result(ctx.cache_dir, key)
+        cached = load_result(ctx.cache_dir, CHECK, key)
         if cached is not None:
             return cached
         result = _compute(ctx, settings)
-        _save_result(ctx.cache_dir, key, result)
+        save_result(ctx.cache_dir, CHECK, key, result)
         return result
 
 
@@ -132,54 +129,16 @@ def _compute(ctx: CheckContext, settings: _Settings) -> CheckResult:
 
 
 def _result_key(ctx: CheckContext, settings: _Settings) -> str:
-    """Everything the result depends on: every file's content key, what is a test, the settings."""
+    """Everything the result depends on: every file's content key, what is a test, the settings, the code."""
     by_rel = ctx.project.by_rel()
     chosen = (
         settings.min_lines, settings.code_similarity, settings.implementation_similarity,
         sorted(settings.ignored), settings.include_tests,
     )  # not repr(settings): a frozenset's order changes from one process to the next
-    h = hashlib.sha1(f"{_code_digest()}|{EXTRACTOR_VERSION}|{chosen}".encode())
-    for facts in ctx.parsed():
-        source = by_rel.get(facts.rel)
-        h.update(f"\0{facts.rel}\0{facts.sha}\0{source.is_test if source else '?'}".encode())
-    return h.hexdigest()
-
-
-@functools.cache
-def _code_digest() -> str:
-    """A digest of this check's own source: a kept result never outlives the code that computed it."""
-    h = hashlib.sha1()
-    for module in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(module.read_bytes())
-    return h.hexdigest()
-
-
-def _load_result(cache_dir: Path | None, key: str) -> CheckResult | None:
-    """The result of the last run, when nothing it depends on has changed since."""
-    if cache_dir is None:
-        return None
-    try:
-        with (cache_dir / RESULT_FILE).open("rb") as fh:
-            stored = pickle.load(fh)
-        if stored["key"] != key:
-            return None
-        return CheckResult(findings=list(stored["findings"]), metrics=dict(stored["metrics"]), detail=stored["detail"])
-    except Exception:  # no cache, an old one or a corrupt one: compute
-        return None
-
-
-def _save_result(cache_dir: Path | None, key: str, result: CheckResult) -> None:
-    if cache_dir is None:
-        return
-    stored = {"key": key, "findings": result.findings, "metrics": result.metrics, "detail": result.detail}
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f"{RESULT_FILE}.tmp{os.getpid()}"
-        with tmp.open("wb") as fh:
-            pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache_dir / RESULT_FILE)
-    except OSError:
-        pass  # an unwritable cache only costs speed next time
+    files = (
+        f"{f.rel}\0{f.sha}\0{source.is_test if (source := by_rel.get(f.rel)) else '?'}" for f in ctx.parsed()
+    )
+    return result_key([CODE, str(EXTRACTOR_VERSION), repr(chosen), *files])
 
 
 def _int_option(ctx: CheckContext, name: str, low: int, high: int) -> int:
