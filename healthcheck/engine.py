@@ -143,7 +143,12 @@ def scan(
     )
 
     outcomes: dict[str, CheckOutcome] = {}
-    metrics: dict[str, Any] = {}
+    # What discovery counted is known whichever checks run.
+    metrics: dict[str, Any] = {
+        "files": len(facts),
+        "modules": len({f.module for f in facts}),
+        "lines": sum(f.lines for f in facts),
+    }
     findings: list[Finding] = []
     extra: dict[str, Any] = {}
     ordered = [c for c in checks if not c.executes_code] + [c for c in checks if c.executes_code]

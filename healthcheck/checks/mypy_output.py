@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 CATEGORY_BY_CODE: dict[str, str] = {
     "override": "interface",
@@ -98,14 +98,19 @@ def _add(errors: list[MypyError], severity: str, item: MypyError) -> None:
     # A note with no error of its own (reveal_type, "untyped function bodies are not checked") is not a problem.
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The non-blank lines of mypy's output, trailing white space removed."""
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if line.strip():
+            yield line
+
+
 def parse_json(text: str) -> tuple[list[MypyError], list[str]]:
     """Errors from ``-O json`` output, and the lines that were not JSON (mypy's own complaints)."""
     errors: list[MypyError] = []
     other: list[str] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
+    for line in _lines(text):
         try:
             obj = json.loads(line)
         except ValueError:
@@ -132,10 +137,7 @@ def parse_text(text: str) -> tuple[list[MypyError], list[str]]:
     """Errors from mypy's plain ``file:line:col: error: message  [code]`` lines."""
     errors: list[MypyError] = []
     other: list[str] = []
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        if not line:
-            continue
+    for line in _lines(text):
         match = TEXT_LINE.match(line)
         if match is None:
             if not line.startswith(("Found ", "Success:")):

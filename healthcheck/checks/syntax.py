@@ -45,8 +45,5 @@ class SyntaxCheck(BaseCheck):
                     data={"error": problem.message, "kind": problem.kind, "column": problem.column},
                 )
             )
-        result.metrics["files"] = len(ctx.facts)
-        result.metrics["modules"] = len({f.module for f in ctx.facts})
-        result.metrics["lines"] = sum(f.lines for f in ctx.facts)
         result.metrics["unparseable_files"] = len(result.findings)
         return result

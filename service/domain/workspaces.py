@@ -88,10 +88,7 @@ class Workspaces(UseCases):
     def get(self, owner: str, workspace_id: str) -> Workspace:
         """The owner's workspace, or ``NotFound`` (also for another owner's)."""
         with self.store.read() as conn:
-            ws = workspace_rows.get(conn, workspace_id, owner)
-        if ws is None:
-            raise NotFound(f"no workspace {workspace_id}")
-        return ws
+            return _owned(conn, owner, workspace_id)
 
     def page(self, owner: str, state: State | None, limit: int, offset: int) -> tuple[list[Workspace], int]:
         """One page of the owner's workspaces and their total count."""
@@ -109,9 +106,7 @@ class Workspaces(UseCases):
         task = None
         try:
             with self.store.write() as conn:
-                ws = workspace_rows.get(conn, workspace_id, owner)
-                if ws is None:
-                    raise NotFound(f"no workspace {workspace_id}")
+                ws = _owned(conn, owner, workspace_id)
                 if ws.state in (State.DELETING, State.DELETED):
                     raise Conflict(f"cannot change a workspace that is {ws.state.value}", state=ws.state.value)
                 values: dict[str, object] = {}
@@ -136,9 +131,7 @@ class Workspaces(UseCases):
     def operate(self, owner: str, workspace_id: str, operation: Operation) -> tuple[Workspace, Task]:
         """Start, stop, restart or delete: a legal transition and its queued task, or 404/409."""
         with self.store.write() as conn:
-            ws = workspace_rows.get(conn, workspace_id, owner)
-            if ws is None:
-                raise NotFound(f"no workspace {workspace_id}")
+            ws = _owned(conn, owner, workspace_id)
             result = operations.apply(conn, ws, operation, self.clock(), self.settings.task_max_attempts)
         self.notify()
         return result
@@ -159,3 +152,11 @@ def _name_conflict(name: str) -> Conflict:
 def _require_free_name(conn: Connection, owner: str, name: str, except_id: str | None = None) -> None:
     if workspace_rows.name_taken(conn, owner, name, except_id):
         raise _name_conflict(name)
+
+
+def _owned(conn: Connection, owner: str, workspace_id: str) -> Workspace:
+    """The owner's workspace, or ``NotFound``: another owner's is as absent as one that never was."""
+    ws = workspace_rows.get(conn, workspace_id, owner)
+    if ws is None:
+        raise NotFound(f"no workspace {workspace_id}")
+    return ws
