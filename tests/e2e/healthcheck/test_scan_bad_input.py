@@ -95,7 +95,7 @@ def test_hostile_files_become_findings_and_the_rest_is_analysed(tmp_path: Path) 
     assert report["metrics"]["unparseable_files"] == 4
 
 
-def test_internal_error_writes_a_log_and_exits_3(tmp_path: Path) -> None:
+def test_unwritable_output_location_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     out_dir = tmp_path / "out"
     out_dir.write_text("a file where a folder is expected")
