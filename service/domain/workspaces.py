@@ -56,11 +56,11 @@ class Workspaces(UseCases):
         )
         task = operations.new_task(Operation.CREATE, ws, now, self.settings.task_max_attempts)
         try:
+            # no separate look-up of the name: the unique index on the owner's live names refuses a taken one
             with self.store.write() as conn:
-                _require_free_name(conn, owner, name)
                 workspace_rows.insert(conn, ws)
                 task_rows.insert(conn, task)
-        except IntegrityError as exc:  # two creates of one name raced past the check
+        except IntegrityError as exc:
             raise _name_conflict(name) from exc
         self.notify()
         return ws, task

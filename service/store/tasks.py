@@ -7,11 +7,11 @@ run one at a time and in order: a task is only claimable when no older task of i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    RowMapping,
     Select,
     Update,
     and_,
@@ -27,7 +27,7 @@ from service.store.rows import insert_row, one_row, row_values, update_row
 from service.store.tables import tasks as t
 
 
-def to_task(row: RowMapping) -> Task:
+def to_task(row: Mapping[Any, Any]) -> Task:
     """Turn a row into the shared ``Task`` value."""
     return Task(
         id=row["id"],

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from service.model import Resources, State, Workspace
 from service.store.rows import insert_row, one_row, row_values, update_row
@@ -18,7 +19,7 @@ _NAME_TAKEN = (
 )
 
 
-def to_workspace(row: RowMapping) -> Workspace:
+def to_workspace(row: Mapping[Any, Any]) -> Workspace:
     """Turn a row into the shared ``Workspace`` value."""
     return Workspace(
         id=row["id"],
