@@ -10,6 +10,7 @@ PostgreSQL needs neither: its writers wait on row locks.
 from __future__ import annotations
 
 from collections.abc import Iterator
+import itertools
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,6 +19,11 @@ from sqlalchemy.pool import StaticPool
 
 from service.store.tables import metadata
 from service.store.writers import WriterLock
+
+# Writes between WAL checkpoints. SQLite's automatic checkpoint would run inside a committing transaction,
+# copying pages and syncing the database file while every other writer waits on the writer lock; here a
+# writer runs it after releasing that lock (PASSIVE: it never blocks writers or readers).
+CHECKPOINT_EVERY = 200
 
 
 class Store:
@@ -29,6 +35,7 @@ class Store:
         self.engine = _make_engine(url, pool_size)
         database = self.engine.url.database if self.is_sqlite else None
         self._writers = WriterLock(database) if database and database != ":memory:" else None
+        self._writes = itertools.count(1)
         metadata.create_all(self.engine)
 
     @contextmanager
@@ -38,8 +45,11 @@ class Store:
             with self.engine.connect() as conn, conn.begin():
                 yield conn
             return
-        with self._writers.held(), self.engine.connect() as conn, conn.begin():
-            yield conn
+        with self.engine.connect() as conn:
+            with self._writers.held(), conn.begin():
+                yield conn
+            if next(self._writes) % CHECKPOINT_EVERY == 0:
+                _driver(conn).execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -77,6 +87,7 @@ def _make_engine(url: str, pool_size: int) -> Engine:
         cursor = dbapi_conn.cursor()
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
@@ -85,6 +96,11 @@ def _make_engine(url: str, pool_size: int) -> Engine:
     def _on_begin(conn: Connection) -> None:
         read_only = conn.get_execution_options().get("read_only", False)
         # straight to the driver: a second SQLAlchemy execution per transaction cost more than the query
-        conn.connection.dbapi_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")  # type: ignore[union-attr]
+        _driver(conn).execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _driver(conn: Connection) -> Any:
+    """The sqlite3 connection under ``conn``."""
+    return conn.connection.dbapi_connection

@@ -1,0 +1,59 @@
+"""The request path's quick schema check never accepts what the JSON Schema validator refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from service.api.schemas import Schemas, quick_check
+from service.settings import Settings
+
+ID = "0" * 32
+DOCUMENTS: dict[str, list[Any]] = {
+    "WorkspaceCreate": [
+        {"name": "a"}, {"name": "web-1", "image": "workspace-base:latest"}, {"name": "x", "resources": {"cpus": 1}},
+        {"name": "x", "resources": {"cpus": 0.5, "memory_mb": 64, "pids": 32}}, {"name": "x", "project_path": "/p"},
+        {"name": "x", "resources": {"memory_mb": 64.0}}, {"name": "x", "resources": {"memory_mb": True}},
+        {"name": "x", "resources": {"cpus": 99}}, {"name": "x", "resources": {"cpus": float("nan")}},
+        {"name": "x", "resources": {"pids": 8}}, {"name": "x", "resources": {"other": 1}}, {"name": "x", "extra": 1},
+        {"name": "Bad"}, {"name": "-a"}, {"name": "a" * 64}, {"name": ""}, {"name": 5}, {"name": None}, {},
+        {"name": "x", "image": "other:latest"}, {"name": "x", "project_path": ""}, [], "name", None, 3, True,
+    ],
+    "WorkspacePatch": [{}, {"name": "b"}, {"resources": {}}, {"resources": {"pids": 2000}}, {"nome": "b"}],
+    "BatchCreate": [
+        {"operation": "start", "workspace_ids": [ID]}, {"operation": "start", "workspace_ids": [ID, ID]},
+        {"operation": "start", "workspace_ids": []}, {"operation": "start", "workspace_ids": ["x"]},
+        {"operation": "create", "workspace_ids": [ID]}, {"operation": "stop"}, {"operation": "stop", "workspace_ids": ID},
+        {"operation": "stop", "workspace_ids": [ID] * 101}, {"operation": "stop", "workspace_ids": [1, 1.0]},
+    ],
+}
+
+
+def test_quick_check_accepts_only_valid_documents_and_defers_the_rest() -> None:
+    schemas = Schemas(Settings())
+    accepted = 0
+    for name, documents in DOCUMENTS.items():
+        quick = quick_check(schemas.components[name])
+        assert quick is not None
+        validator = Draft202012Validator(schemas.components[name])
+        for document in documents:
+            if quick(document):
+                accepted += 1
+                assert validator.is_valid(document), (name, document)
+                assert schemas.errors(name, document) == []
+            else:
+                assert schemas.errors(name, document) == [
+                    {"path": "/" + "/".join(map(str, e.path)), "message": e.message}
+                    for e in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path)))
+                ]
+    assert accepted >= 8  # the common valid bodies take the quick path
+
+
+def test_quick_check_declines_schemas_with_keywords_it_does_not_know() -> None:
+    assert quick_check({"type": "object", "additionalProperties": {"type": "string"}}) is None
+    assert quick_check({"type": "object", "properties": {"a": {"oneOf": []}}}) is None
+    assert quick_check({"type": "array", "items": {"$ref": "#/x"}}) is None
+    assert quick_check({"enum": [1, 2]}) is None
+    assert quick_check({"type": ["string", "null"]}) is not None
+    assert quick_check({"type": ["string", "null"]})(None)  # type: ignore[misc]
