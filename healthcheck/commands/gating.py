@@ -159,6 +159,10 @@ def terse(verdict: Verdict, limit: int = 20) -> list[str]:
     comparison = verdict.comparison
     known = f", {len(comparison.known)} accepted in the baseline" if comparison else ""
     lines = [f"healthcheck {verdict.command} {word}: {len(verdict.new)} new finding(s){known}"]
+    tests = report.metrics.get("tests")
+    if isinstance(tests, dict):
+        # The plain closing line CI systems and people look for after a test run.
+        lines.append(summary_of_tests(tests))
     lines += [f"  {gate_line(g)}" for g in failed]
     for name, outcome in report.checks.items():
         if outcome.status == "error":
@@ -174,6 +178,16 @@ def terse(verdict: Verdict, limit: int = 20) -> list[str]:
     if verdict.tightened:
         lines.append(f"  {verdict.tightened}")
     return lines
+
+
+def summary_of_tests(tests: dict[str, Any]) -> str:
+    """``tests: 409 passed, 0 failed, 2 skipped`` (errors, collection errors and timeouts count as failed)."""
+    failed = sum(int(tests.get(k) or 0) for k in ("failed", "errors", "collection_errors", "timeouts"))
+    passed = int(tests.get("passed") or 0) + int(tests.get("flaky") or 0)
+    line = f"tests: {passed} passed, {failed} failed"
+    if tests.get("skipped"):
+        line += f", {int(tests['skipped'])} skipped"
+    return line
 
 
 def _housekeeping(c: bl.Comparison, updated: bool) -> list[str]:
