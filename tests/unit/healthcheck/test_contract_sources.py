@@ -1,0 +1,87 @@
+"""Contracts are read from wherever import-linter reads them, and a contract that cannot be judged says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from healthcheck.checks.base import ScanOptions
+from healthcheck.engine import scan
+
+ONLY = ScanOptions(only=frozenset({"contract-violation"}))
+
+
+def _repo(tmp_path: Path) -> Path:
+    for rel, text in {
+        "app/__init__.py": "",
+        "app/low.py": "from app import high\n",
+        "app/high.py": "from __future__ import annotations\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from app import low\n",
+        "app/broken.py": "def f(:\n",
+    }.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+LAYERS = "layers =\n    app.high\n    app.low\n"
+
+
+def _violations(root: Path) -> list[tuple[str, str, str | None]]:
+    report = scan(root, ONLY, cache_dir="none").report
+    assert report.checks["contract-violation"].status == "ok", report.checks["contract-violation"].detail
+    return [(f.data["importer"], f.data["imported"], f.path) for f in report.findings]
+
+
+def test_setup_cfg_contracts_are_judged_despite_a_syntax_error(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / "setup.cfg").write_text(
+        "[metadata]\nname = app\n\n[importlinter]\nroot_package = app\n\n"
+        "[importlinter:contract:one]\nname = high over low\ntype = layers\n" + LAYERS
+    )
+    assert _violations(root) == [("app.low", "app.high", "app/low.py")]
+
+
+def test_pyproject_contracts_and_typing_imports_excluded_on_request(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / "pyproject.toml").write_text(
+        '[tool.importlinter]\nroot_package = "app"\nexclude_type_checking_imports = true\n\n'
+        '[[tool.importlinter.contracts]]\nname = "low over high"\ntype = "layers"\n'
+        'layers = ["app.low", "app.high"]\n'
+    )
+    # high imports low only under TYPE_CHECKING: excluded, so nothing is broken.
+    assert _violations(root) == []
+    (root / "pyproject.toml").write_text(
+        (root / "pyproject.toml").read_text().replace("exclude_type_checking_imports = true", "")
+    )
+    assert _violations(root) == [("app.high", "app.low", "app/high.py")]
+
+
+def test_no_contracts_means_skipped_with_the_reason(tmp_path: Path) -> None:
+    report = scan(_repo(tmp_path), ONLY, cache_dir="none").report
+    outcome = report.checks["contract-violation"]
+    assert outcome.status == "skipped"
+    assert "no import-linter contracts" in outcome.detail
+    assert [g.name for g in report.gates] == []
+
+
+def test_an_invalid_contract_is_an_error_that_fails_the_gate(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / ".importlinter").write_text(
+        "[importlinter]\nroot_package = app\n\n"
+        "[importlinter:contract:bad]\nname = forbids nothing\ntype = forbidden\n"
+    )
+    report = scan(root, ONLY, cache_dir="none").report
+    outcome = report.checks["contract-violation"]
+    assert outcome.status == "error"
+    assert outcome.detail.startswith("invalid contracts: forbids nothing")
+    assert [(g.name, g.passed) for g in report.gates] == [("max_contract_violations", False)]
+
+
+def test_an_unreadable_configuration_is_reported(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / ".importlinter").write_text("[importlinter\nroot_package = app\n")
+    report = scan(root, ONLY, cache_dir="none").report
+    outcome = report.checks["contract-violation"]
+    assert outcome.status == "error"
+    assert "cannot read import-linter configuration" in outcome.detail
