@@ -16,8 +16,8 @@ from pathlib import Path
 import click
 
 from healthcheck import baseline as bl
-from healthcheck.commands.common import EXIT_OK, guarded, run_scan
-from healthcheck.commands.gating import baseline_path, gate_metrics, options_from, scan_options
+from healthcheck.commands.common import EXIT_OK, guarded, options_from, run_scan, scan_options
+from healthcheck.commands.gating import baseline_path, gate_metrics
 from healthcheck.errors import UsageError
 
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import click
 
@@ -101,3 +101,54 @@ def run_scan(
 
 
 FORMAT_CHOICE = click.Choice(sorted(RENDERERS))
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _apply(fn: F, decorators: Sequence[Callable[[F], F]]) -> F:
+    """Apply decorators as if stacked above ``fn`` in this order."""
+    for decorate in reversed(decorators):
+        fn = decorate(fn)
+    return fn
+
+
+def scan_options(fn: F) -> F:
+    """The options every scanning command takes, in one place."""
+    decorators = [
+        click.option("--gate", "gates", multiple=True, metavar="NAME=VALUE", help="Override a gate threshold."),
+        click.option("--cache-dir", help="Cache folder (default PATH/.healthcheck_cache; 'none' disables)."),
+        click.option("--tests/--no-tests", "run_tests", default=None,
+                     help="Run the repository's test suite (never unasked)."),
+        click.option("--python", "python", help="Interpreter of the scanned repository (default: this one)."),
+        click.option("--no-import-check", is_flag=True, help="Do not import the repository's modules."),
+        click.option("--no-types", is_flag=True, help="Do not run mypy."),
+    ]
+    return _apply(fn, decorators)
+
+
+def options_from(
+    run_tests: bool | None,
+    python: str | None,
+    no_import_check: bool,
+    no_types: bool,
+    diff_base: str | None = None,
+    only: Sequence[str] = (),
+) -> ScanOptions:
+    """The :class:`ScanOptions` that :func:`scan_options`' flags ask for."""
+    return ScanOptions(
+        run_tests=run_tests, python=python, import_check=not no_import_check, types=not no_types,
+        diff_base=diff_base, only=frozenset(only),
+    )
+
+
+def output_options(fn: F) -> F:
+    """Where and in which formats a command writes its report."""
+    return _apply(
+        fn,
+        [
+            click.option("--format", "formats", multiple=True, type=FORMAT_CHOICE,
+                         help="Report format; repeatable (default: json and markdown)."),
+            click.option("--output", "-o", help="File to write (with one --format)."),
+            click.option("--out-dir", default="reports", show_default=True, help="Folder for the default outputs."),
+        ],
+    )

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from healthcheck.commands.common import EXIT_GATE, EXIT_OK, FORMAT_CHOICE, guarded, run_scan
-from healthcheck.commands.gating import Verdict, options_from, print_verdict, scan_options
+from healthcheck.commands.common import EXIT_GATE, EXIT_OK, guarded, options_from, output_options, run_scan, scan_options
+from healthcheck.commands.gating import Verdict, print_verdict
 from healthcheck.commands.outputs import write_reports
 from healthcheck.diffscan import base_root, changed_lines, compare, relevant, repository_of, resolve_ref, worktree
 from healthcheck.errors import UsageError
@@ -28,9 +28,7 @@ from healthcheck.gates import new_findings_gate
 @click.option("--base", "base", required=True, metavar="REF", help="Git ref to compare with (branch, tag, commit).")
 @scan_options
 @click.option("--new-only", is_flag=True, help="Gate only on findings the change adds.")
-@click.option("--format", "formats", multiple=True, type=FORMAT_CHOICE, help="Report format; repeatable.")
-@click.option("--output", "-o", help="File to write (with one --format).")
-@click.option("--out-dir", default="reports", show_default=True, help="Folder for the default outputs.")
+@output_options
 def diff_command(
     path: str,
     base: str,

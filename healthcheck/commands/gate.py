@@ -13,14 +13,8 @@ from pathlib import Path
 
 import click
 
-from healthcheck.commands.common import EXIT_GATE, EXIT_OK, FORMAT_CHOICE, guarded, run_scan
-from healthcheck.commands.gating import (
-    baseline_path,
-    judge,
-    options_from,
-    print_verdict,
-    scan_options,
-)
+from healthcheck.commands.common import EXIT_GATE, EXIT_OK, guarded, options_from, output_options, run_scan, scan_options
+from healthcheck.commands.gating import baseline_path, judge, print_verdict
 from healthcheck.commands.outputs import write_reports
 from healthcheck.errors import UsageError
 
@@ -33,9 +27,7 @@ from healthcheck.errors import UsageError
 @click.option("--no-baseline", is_flag=True, help="Ignore the baseline file even when it exists.")
 @click.option("--update", is_flag=True, help="Tighten the baseline: drop fixed entries, keep improved metrics.")
 @click.option("--new-only", is_flag=True, help="Fail only on findings that are not in the baseline.")
-@click.option("--format", "formats", multiple=True, type=FORMAT_CHOICE, help="Report format; repeatable.")
-@click.option("--output", "-o", help="File to write (with one --format).")
-@click.option("--out-dir", default="reports", show_default=True, help="Folder for the default outputs.")
+@output_options
 @click.option("--diff-base", help="Git ref: also measure coverage of the lines changed since it.")
 def gate_command(
     path: str,

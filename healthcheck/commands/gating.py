@@ -21,32 +21,7 @@ from healthcheck.gates import apply_baseline, lookup, new_findings_gate
 from healthcheck.model import Finding, Report
 from healthcheck.report.summary import gate_line, where
 
-F = TypeVar("F", bound=Callable[..., Any])
 ANNOTATION_LIMIT = 50
-
-
-def scan_options(fn: F) -> F:
-    """The options every scanning command takes, in one place."""
-    decorators = [
-        click.option("--gate", "gates", multiple=True, metavar="NAME=VALUE", help="Override a gate threshold."),
-        click.option("--cache-dir", help="Cache folder (default PATH/.healthcheck_cache; 'none' disables)."),
-        click.option("--tests/--no-tests", "run_tests", default=None,
-                     help="Run the repository's test suite (never unasked)."),
-        click.option("--python", "python", help="Interpreter of the scanned repository (default: this one)."),
-        click.option("--no-import-check", is_flag=True, help="Do not import the repository's modules."),
-        click.option("--no-types", is_flag=True, help="Do not run mypy."),
-    ]
-    for decorate in reversed(decorators):
-        fn = decorate(fn)
-    return fn
-
-
-def options_from(
-    run_tests: bool | None, python: str | None, no_import_check: bool, no_types: bool, diff_base: str | None = None
-) -> ScanOptions:
-    return ScanOptions(
-        run_tests=run_tests, python=python, import_check=not no_import_check, types=not no_types, diff_base=diff_base
-    )
 
 
 def gate_metrics(metrics: dict[str, Any] | Any) -> tuple[dict[str, float], dict[str, str]]:
