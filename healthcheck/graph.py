@@ -14,12 +14,13 @@ makes "partially initialized module" errors possible; ``deferred`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from healthcheck.parse import FileFacts, ImportFact, ImportKind
 
 KIND_RANK: dict[str, int] = {"runtime": 0, "deferred": 1, "typing": 2}
+ALL_KINDS = frozenset(KIND_RANK)
 
 
 @dataclass(frozen=True)
@@ -52,19 +53,33 @@ class ImportGraph:
     external: dict[str, set[str]] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
     top_level: set[str] = field(default_factory=set)
+    _successor_maps: dict[frozenset[str], dict[str, list[str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
-    def successors(self, module: str) -> list[str]:
-        return self._succ.get(module, [])
+    def successor_map(self, kinds: Iterable[str] = ALL_KINDS) -> dict[str, list[str]]:
+        """Each module's imports, over the edges made by at least one statement of the given kinds.
 
-    @property
-    def _succ(self) -> dict[str, list[str]]:
-        cached: dict[str, list[str]] | None = self.__dict__.get("_succ_cache")
-        if cached is None:
-            cached = {}
-            for importer, imported in sorted(self.edges):
-                cached.setdefault(importer, []).append(imported)
-            self.__dict__["_succ_cache"] = cached
-        return cached
+        Computed once per set of kinds: the cycle check asks for the same maps many times.
+        """
+        key = frozenset(kinds)
+        succ = self._successor_maps.get(key)
+        if succ is None:
+            succ = {}
+            for (importer, imported), sites in sorted(self.edges.items()):
+                if any(site.kind in key for site in sites):
+                    succ.setdefault(importer, []).append(imported)
+            self._successor_maps[key] = succ
+        return succ
+
+    def without_typing_imports(self) -> ImportGraph:
+        """The same graph with the statements under ``if TYPE_CHECKING:`` left out."""
+        edges = {
+            edge: [s for s in sites if s.kind != "typing"]
+            for edge, sites in self.edges.items()
+            if any(s.kind != "typing" for s in sites)
+        }
+        return replace(self, edges=edges, _successor_maps={})
 
     def edge_kind(self, importer: str, imported: str) -> ImportKind:
         """The strongest kind among the statements making an edge (runtime beats deferred beats typing)."""

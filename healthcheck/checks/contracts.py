@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
-from healthcheck.graph import ImportGraph
 from healthcheck.model import Finding, Related
 
 
@@ -78,16 +77,6 @@ def _links(obj: Any) -> Iterator[list[dict[str, Any]]]:
         yield from _links(vars(obj))
 
 
-def _typing_free(graph: ImportGraph) -> ImportGraph:
-    copy = deepcopy(graph)
-    copy.edges = {
-        edge: [s for s in sites if s.kind != "typing"]
-        for edge, sites in graph.edges.items()
-        if any(s.kind != "typing" for s in sites)
-    }
-    return copy
-
-
 class ContractCheck(BaseCheck):
     name: ClassVar[str] = "contract-violation"
     produces: ClassVar[tuple[str, ...]] = ("contract-violation",)
@@ -116,7 +105,7 @@ class ContractCheck(BaseCheck):
         session = options.session_options
         graph = ctx.graph
         if str(session.get("exclude_type_checking_imports", "")).lower() in ("true", "1", "yes"):
-            graph = _typing_free(graph)
+            graph = graph.without_typing_imports()
         grimp_graph = graph.to_grimp()
 
         result = CheckResult()

@@ -14,6 +14,7 @@ shorter cycle that happens to use a typing edge.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, ClassVar, Mapping
 
 from healthcheck import cycles as cycle_algorithms
@@ -24,28 +25,17 @@ from healthcheck.cycles import min_edges_to_cut, shortest_cycles, strongly_conne
 from healthcheck.graph import KIND_RANK, ImportGraph
 from healthcheck.model import Finding, Related
 
-CODE = code_digest(__file__, cycle_algorithms.__file__)
-
 LAYERS = (("runtime", {"runtime"}), ("deferred", {"runtime", "deferred"}), ("typing", {"runtime", "deferred", "typing"}))
-
-
-def _succ(graph: ImportGraph, kinds: set[str]) -> dict[str, list[str]]:
-    """Successors over the edges made by at least one statement of the given kinds (memoised per graph)."""
-    memo: dict[frozenset[str], dict[str, list[str]]] = graph.__dict__.setdefault("_succ_by_kinds", {})
-    key = frozenset(kinds)
-    if key in memo:
-        return memo[key]
-    succ: dict[str, list[str]] = {}
-    for (a, b), sites in sorted(graph.edges.items()):
-        if any(s.kind in kinds for s in sites):
-            succ.setdefault(a, []).append(b)
-    memo[key] = succ
-    return succ
 
 
 def _edge_kind(graph: ImportGraph, a: str, b: str, kinds: set[str]) -> str:
     sites = [s for s in graph.edges[(a, b)] if s.kind in kinds]
     return min(sites, key=lambda s: KIND_RANK[s.kind]).kind
+
+
+@lru_cache(maxsize=1)
+def _own_code() -> str:
+    return code_digest(__file__, cycle_algorithms.__file__)
 
 
 def _cut_cost(graph: ImportGraph, edge: tuple[str, str]) -> float:
@@ -93,7 +83,7 @@ class CycleCheck(BaseCheck):
     def run(self, ctx: CheckContext) -> CheckResult:
         limit = int(ctx.option(self.name, "max_cycles_per_component"))
         key = result_key(
-            [CODE, str(limit)]
+            [_own_code(), str(limit)]
             + [
                 f"{a}>{b}:{s.path}:{s.line}:{s.kind}:{s.text}"
                 for (a, b), sites in sorted(ctx.graph.edges.items())
@@ -108,7 +98,7 @@ class CycleCheck(BaseCheck):
         return result
 
     def _compute(self, graph: ImportGraph, limit: int) -> CheckResult:
-        all_succ = _succ(graph, {"runtime", "deferred", "typing"})
+        all_succ = graph.successor_map()
         components = strongly_connected(graph.modules, all_succ)
         component_of = {m: i for i, comp in enumerate(components, start=1) for m in comp}
         breakers = self._breakers(graph, components)
@@ -117,7 +107,7 @@ class CycleCheck(BaseCheck):
         seen: set[tuple[str, ...]] = set()
         result = CheckResult()
         for kind, kinds in LAYERS:
-            succ = _succ(graph, kinds)
+            succ = graph.successor_map(kinds)
             for comp in strongly_connected(graph.modules, succ):
                 for cycle in shortest_cycles(comp, succ, limit=limit):
                     if cycle in seen:
@@ -137,7 +127,7 @@ class CycleCheck(BaseCheck):
         for i, comp in enumerate(components, start=1):
             members = set(comp)
             for _kind, kinds in LAYERS:
-                succ = {a: [b for b in bs if b in members] for a, bs in _succ(graph, kinds).items() if a in members}
+                succ = {a: [b for b in bs if b in members] for a, bs in graph.successor_map(kinds).items() if a in members}
                 if strongly_connected(comp, succ):
                     cut = min_edges_to_cut(comp, succ, cost=lambda e: _cut_cost(graph, e))
                     out[i] = [

@@ -19,7 +19,10 @@ from healthcheck.checks.base import CheckResult
 
 
 def code_digest(*modules: str) -> str:
-    """A digest of the given source files: a kept result never outlives the code that computed it."""
+    """A digest of the given source files: a kept result never outlives the code that computed it.
+
+    Callers memoise it for their own code (read when the check first asks, not at import).
+    """
     h = hashlib.sha1()
     for module in sorted(modules):
         try:

@@ -9,7 +9,6 @@ ending to a code, so no command can let a traceback reach the user's terminal.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import tempfile
 import traceback
 from pathlib import Path

@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Iterable, Mapping, Sequence
 
 import click
 
 from healthcheck import baseline as bl
 from healthcheck.checks import all_checks, registry_gates
-from healthcheck.checks.base import ScanOptions
 from healthcheck.errors import UsageError
 from healthcheck.gates import apply_baseline, lookup, new_findings_gate
 from healthcheck.model import Finding, Report

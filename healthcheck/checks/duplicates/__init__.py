@@ -18,6 +18,7 @@ again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
@@ -35,7 +36,6 @@ from healthcheck.parse import Extractor
 
 CHECK = "duplicates"
 EXTRACTOR_VERSION = 3  # bump when what extract() draws from the same file changes
-CODE = code_digest(*(str(p) for p in Path(__file__).parent.glob("*.py")))  # a kept result dies with its code
 CONVENTIONAL_NAMES = (
     "main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass",
     "setup_module", "teardown_module", "run", "cli", "Meta", "Migration", "Command", "Config",
@@ -138,7 +138,13 @@ def _result_key(ctx: CheckContext, settings: _Settings) -> str:
     files = (
         f"{f.rel}\0{f.sha}\0{source.is_test if (source := by_rel.get(f.rel)) else '?'}" for f in ctx.parsed()
     )
-    return result_key([CODE, str(EXTRACTOR_VERSION), repr(chosen), *files])
+    return result_key([_own_code(), str(EXTRACTOR_VERSION), repr(chosen), *files])
+
+
+@lru_cache(maxsize=1)
+def _own_code() -> str:
+    """This check's own source, digested once: a kept result dies with its code."""
+    return code_digest(*sorted(str(p) for p in Path(__file__).parent.glob("*.py")))
 
 
 def _int_option(ctx: CheckContext, name: str, low: int, high: int) -> int:
