@@ -22,13 +22,12 @@ import functools
 import json
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench.django_tree import django_package
+from bench.harness import fastest, run_snippet
 from healthcheck.checks.duplicates.extract import TRIVIAL_TEXTS, normalise
 
 STATIC = ["syntax-error", "names", "import-cycle", "contract-violation", "duplicates"]
@@ -64,23 +63,12 @@ print(json.dumps({"seconds": elapsed, "peak_mb": peak / 1024, **detail}))
 
 
 def measure(kind: str, target: Path, cache: str, out: str = "-", only: list[str] | None = None) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, "-c", RUNNER, kind, str(target), cache, out, json.dumps(only or [])],
-        capture_output=True, text=True, check=True,
-    )
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
+    return run_snippet(RUNNER, kind, str(target), cache, out, json.dumps(only or []))
 
 
 def best(kind: str, target: Path, cache: str, repeat: int, reset: Path | None = None, **kw: Any) -> dict[str, Any]:
     """The fastest of ``repeat`` fresh runs; ``reset`` (a cache folder) is emptied before each."""
-
-    def once() -> dict[str, Any]:
-        if reset is not None:
-            shutil.rmtree(reset, ignore_errors=True)
-        return measure(kind, target, cache, **kw)
-
-    return min((once() for _ in range(repeat)), key=lambda r: float(r["seconds"]))
+    return fastest(lambda: measure(kind, target, cache, **kw), repeat, reset)
 
 
 def pylint_pairs(output: Path, target: Path) -> list[tuple[tuple[str, int, int], tuple[str, int, int]]]:

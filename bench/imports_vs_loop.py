@@ -24,6 +24,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench.harness import run_snippet
+
 LOOP = r"""
 import importlib, json, resource, sys, time
 modules = json.load(open(sys.argv[1]))
@@ -84,10 +86,7 @@ def ensure_dependencies() -> None:
 
 
 def run(code: str, *args: str) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
+    return run_snippet(code, *args, env={"PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def main() -> None:

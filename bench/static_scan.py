@@ -12,14 +12,13 @@ Prints seconds, peak RSS and the ratios. Run: ``python -m bench.static_scan [--r
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from bench.django_tree import django_package
+from bench.harness import fastest, run_snippet
 
 RUNNER = r"""
 import json, resource, sys, time
@@ -51,21 +50,12 @@ print(json.dumps({"seconds": elapsed, "peak_mb": peak / 1024, **detail}))
 """
 
 
-def measure(kind: str, target: Path, cache: str) -> dict[str, float]:
-    proc = subprocess.run(
-        [sys.executable, "-c", RUNNER, kind, str(target), cache], capture_output=True, text=True, check=True
-    )
-    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
+def measure(kind: str, target: Path, cache: str) -> dict[str, Any]:
+    return run_snippet(RUNNER, kind, str(target), cache)
 
 
-def best(kind: str, target: Path, cache: str, repeat: int, reset: Path | None = None) -> dict[str, float]:
-    runs = []
-    for _ in range(repeat):
-        if reset is not None:
-            shutil.rmtree(reset, ignore_errors=True)
-        runs.append(measure(kind, target, cache))
-    return min(runs, key=lambda r: r["seconds"])
+def best(kind: str, target: Path, cache: str, repeat: int, reset: Path | None = None) -> dict[str, Any]:
+    return fastest(lambda: measure(kind, target, cache), repeat, reset)
 
 
 def main() -> None:

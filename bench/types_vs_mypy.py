@@ -16,12 +16,9 @@ Run: ``python -m bench.types_vs_mypy [--repeat N]``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
+
+from bench.harness import run_snippet
 
 MYPY = r"""
 import json, resource, subprocess, sys, time
@@ -51,12 +48,6 @@ print(json.dumps({
 """
 
 
-def run(code: str, *args: str) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> None:
     from bench.django_tree import django_package
 
@@ -67,12 +58,12 @@ def main() -> None:
     (root / "mypy.ini").write_text("[mypy]\n")
     plain_cache = str(root / ".plain_mypy_cache")
     print("warming both caches (the first mypy run over Django takes minutes)...", flush=True)
-    cold_plain = run(MYPY, str(root), plain_cache)
-    cold_ours = run(HEALTHCHECK, str(root))
+    cold_plain = run_snippet(MYPY, str(root), plain_cache)
+    cold_ours = run_snippet(HEALTHCHECK, str(root))
     plains, ours = [], []
     for _ in range(args.repeat):
-        plains.append(run(MYPY, str(root), plain_cache))
-        ours.append(run(HEALTHCHECK, str(root)))
+        plains.append(run_snippet(MYPY, str(root), plain_cache))
+        ours.append(run_snippet(HEALTHCHECK, str(root)))
     plain = min(plains, key=lambda r: float(r["seconds"]))
     mine = min(ours, key=lambda r: float(r["seconds"]))
     print(f"Django 5.2 at {root}: best of {args.repeat} warm runs, {os.cpu_count()} cores")

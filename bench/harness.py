@@ -1,0 +1,36 @@
+"""What every benchmark does the same way: run a snippet in a fresh process, keep the fastest of several runs.
+
+Each measurement runs in its own interpreter so that "cold" really is cold and peak memory is that run's
+alone; the snippet prints one JSON object as its last line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+
+def run_snippet(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``python -c code args`` and return the JSON object on its last line of output."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
+        env={**os.environ, **(env or {})},
+    )
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def fastest(once: Callable[[], dict[str, Any]], repeat: int, reset: Path | None = None) -> dict[str, Any]:
+    """The fastest of ``repeat`` runs by their ``seconds``; ``reset`` (a cache folder) is emptied before each."""
+
+    def fresh() -> dict[str, Any]:
+        if reset is not None:
+            shutil.rmtree(reset, ignore_errors=True)
+        return once()
+
+    return min((fresh() for _ in range(repeat)), key=lambda r: float(r["seconds"]))
