@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from healthcheck import __version__
@@ -26,8 +28,19 @@ cli.add_command(triage_command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="healthcheck")
+    """Console-script entry point.
+
+    click's own usage errors (an unknown option, a bad choice) get the same single
+    ``healthcheck: error: ...`` line and exit code 2 as every other bad input.
+    """
+    try:
+        cli.main(prog_name="healthcheck", standalone_mode=False)
+    except click.UsageError as exc:
+        click.echo(f"healthcheck: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("healthcheck: interrupted", err=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

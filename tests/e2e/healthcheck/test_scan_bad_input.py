@@ -103,3 +103,14 @@ def test_unwritable_output_location_is_a_usage_error(tmp_path: Path) -> None:
     # An unwritable output location is the user's to fix: a usage error, not a crash.
     assert proc.returncode == 2
     _one_line_error(proc.stderr, "cannot write")
+
+
+def test_unknown_options_and_bad_choices_are_one_line_too(tmp_path: Path) -> None:
+    for args, fragment in (
+        (("scan", str(tmp_path), "--format", "pdf"), "Invalid value for '--format'"),
+        (("scan", "--no-such-flag"), "No such option '--no-such-flag'"),
+        (("frobnicate",), "No such command 'frobnicate'"),
+    ):
+        proc = run_cli(*args)
+        assert proc.returncode == 2, args
+        _one_line_error(proc.stderr, fragment)
