@@ -57,9 +57,7 @@ class Workspaces(UseCases):
         task = operations.new_task(Operation.CREATE, ws, now, self.settings.task_max_attempts)
         try:
             # no separate look-up of the name: the unique index on the owner's live names refuses a taken one
-            with self.store.write() as conn:
-                workspace_rows.insert(conn, ws)
-                task_rows.insert(conn, task)
+            self.store.transact(lambda conn: _insert_pair(conn, ws, task))
         except IntegrityError as exc:
             raise _name_conflict(name) from exc
         self.notify()
@@ -130,9 +128,11 @@ class Workspaces(UseCases):
 
     def operate(self, owner: str, workspace_id: str, operation: Operation) -> tuple[Workspace, Task]:
         """Start, stop, restart or delete: a legal transition and its queued task, or 404/409."""
-        with self.store.write() as conn:
+        def apply(conn: Connection) -> tuple[Workspace, Task]:
             ws = _owned(conn, owner, workspace_id)
-            result = operations.apply(conn, ws, operation, self.clock(), self.settings.task_max_attempts)
+            return operations.apply(conn, ws, operation, self.clock(), self.settings.task_max_attempts)
+
+        result = self.store.transact(apply)
         self.notify()
         return result
 
@@ -143,6 +143,11 @@ class Workspaces(UseCases):
         if task is None:
             raise NotFound(f"no task {task_id}")
         return task
+
+
+def _insert_pair(conn: Connection, ws: Workspace, task: Task) -> None:
+    workspace_rows.insert(conn, ws)
+    task_rows.insert(conn, task)
 
 
 def _name_conflict(name: str) -> Conflict:

@@ -9,18 +9,21 @@ PostgreSQL needs neither: its writers wait on row locks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.pool import StaticPool
 
+from service.store.group_commit import GroupCommit
 from service.store.tables import metadata
 from service.store.writers import WriterLock
 
+T = TypeVar("T")
+
 class Store:
-    """Owns the engine; ``write()`` and ``read()`` hand out one transaction each."""
+    """Owns the engine; ``write()`` and ``read()`` hand out one transaction each, ``transact()`` a share of one."""
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.url = url
@@ -29,6 +32,12 @@ class Store:
         database = self.engine.url.database if self.is_sqlite else None
         self._writers = WriterLock(database) if database and database != ":memory:" else None
         metadata.create_all(self.engine)
+        self._group = GroupCommit(self.write)
+
+    def transact(self, work: Callable[[Connection], T]) -> T:
+        """``work(conn)`` in a write transaction that concurrent callers' work may share (see ``group_commit``);
+        its result once that transaction is committed, or its exception with only its own changes undone."""
+        return self._group.run(work)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

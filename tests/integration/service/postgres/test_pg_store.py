@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from concurrent_creates import create_all_at_once
+
 from service.domain.errors import Conflict, NotFound
 from service.domain.workspaces import Workspaces
 from service.model import Operation, State
@@ -68,3 +70,11 @@ def test_tokens_are_stored_as_digests(store: Store) -> None:
         assert token_rows.owner_of(conn, token + "x") is None
         stored = conn.exec_driver_sql("SELECT digest FROM tokens").scalar_one()
     assert stored == token_rows.digest(token) and token not in stored
+
+
+def test_concurrent_creates_share_commits_and_store_each_name_once(store: Store) -> None:
+    """Group commit on PostgreSQL: a taken name fails its own SAVEPOINT only, never the shared transaction."""
+    uses = Workspaces(store, Settings(database_url=store.url))
+    outcomes = create_all_at_once(uses, "alice", [f"ws-{i % 8}" for i in range(32)], threads=12)
+    assert outcomes.count("created") == 8 and outcomes.count("conflict") == 24
+    assert sorted(ws.name for ws in uses.page("alice", None, 100, 0)[0]) == [f"ws-{i}" for i in range(8)]
