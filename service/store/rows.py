@@ -32,12 +32,17 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return names
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # stored as they are; most fields are one of these
+
+
 def row_values(record: Any) -> dict[str, Any]:
     """A frozen record's fields as column values: enums by value, nested records as dicts."""
     values: dict[str, Any] = {}
     for name in _field_names(type(record)):
         value = getattr(record, name)
-        if isinstance(value, Enum):
+        if type(value) in _PLAIN:
+            pass
+        elif isinstance(value, Enum):
             value = value.value
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             value = row_values(value)
