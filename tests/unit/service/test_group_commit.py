@@ -49,7 +49,13 @@ def test_writes_queued_behind_a_commit_share_the_next_one(store: Store) -> None:
     with ThreadPoolExecutor(9) as pool:
         first = pool.submit(store.transact, slow)
         assert inside.wait(10)
-        rest = [pool.submit(store.transact, lambda conn, i=i: _add_token(conn, f"t{i}")) for i in range(8)]
+        runs: list[int] = []
+
+        def add(conn: Connection, i: int) -> str:
+            runs.append(i)
+            return _add_token(conn, f"t{i}")
+
+        rest = [pool.submit(store.transact, lambda conn, i=i: add(conn, i)) for i in range(8)]
         deadline = time.monotonic() + 10
         while len(store._group._queue) < 8 and time.monotonic() < deadline:  # all eight are waiting
             time.sleep(0.005)
@@ -57,6 +63,7 @@ def test_writes_queued_behind_a_commit_share_the_next_one(store: Store) -> None:
         assert first.result(10) == "first"
         assert sorted(f.result(10) for f in rest) == [f"t{i}" for i in range(8)]
     assert len(commits) == 2  # the slow one's, then one for all eight that queued behind it
+    assert sorted(runs) == list(range(8))  # nothing failed, so each piece ran once
     assert _count(store) == 9
 
 
@@ -81,7 +88,7 @@ def test_a_failing_piece_is_undone_alone_and_its_caller_gets_the_error(store: St
         while len(store._group._queue) < 3:
             time.sleep(0.005)
         release.set()
-        assert first.result(10) == "held" and good.result(10) == "kept"
+        assert first.result(10) == "held" and good.result(10) == "kept"  # run twice, stored once
         with pytest.raises(ValueError, match="refused"):
             bad.result(10)
         with pytest.raises(Exception, match="UNIQUE constraint failed"):
