@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from service.domain import operations
-from service.domain.recovery import Action, decide, restart_delay
+from service.domain.recovery import Action, decide, needs_container, restart_delay
 from service.metrics import Metrics
 from service.model import State, Workspace
 from service.runtime import ContainerInfo, ContainerRuntime, RuntimeFailure
@@ -119,7 +119,7 @@ class Reconciler:
         with self.store.read() as conn:
             ws = workspace_rows.get(conn, workspace_id)
             busy = task_rows.has_active(conn, workspace_id)
-        info = self.runtime.find(workspace_id)
+        info = self.runtime.find(workspace_id) if needs_container(ws, busy) else None
         action = decide(ws, info, busy, self.settings.restart_limit)
         self._act(action, ws, info, {})
         return action

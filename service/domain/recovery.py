@@ -25,6 +25,15 @@ class Action(StrEnum):
     REMOVE_ORPHAN = "remove-orphan"  # container with our label and no live workspace
 
 
+def needs_container(workspace: Workspace | None, busy: bool) -> bool:
+    """Whether ``decide`` depends on the container at all: for a workspace that a task is working on, or that
+    is not meant to be running, the answer is "nothing to do" whatever Docker holds, so the reconciler does
+    not ask Docker (a batch of creates makes an event per container, each about a busy workspace)."""
+    if workspace is None or workspace.state == State.DELETED:
+        return True
+    return not busy and workspace.state == State.RUNNING
+
+
 def decide(
     workspace: Workspace | None,
     container: ContainerInfo | None,

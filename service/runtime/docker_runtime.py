@@ -39,6 +39,7 @@ from service.model import Resources
 from service.settings import Limits
 
 T = TypeVar("T")
+WATCHED_EVENTS = ("create", "die", "destroy", "oom")  # what can make a record untrue (see ``events``)
 
 
 class DockerRuntime:
@@ -225,8 +226,16 @@ class DockerRuntime:
         ]
 
     def events(self, until: float) -> _Events:
-        """This deployment's container events from now until ``until`` (epoch seconds)."""
-        filters = {"type": "container", "label": f"{LABEL_INSTANCE}={self.instance}"}
+        """This deployment's container events from now until ``until`` (epoch seconds).
+
+        Only the events that can make a record untrue: a container appeared (an orphan, if no workspace owns
+        it), stopped running, or went away. Starts, attaches, execs and the like follow the service's own
+        operations, and each event costs the reconciler a read of the store."""
+        filters = {
+            "type": "container",
+            "label": f"{LABEL_INSTANCE}={self.instance}",
+            "event": list(WATCHED_EVENTS),
+        }
         stream = self._call(lambda c: c.api.events(until=int(until) + 1, filters=filters, decode=True))
         return _Events(stream, self)
 

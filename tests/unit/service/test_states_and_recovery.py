@@ -8,7 +8,7 @@ import pytest
 
 from service.domain import states
 from service.domain.errors import Conflict
-from service.domain.recovery import Action, decide, restart_delay
+from service.domain.recovery import Action, decide, needs_container, restart_delay
 from service.model import Operation, Resources, State, Workspace
 from service.runtime import ContainerInfo
 
@@ -73,6 +73,20 @@ def _info(state: str) -> ContainerInfo:
 )
 def test_recovery_decisions(workspace: Workspace | None, container: ContainerInfo | None, busy: bool, expected: Action) -> None:
     assert decide(workspace, container, busy, restart_limit=5) == expected
+
+
+@pytest.mark.parametrize(("workspace", "container"), [
+    (None, _info("running")), (dataclasses.replace(WS, state=State.DELETED), _info("exited")),
+    (WS, None), (WS, _info("exited")), (WS, _info("dead")), (WS, _info("running")),
+    (dataclasses.replace(WS, state=State.STOPPED), _info("running")), (dataclasses.replace(WS, state=State.STARTING), None),
+])
+@pytest.mark.parametrize("busy", [True, False])
+def test_the_container_is_asked_for_only_when_it_can_change_the_decision(
+    workspace: Workspace | None, container: ContainerInfo | None, busy: bool
+) -> None:
+    with_it = decide(workspace, container, busy, restart_limit=5)
+    if not needs_container(workspace, busy):
+        assert with_it == decide(workspace, None, busy, restart_limit=5) == Action.NONE
 
 
 def test_restart_delay_grows_and_is_capped() -> None:
