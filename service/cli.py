@@ -7,6 +7,7 @@ import fcntl
 import gc
 import hashlib
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -54,7 +55,24 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
     if dev:
         create_app(settings).run(host=bind_host, port=bind_port, threaded=True)
         return
+    refuse_taken_address(bind_host, bind_port)
     _Gunicorn(settings, f"{bind_host}:{bind_port}").run()
+
+
+def refuse_taken_address(host: str, port: int) -> None:
+    """Fail with one line if something already listens on ``host:port``.
+
+    Each gunicorn process binds its own socket with SO_REUSEPORT (see ``_Gunicorn``), and that option would
+    also let a second service started by mistake on the same port bind it and silently take half of the
+    connections. A plain bind (SO_REUSEADDR only, so connections left in TIME_WAIT do not count) refuses.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def _gunicorn_base() -> Any:

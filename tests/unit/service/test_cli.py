@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -28,3 +29,13 @@ def test_create_token_refuses_an_empty_owner(tmp_path: Path) -> None:
     env = {"WORKSPACE_SERVICE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
     result = CliRunner().invoke(main, ["create-token", "--owner", "  "], env=env)
     assert result.exit_code == 2 and "owner must be 1 to 128 characters" in result.output
+
+
+def test_serve_refuses_an_address_something_already_listens_on(tmp_path: Path) -> None:
+    env = {"WORKSPACE_SERVICE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--host", "127.0.0.1", "--port", str(port)], env=env)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"
+
