@@ -43,7 +43,7 @@ def create_token(owner: str) -> None:
 
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default from settings: 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port to bind (default from settings: 8080).")
+@click.option("--port", default=None, type=click.IntRange(0, 65535), help="Port to bind (default from settings: 8080).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 def serve(host: str | None, port: int | None, dev: bool) -> None:
     """Serve the API, with the task workers and the reconciler, in one process."""
@@ -66,6 +66,8 @@ def refuse_taken_address(host: str, port: int) -> None:
     also let a second service started by mistake on the same port bind it and silently take half of the
     connections. A plain bind (SO_REUSEADDR only, so connections left in TIME_WAIT do not count) refuses.
     """
+    if not 0 <= port <= 65535:  # getaddrinfo would wrap it round silently (99999 -> 34463)
+        raise click.ClickException(f"cannot listen on {host}:{port}: the port must be 0 to 65535")
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         with socket.socket(family, kind, proto) as probe:

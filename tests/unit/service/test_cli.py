@@ -39,3 +39,12 @@ def test_serve_refuses_an_address_something_already_listens_on(tmp_path: Path) -
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"
 
+
+
+def test_serve_refuses_a_port_outside_the_range(tmp_path: Path) -> None:
+    env = {"WORKSPACE_SERVICE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    result = CliRunner().invoke(main, ["serve", "--port", "99999"], env=env)
+    assert result.exit_code == 2 and "'--port': 99999 is not in the range 0<=x<=65535" in result.output
+    result = CliRunner().invoke(main, ["serve", "--host", "127.0.0.1"], env={**env, "WORKSPACE_SERVICE_PORT": "99999"})
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: cannot listen on 127.0.0.1:99999: the port must be 0 to 65535"
