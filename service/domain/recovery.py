@@ -43,7 +43,7 @@ def decide(
     """The action for one workspace/container pair; ``busy`` means a task is already working on it."""
     if workspace is None or workspace.state == State.DELETED:
         return Action.REMOVE_ORPHAN if container is not None else Action.NONE
-    if busy or workspace.state != State.RUNNING:
+    if not needs_container(workspace, busy):
         return Action.NONE
     if container is None or container.state in GONE:
         return Action.RECREATE

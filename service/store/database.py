@@ -10,17 +10,19 @@ PostgreSQL needs neither: its writers wait on row locks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.pool import StaticPool
 
 from service.store.group_commit import GroupCommit
+from service.store.rows import driver
 from service.store.tables import metadata
 from service.store.writers import WriterLock
 
 T = TypeVar("T")
+
 
 class Store:
     """Owns the engine; ``write()`` and ``read()`` hand out one transaction each, ``transact()`` a share of one."""
@@ -42,16 +44,11 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction that may write; committed on leaving, rolled back on an exception."""
-        if self._writers is None:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
-            return
         # SQLite's own WAL checkpoint stays on: checkpointing less often (outside the writer lock) made
-        # creates a little cheaper but let the WAL grow under load, and every read then paid for it
-        # (GET fell from about 1700 to about 700 requests/s in bench/service_load.py).
-        with self.engine.connect() as conn:
-            with self._writers.held(), conn.begin():
-                yield conn
+        # creates a little cheaper but let the WAL grow under load (see "Durability" in service/README.md).
+        queued = self._writers.held() if self._writers is not None else nullcontext()
+        with self.engine.connect() as conn, queued, conn.begin():
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -97,11 +94,6 @@ def _make_engine(url: str, pool_size: int) -> Engine:
     def _on_begin(conn: Connection) -> None:
         read_only = conn.get_execution_options().get("read_only", False)
         # straight to the driver: a second SQLAlchemy execution per transaction cost more than the query
-        _driver(conn).execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        driver(conn).execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
-
-
-def _driver(conn: Connection) -> Any:
-    """The sqlite3 connection under ``conn``."""
-    return conn.connection.dbapi_connection

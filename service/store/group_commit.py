@@ -32,6 +32,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
 
+from service.store.rows import driver
+
 T = TypeVar("T")
 
 
@@ -118,9 +120,7 @@ class GroupCommit:
             with self._begin() as conn:
                 # on the driver connection (SQLite and PostgreSQL both speak this SQL): SQLAlchemy's
                 # begin_nested() costs several times more
-                driver = conn.connection.dbapi_connection
-                assert driver is not None
-                cursor = driver.cursor()
+                cursor = driver(conn).cursor()
                 try:
                     for item in group:
                         _run_alone(cursor, conn, item)

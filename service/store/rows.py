@@ -74,13 +74,18 @@ def _compiled(dialect: Dialect, statement: ClauseElement) -> tuple[str, tuple[st
     return str(compiled), tuple(compiled.positiontup or ()) if compiled.positional else None
 
 
+def driver(conn: Connection) -> Any:
+    """The DB-API connection under ``conn`` (sqlite3 or psycopg2)."""
+    found = conn.connection.dbapi_connection
+    assert found is not None
+    return found
+
+
 def _execute(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
     """Run ``statement`` on the driver cursor of ``conn``'s transaction; returns the cursor."""
     dialect = conn.dialect
     sql, order = _compiled(dialect, statement)
-    driver = conn.connection.dbapi_connection
-    assert driver is not None
-    cursor = driver.cursor()
+    cursor = driver(conn).cursor()
     args = params if order is None else tuple(params[name] for name in order)
     try:
         cursor.execute(sql, args)

@@ -84,14 +84,6 @@ def live(conn: Connection) -> list[Workspace]:
     return [to_workspace(r) for r in rows]
 
 
-def known_ids(conn: Connection, ids: list[str]) -> set[str]:
-    """Which of ``ids`` have a live record (used to tell orphan containers apart)."""
-    if not ids:
-        return set()
-    rows = conn.execute(select(t.c.id).where(t.c.id.in_(ids), t.c.state != State.DELETED.value))
-    return {r[0] for r in rows}
-
-
 def change(conn: Connection, workspace_id: str, now: float, **values: Any) -> None:
     """Update columns of one workspace; enum values are stored by their value."""
     clean = {k: (v.value if isinstance(v, State) else v) for k, v in values.items()}
