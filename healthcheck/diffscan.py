@@ -11,22 +11,21 @@ changed lines. Each new item is traced to the lines the change touched
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping
 
+from healthcheck.checks.diffcov import parse_diff
 from healthcheck.engine import ScanResult
 from healthcheck.errors import UsageError
 from healthcheck.graph import ImportGraph
 from healthcheck.model import Finding
 
 GIT_TIMEOUT = 120
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
 def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -80,15 +79,7 @@ def worktree(top: Path, commit: str) -> Iterator[Path]:
 def changed_lines(root: Path, commit: str) -> dict[str, set[int]]:
     """Lines of the working tree (relative to ``root``) that differ from ``commit``; new files count whole."""
     proc = git(root, "diff", "-U0", "--no-color", "--no-ext-diff", "--relative", commit, "--", ".")
-    changed: dict[str, set[int]] = {}
-    current: str | None = None
-    for line in proc.stdout.splitlines():
-        if line.startswith("+++ "):
-            name = line[4:]
-            current = None if name == "/dev/null" else name.removeprefix("b/")
-        elif current is not None and (m := _HUNK.match(line)):
-            start, length = int(m.group(1)), int(m.group(2) or "1")
-            changed.setdefault(current, set()).update(range(start, start + length))
+    changed = {path: lines for path, lines in parse_diff(proc.stdout).items() if lines}  # not pure deletions
     untracked = git(root, "ls-files", "--others", "--exclude-standard", "--", ".")
     for name in untracked.stdout.splitlines():
         try:
@@ -194,6 +185,3 @@ def compare(base: ScanResult, head: ScanResult, ref: str, commit: str,
 def base_root(tree: Path, inside: str) -> Path:
     return tree / inside if inside else tree
 
-
-def relevant(findings: Sequence[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity != "info"]

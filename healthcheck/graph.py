@@ -87,9 +87,6 @@ class ImportGraph:
         best = min(sites, key=lambda s: KIND_RANK[s.kind])
         return best.kind
 
-    def importers_of(self, module: str) -> set[str]:
-        return {a for (a, b) in self.edges if b == module}
-
     def to_grimp(self) -> Any:
         """The same graph as a ``grimp.ImportGraph`` (for import-linter and grimp's algorithms)."""
         import grimp

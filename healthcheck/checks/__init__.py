@@ -7,8 +7,6 @@ ones for linking root causes.
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from healthcheck.checks.base import Check, GateSpec
 from healthcheck.checks.contracts import ContractCheck
 from healthcheck.checks.cycles import CycleCheck
@@ -18,7 +16,6 @@ from healthcheck.checks.names import NamesCheck
 from healthcheck.checks.syntax import SyntaxCheck
 from healthcheck.checks.tests import TestsCheck
 from healthcheck.checks.types import TypesCheck
-from healthcheck.config import OptionSpec
 
 
 def all_checks() -> list[Check]:
@@ -40,6 +37,3 @@ def registry_gates() -> dict[str, GateSpec]:
     return {g.name: g for check in all_checks() for g in check.gates}
 
 
-def registry_options() -> Mapping[str, Mapping[str, OptionSpec]]:
-    """Every check's options, by check name."""
-    return {c.name: c.options for c in all_checks() if c.options}

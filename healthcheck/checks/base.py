@@ -14,7 +14,6 @@ subprocesses, and may read the findings the static checks produced (through
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
@@ -143,7 +142,3 @@ class BaseCheck:
         return None
 
 
-def timed(fn: Callable[[], CheckResult]) -> tuple[CheckResult, float]:
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start

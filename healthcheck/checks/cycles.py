@@ -28,11 +28,6 @@ from healthcheck.model import Finding, Related
 LAYERS = (("runtime", {"runtime"}), ("deferred", {"runtime", "deferred"}), ("typing", {"runtime", "deferred", "typing"}))
 
 
-def _edge_kind(graph: ImportGraph, a: str, b: str, kinds: set[str]) -> str:
-    sites = [s for s in graph.edges[(a, b)] if s.kind in kinds]
-    return min(sites, key=lambda s: KIND_RANK[s.kind]).kind
-
-
 @lru_cache(maxsize=1)
 def _own_code() -> str:
     return code_digest(__file__, cycle_algorithms.__file__)
@@ -157,7 +152,7 @@ class CycleCheck(BaseCheck):
             edges.append(
                 {
                     "importer": importer, "imported": imported, "path": site.path,
-                    "line": site.line, "text": site.text, "kind": _edge_kind(graph, importer, imported, kinds),
+                    "line": site.line, "text": site.text, "kind": site.kind,
                 }
             )
             related.append(Related(site.path, site.line, f"{importer} imports {imported} ({site.kind}): {site.text}"))

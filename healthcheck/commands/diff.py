@@ -18,7 +18,8 @@ import click
 from healthcheck.commands.common import EXIT_GATE, EXIT_OK, guarded, options_from, output_options, run_scan, scan_options
 from healthcheck.commands.gating import Verdict, print_verdict
 from healthcheck.commands.outputs import write_reports
-from healthcheck.diffscan import base_root, changed_lines, compare, relevant, repository_of, resolve_ref, worktree
+from healthcheck.diffscan import base_root, changed_lines, compare, repository_of, resolve_ref, worktree
+from healthcheck import baseline as bl
 from healthcheck.errors import UsageError
 from healthcheck.gates import new_findings_gate
 
@@ -59,7 +60,7 @@ def diff_command(
         after = run_scan(path, gates, cache_dir, head_options)
         changed = changed_lines(root.resolve(), commit)
         change = compare(before, after, base, commit, changed)
-        new = relevant(change.new_findings)
+        new = bl.gated(change.new_findings)
         gate = new_findings_gate(len(new), what=f"base {base}")
         report = after.report
         report = replace(
@@ -73,7 +74,7 @@ def diff_command(
         click.echo(
             f"diff against {base} ({commit[:12]}): {change.changed_files} file(s), "
             f"{change.changed_line_count} line(s) changed; {len(new)} new finding(s), "
-            f"{len(relevant(change.fixed_findings))} fixed, {len(change.new_edges)} new import edge(s)"
+            f"{len(bl.gated(change.fixed_findings))} fixed, {len(change.new_edges)} new import edge(s)"
             + ("" if change.diff_coverage is None else f", changed-line coverage {change.diff_coverage:g}%")
         )
         print_verdict(verdict, written)

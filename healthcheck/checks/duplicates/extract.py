@@ -64,14 +64,12 @@ def _trie(words: list[str]) -> str:
 
 
 _WORD = re.compile(rb"\b(?!(?:%s)\b)\w+" % _trie(sorted(_STRUCTURE)).encode())
-_IDENT = re.compile(rb"[A-Za-z_]\w*")
 _SPACES = b" \t\f\r\v"
 _DATA_CHARS = b"N()[]{},:.=*|@"
 _DECLARATIONS = (b"class", b"import", b"from")
 
 _ABSTRACT_DECORATORS = frozenset({"abstractmethod", "abstractproperty", "abstractclassmethod", "abstractstaticmethod"})
 _DECLARATION_BASES = frozenset({"Protocol", "ABC", "ABCMeta"})
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BLOCK_FIELDS: dict[type, tuple[str, ...]] = {
     ast.If: ("body", "orelse"), ast.For: ("body", "orelse"), ast.AsyncFor: ("body", "orelse"),
     ast.While: ("body", "orelse"), ast.With: ("body",), ast.AsyncWith: ("body",),
