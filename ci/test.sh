@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up and run every test. This is what the README and .ci/run call.
 #
-# 1. installs the project with its dev extras (into the current interpreter, or
-#    the virtual environment given in $VENV),
+# 1. installs the project with its dev extras into the interpreter named by
+#    $PYTHON (python3 by default), after the OS packages the tests call
+#    (git; the venv module for the suites that build their own environment),
 # 2. makes sure a Docker engine answers (installs and starts one from the OS
 #    packages when none does) and the workspace image exists, and a throwaway
 #    PostgreSQL server answers on loopback (ci/postgres-up.sh),
@@ -13,6 +14,14 @@ cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
 echo "== install"
+missing=()
+command -v git >/dev/null 2>&1 || missing+=(git)
+"$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "ci/test.sh: installing ${missing[*]} from the OS packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[dev]"
 
 echo "== docker engine"

@@ -16,7 +16,10 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
-STATE_FILE = Path(os.environ.get("WORKSPACE_PG_STATE", "/tmp/workspace-service-pg")) / "url"
+# the same default as ci/postgres-up.sh: ${WORKSPACE_PG_STATE:-${TMPDIR:-/tmp}/workspace-service-pg}
+STATE_FILE = Path(
+    os.environ.get("WORKSPACE_PG_STATE") or Path(os.environ.get("TMPDIR") or "/tmp", "workspace-service-pg")
+) / "url"
 
 
 def server_url() -> str | None:
