@@ -14,6 +14,11 @@ that share swings from a few to over 20 per cent, and a single run then says mor
 than about the service (``timeit`` keeps the fastest run for the same reason). The batch comparison is
 run as many times, service and SDK alternating, and its best and median ratio printed.
 
+The HTTP figures have a peer too, the floor: ``bench.floor_app``, Flask with the same two routes doing no
+work (no token look-up, no validation, no database), served by the service's own gunicorn configuration and
+driven by the same scripts, taking turns with the service run by run. Its latency is what the framework and
+the server cost on this machine at this load; the service's figure over the floor's is what the service adds.
+
 The service runs as ``workspace-service serve`` (gunicorn) on a random loopback port with its own SQLite
 file and a unique instance label; every container it or the peer makes is removed at the end.
 Run: python -m bench.service_load [--workers 8] [--rounds 3]
@@ -32,6 +37,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
 
 import docker
@@ -48,27 +54,14 @@ def p99(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-class Service:
-    def __init__(self, tmp: Path, instance: str, workers: int, background: bool) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "WORKSPACE_SERVICE_DATABASE_URL": f"sqlite:///{tmp / (instance + '.db')}",
-            "WORKSPACE_SERVICE_INSTANCE": instance,
-            "WORKSPACE_SERVICE_WORKERS": str(workers),
-            "WORKSPACE_SERVICE_BACKGROUND": "true" if background else "false",
-            "WORKSPACE_SERVICE_LIMIT_DEFAULT_MEMORY_MB": "32",
-            "WORKSPACE_SERVICE_STOP_TIMEOUT": "1",
-        }
-        cli = [sys.executable, "-m", "service.cli"]
-        self.token = subprocess.run(cli + ["create-token", "--owner", "bench"], env=self.env, check=True,
-                                    capture_output=True, text=True).stdout.strip()
-        self.headers = {"Authorization": f"Bearer {self.token}"}
-        self.proc = subprocess.Popen(cli + ["serve", "--port", str(self.port)], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+class Server:
+    """A gunicorn server on a random loopback port, started by ``command`` in its own session."""
+
+    token = "floor"  # the floor app reads the header and accepts anything
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(command + [str(self.port)], env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -77,7 +70,17 @@ class Service:
             except requests.ConnectionError:
                 pass
             time.sleep(0.1)
-        raise SystemExit("service did not start")
+        raise SystemExit(f"{' '.join(command)} did not start")
+
+    @cached_property
+    def port(self) -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def _listeners(self) -> int:
         """Listening sockets on the port: one per gunicorn process (SO_REUSEPORT). Until both processes
@@ -88,6 +91,33 @@ class Service:
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(30)
+
+
+class Service(Server):
+    """``workspace-service serve`` with its own SQLite file, instance label and API token."""
+
+    def __init__(self, tmp: Path, instance: str, workers: int, background: bool) -> None:
+        env = {
+            **os.environ,
+            "WORKSPACE_SERVICE_DATABASE_URL": f"sqlite:///{tmp / (instance + '.db')}",
+            "WORKSPACE_SERVICE_INSTANCE": instance,
+            "WORKSPACE_SERVICE_WORKERS": str(workers),
+            "WORKSPACE_SERVICE_BACKGROUND": "true" if background else "false",
+            "WORKSPACE_SERVICE_LIMIT_DEFAULT_MEMORY_MB": "32",
+            "WORKSPACE_SERVICE_STOP_TIMEOUT": "1",
+        }
+        cli = [sys.executable, "-m", "service.cli"]
+        self.token = subprocess.run(cli + ["create-token", "--owner", "bench"], env=env, check=True,
+                                    capture_output=True, text=True).stdout.strip()
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+        super().__init__(cli + ["serve", "--port"], env)
+
+
+class Floor(Server):
+    """``bench.floor_app``: Flask and the service's gunicorn configuration, with no work behind the routes."""
+
+    def __init__(self) -> None:
+        super().__init__([sys.executable, "-m", "bench.floor_app"], dict(os.environ))
 
 
 GET_LUA = 'wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")\n'
@@ -119,7 +149,7 @@ def _cpu_ticks() -> tuple[int, int]:
     return fields[7], sum(fields[:8])
 
 
-def wrk(svc: Service, tmp: Path, script: str, url: str, connections: int, seconds: int) -> dict[str, float]:
+def wrk(svc: Server, tmp: Path, script: str, url: str, connections: int, seconds: int) -> dict[str, float]:
     """Run wrk (C, event loop, one thread: little CPU taken from the server) and read its summary."""
     lua = tmp / f"wrk-{uuid.uuid4().hex[:6]}.lua"
     lua.write_text(script)
@@ -141,9 +171,15 @@ def wrk(svc: Service, tmp: Path, script: str, url: str, connections: int, second
             "steal_pct": 100.0 * (steal_after - steal) / max(1, total_after - total)}
 
 
-def rounds(svc: Service, tmp: Path, script: str, url: str, connections: int, count: int) -> list[dict[str, float]]:
-    """``count`` runs of 5 s, ordered from the lowest p99 to the highest."""
-    return sorted((wrk(svc, tmp, script, url, connections, 5) for _ in range(count)), key=lambda r: r["p99_ms"])
+def rounds(servers: list[Server], tmp: Path, script: str, paths: list[str], connections: int,
+           count: int) -> list[list[dict[str, float]]]:
+    """``count`` runs of 5 s on each server (``paths[i]`` on ``servers[i]``), the servers taking turns so
+    that each sees the same machine; each server's runs ordered from the lowest p99 to the highest."""
+    runs: list[list[dict[str, float]]] = [[] for _ in servers]
+    for _ in range(count):
+        for server, path, done in zip(servers, paths, runs):
+            done.append(wrk(server, tmp, script, server.url + path, connections, 5))
+    return [sorted(done, key=lambda r: r["p99_ms"]) for done in runs]
 
 
 def _ms(text: str) -> float:
@@ -152,16 +188,21 @@ def _ms(text: str) -> float:
 
 
 def api_phase(tmp: Path, count: int) -> dict[str, list[dict[str, float]]]:
+    """POST and GET figures of the service and of the floor app (``bench.floor_app``), taking turns."""
     svc = Service(tmp, f"bench-api-{uuid.uuid4().hex[:6]}", workers=1, background=False)
+    floor = Floor()
     try:
-        wrk(svc, tmp, POST_LUA, svc.url, 50, 3)  # warm-up: connections, caches, SQLite pages
-        post = rounds(svc, tmp, POST_LUA, svc.url, 50, count)
+        for server in (svc, floor):  # warm-up: connections, caches, SQLite pages
+            wrk(server, tmp, POST_LUA, server.url, 50, 3)
+        post, floor_post = rounds([svc, floor], tmp, POST_LUA, ["", ""], 50, count)
         target = requests.post(svc.url + "/api/workspaces", json={"name": "get-target"}, headers=svc.headers,
                                timeout=30).json()["id"]
-        get = rounds(svc, tmp, GET_LUA, f"{svc.url}/api/workspaces/{target}", 8, count)
-        return {"post": post, "get": get}
+        path = f"/api/workspaces/{target}"
+        get, floor_get = rounds([svc, floor], tmp, GET_LUA, [path, path], 8, count)
+        return {"post": post, "get": get, "floor_post": floor_post, "floor_get": floor_get}
     finally:
         svc.stop()
+        floor.stop()
 
 
 def _runs(runs: list[dict[str, float]]) -> str:
@@ -282,8 +323,14 @@ def main() -> None:
           f" after the HTTP phase, {os.getloadavg()[0]:.1f} at the end; load generator: wrk, 1 thread")
     print(f"POST /api/workspaces, 50 connections (target p99 <= 50 ms; best run's ratio to target"
           f" {post[0]['p99_ms'] / 50:.2f}): {_runs(post)}")
+    print(f"  floor, the same routes and server with no work behind them: {_runs(api['floor_post'])};"
+          f" service / floor, best runs: p99 {post[0]['p99_ms'] / api['floor_post'][0]['p99_ms']:.2f},"
+          f" CPU per request {post[0]['cpu_us'] / api['floor_post'][0]['cpu_us']:.2f}")
     print(f"GET /api/workspaces/{{id}}, 8 connections (targets >= 1000 req/s, p99 <= 20 ms; best run's ratios"
           f" {get[0]['rps'] / 1000:.2f} and {get[0]['p99_ms'] / 20:.2f}): {_runs(get)}")
+    print(f"  floor: {_runs(api['floor_get'])}; service / floor, best runs:"
+          f" p99 {get[0]['p99_ms'] / api['floor_get'][0]['p99_ms']:.2f},"
+          f" CPU per request {get[0]['cpu_us'] / api['floor_get'][0]['cpu_us']:.2f}")
     print(f"task pick-up delay, idle workers: p99 {pickup_ms:.1f} ms (target <= 100 ms)")
     rounds_text = "; ".join(f"{svc_s:.1f} s vs {sdk_s:.1f} s = {svc_s / sdk_s:.2f}" for svc_s, sdk_s in batches)
     best, median = batches[0], batches[len(batches) // 2]

@@ -56,13 +56,13 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
         create_app(settings).run(host=bind_host, port=bind_port, threaded=True)
         return
     refuse_taken_address(bind_host, bind_port)
-    _Gunicorn(settings, f"{bind_host}:{bind_port}").run()
+    GunicornServer(settings, f"{bind_host}:{bind_port}").run()
 
 
 def refuse_taken_address(host: str, port: int) -> None:
     """Fail with one line if something already listens on ``host:port``.
 
-    Each gunicorn process binds its own socket with SO_REUSEPORT (see ``_Gunicorn``), and that option would
+    Each gunicorn process binds its own socket with SO_REUSEPORT (see ``GunicornServer``), and that option would
     also let a second service started by mistake on the same port bind it and silently take half of the
     connections. A plain bind (SO_REUSEADDR only, so connections left in TIME_WAIT do not count) refuses.
     """
@@ -106,9 +106,13 @@ def leader_lock(settings: Settings) -> int | None:
     return fd
 
 
-class _Gunicorn(_gunicorn_base()):  # type: ignore[misc]
+class GunicornServer(_gunicorn_base()):  # type: ignore[misc]
     """``http_processes`` gunicorn processes with ``http_threads`` threads each; task workers in every one
-    (so a request's ``notify`` wakes a worker at once), the reconciler in one."""
+    (so a request's ``notify`` wakes a worker at once), the reconciler in one.
+
+    ``build_app`` makes the WSGI app of one process; the load benchmark overrides it to measure an app that
+    does nothing under exactly this server configuration (the floor that Flask plus gunicorn set here).
+    """
 
     def __init__(self, settings: Settings, bind: str) -> None:
         self.settings = settings
@@ -128,12 +132,16 @@ class _Gunicorn(_gunicorn_base()):  # type: ignore[misc]
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("accesslog", None)
 
-    def load(self) -> Any:
+    def build_app(self) -> Any:
+        """The app of one gunicorn process: its share of the workers, the reconciler if it leads."""
         from service.app import create_app
 
         self.leader = leader_lock(self.settings)  # held for this worker process's lifetime
+        return create_app(process_settings(self.settings, self.leader is not None))
+
+    def load(self) -> Any:
         sys.setswitchinterval(0.001)  # a writer holding the SQLite lock gets the GIL back sooner
-        app = create_app(process_settings(self.settings, self.leader is not None))
+        app = self.build_app()
         # Everything loaded so far lives as long as the process: a full collection walked all of it (about
         # 80,000 objects, 25 ms with every request thread stopped), a tail-latency spike every few thousand
         # requests. Frozen objects are left out of collections.
