@@ -281,18 +281,13 @@ def _reason(exc: Exception) -> str:
 
 
 def _timestamp(value: str | None) -> float | None:
-    """Docker's RFC 3339 times carry nanoseconds, which ``fromisoformat`` does not take."""
+    """Seconds since the epoch of a Docker RFC 3339 time; ``None`` for none or Docker's "never" (year 1).
+
+    Since 3.11 ``fromisoformat`` takes the trailing "Z" and truncates nanoseconds to microseconds.
+    """
     if not value or value.startswith("0001-"):
         return None
-    head, _, rest = value.partition(".")
-    fraction = rest.rstrip("Z")
-    tz = ""
-    for sign in ("+", "-"):
-        if sign in fraction:
-            fraction, _, offset = fraction.partition(sign)
-            tz = sign + offset
-    text = f"{head}.{fraction[:6] or '0'}{tz or '+00:00'}" if rest else f"{head.rstrip('Z')}+00:00"
-    return datetime.fromisoformat(text).timestamp()
+    return datetime.fromisoformat(value).timestamp()
 
 
 def _info_from_inspect(data: dict[str, Any]) -> ContainerInfo:

@@ -1,4 +1,4 @@
-"""Settings from the environment, the metrics exposition, request schemas, backoff."""
+"""Settings from the environment, the metrics exposition, request schemas, backoff, Docker timestamps."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from service.api.schemas import Schemas
 from service.metrics import Metrics, gauge_lines
+from service.runtime.docker_runtime import _timestamp
 from service.settings import Limits, Settings
 from service.tasks.worker import backoff
 
@@ -52,3 +53,14 @@ def test_request_schemas_report_every_violation_with_its_path() -> None:
 
 def test_backoff_is_exponential_and_capped() -> None:
     assert [backoff(n, 0.5, 3.0) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+def test_docker_timestamps_keep_microseconds_of_nanoseconds() -> None:
+    at = 1795222923.0  # 2026-11-21T01:02:03Z
+    assert _timestamp("2026-11-21T01:02:03.123456789Z") == at + 0.123456
+    assert _timestamp("2026-11-21T01:02:03.999999999Z") == at + 0.999999
+    assert _timestamp("2026-11-21T01:02:03.5Z") == at + 0.5
+    assert _timestamp("2026-11-21T01:02:03Z") == at
+    assert _timestamp("2026-11-21T03:02:03.123456789+02:00") == at + 0.123456
+    assert _timestamp("0001-01-01T00:00:00Z") is None
+    assert _timestamp("") is None and _timestamp(None) is None
