@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from integration.service.required import unavailable
 from sqlalchemy.engine import make_url
 
 # the same default as ci/postgres-up.sh: ${WORKSPACE_PG_STATE:-${TMPDIR:-/tmp}/workspace-service-pg}
@@ -28,10 +29,6 @@ def server_url() -> str | None:
     if not url and STATE_FILE.is_file():
         url = STATE_FILE.read_text().strip()
     return url or None
-
-
-def _required() -> bool:
-    return bool(os.environ.get("HEALTHCHECK_REQUIRE_DOCKER") or os.environ.get("CI"))
 
 
 def _admin(url: str) -> psycopg2.extensions.connection:
@@ -53,10 +50,7 @@ def postgres_url() -> Iterator[str]:
             raise RuntimeError("WORKSPACE_TEST_POSTGRES_URL is not set; run ci/postgres-up.sh")
         admin = _admin(url)
     except Exception as exc:  # noqa: BLE001 - any failure here means "no usable server"
-        message = f"no PostgreSQL server: {exc}"
-        if _required():
-            pytest.fail(message + " (required: CI or HEALTHCHECK_REQUIRE_DOCKER is set)")
-        pytest.skip(message)
+        unavailable(f"no PostgreSQL server: {exc}")
     name = f"ws_test_{uuid.uuid4().hex[:12]}"
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
