@@ -30,6 +30,7 @@ from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSp
 from healthcheck.checks.import_causes import DISTRIBUTIONS, Failure, ProjectMap, normalise, root_failures
 from healthcheck.checks.import_runner import ProbeError, ProbeJob, run_probe
 from healthcheck.config import OptionSpec
+from healthcheck.graph import KIND_RANK
 from healthcheck.model import Finding, Related
 from healthcheck.project import SourceFile
 
@@ -124,10 +125,8 @@ class ImportCheck(BaseCheck):
         for source in ctx.project.files:
             if importable(source, exclude):
                 chosen.setdefault(source.module, source)
-        succ: dict[str, set[str]] = {}
-        for importer, imported in ctx.graph.edges:
-            if ctx.graph.edge_kind(importer, imported) == "runtime":
-                succ.setdefault(importer, set()).add(imported)
+        # A copy: the graph's map is cached and shared with other checks, the parents below are this check's own.
+        succ = {importer: set(imported) for importer, imported in ctx.graph.successor_map({"runtime"}).items()}
         for module in chosen:  # importing a.b imports a first
             parent = module.rpartition(".")[0]
             if parent:
@@ -255,8 +254,7 @@ def _linked(failure: Failure, findings: Iterable[Finding]) -> list[str]:
         pair = {failure.partial, failure.module}
         cycles = [f for f in findings if f.check == "import-cycle" and failure.partial in f.data.get("modules", ())]
         both = [f for f in cycles if pair <= set(f.data.get("modules", ()))]
-        rank = {"runtime": 0, "deferred": 1, "typing": 2}
-        best = sorted(both or cycles, key=lambda f: (rank.get(str(f.data.get("kind")), 3), len(f.data["modules"])))
+        best = sorted(both or cycles, key=lambda f: (KIND_RANK.get(str(f.data.get("kind")), 3), len(f.data["modules"])))
         return [f.id for f in best[:3]]
     if failure.cause == "syntax":
         return [f.id for f in findings if f.check == "syntax-error" and f.path == failure.path]
