@@ -164,7 +164,7 @@ class TypesCheck(BaseCheck):
 
     def run(self, ctx: CheckContext) -> CheckResult:
         config = read_mypy_config(ctx.root)
-        by_rel = {f.rel: f for f in ctx.project.files}
+        by_rel = ctx.project.by_rel()
         files = sorted(f.rel for f in ctx.parsed() if config.wants(f.rel))
         skip = sorted({f.module for f in ctx.facts if not f.parsed})
         if not files:
@@ -220,7 +220,7 @@ class TypesCheck(BaseCheck):
         return findings
 
     def _metrics(self, findings: list[Finding], ctx: CheckContext) -> dict[str, Any]:
-        by_rel = {f.rel: f for f in ctx.project.files}
+        by_rel = ctx.project.by_rel()
         categories: Counter[str] = Counter(f.data["category"] for f in findings)
         packages: Counter[str] = Counter()
         for f in findings:
