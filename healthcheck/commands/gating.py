@@ -18,7 +18,7 @@ from healthcheck.checks import all_checks, registry_gates
 from healthcheck.errors import UsageError
 from healthcheck.gates import apply_baseline, lookup, new_findings_gate
 from healthcheck.model import Finding, Report
-from healthcheck.report.summary import gate_line, where
+from healthcheck.report.summary import gate_line, verdict_word, where
 
 ANNOTATION_LIMIT = 50
 
@@ -129,7 +129,7 @@ def terse(verdict: Verdict, limit: int = 20) -> list[str]:
     """The lines CI shows: the verdict, the gates that failed, the new findings, baseline housekeeping."""
     report = verdict.report
     failed = [g for g in report.gates if not g.passed]
-    word = "PASSED" if not failed else f"FAILED ({len(failed)} of {len(report.gates)} gates)"
+    word = verdict_word(report)
     comparison = verdict.comparison
     known = f", {len(comparison.known)} accepted in the baseline" if comparison else ""
     lines = [f"healthcheck {verdict.command} {word}: {len(verdict.new)} new finding(s){known}"]

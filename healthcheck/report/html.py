@@ -13,7 +13,7 @@ from html import escape
 from typing import Any, Mapping, Sequence
 
 from healthcheck.model import Finding, Report
-from healthcheck.report.summary import counts_by_check, headline, where
+from healthcheck.report.summary import counts_by_check, gate_value, headline, where
 from healthcheck.report.svg import cycle_svg, package_graph_svg, sparkline_svg
 
 CSS = """
@@ -49,12 +49,12 @@ def _gates(report: Report) -> str:
         return "<p class=muted>No gates applied.</p>"
     rows = []
     for g in report.gates:
-        actual = "n/a" if g.actual is None else f"{g.actual:g}"
-        base = "" if g.baseline is None else f"{g.baseline:g}"
+        actual = gate_value(g.actual)
+        base = gate_value(g.baseline, missing="")
         rows.append(
             f"<tr><td>{_chip('pass', 'pass') if g.passed else _chip('FAIL', 'fail')}</td>"
             f"<td><code>{escape(g.name)}</code></td><td>{escape(actual)}</td>"
-            f"<td>{escape(g.op)} {g.threshold:g}</td><td>{escape(base)}</td><td>{escape(g.detail)}</td></tr>"
+            f"<td>{escape(g.op)} {gate_value(g.threshold)}</td><td>{escape(base)}</td><td>{escape(g.detail)}</td></tr>"
         )
     return ("<table><tr><th></th><th>gate</th><th>actual</th><th>threshold</th><th>baseline</th><th>note</th></tr>"
             + "".join(rows) + "</table>")

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from healthcheck.checks import all_checks
 from healthcheck.model import Finding, Report
-from healthcheck.report.summary import where
+from healthcheck.report.summary import gate_value, where
 
 # Characters XML 1.0 cannot carry, even escaped (test output sometimes contains them).
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -90,8 +90,8 @@ def _gates(root: ET.Element, report: Report) -> None:
     for g in report.gates:
         case = _case(suite, "healthcheck.gates", g.name)
         if not g.passed:
-            actual = "n/a" if g.actual is None else f"{g.actual:g}"
-            text = f"{g.metric} = {actual}, needs {g.op} {g.threshold:g}" + (f" ({g.detail})" if g.detail else "")
+            text = f"{g.metric} = {gate_value(g.actual)}, needs {g.op} {gate_value(g.threshold)}"
+            text += f" ({g.detail})" if g.detail else ""
             ET.SubElement(case, "failure", message=_clean(text), type="gate").text = _clean(text)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from healthcheck.model import Finding, Report
-from healthcheck.report.summary import counts_by_check, headline, where
+from healthcheck.report.summary import counts_by_check, gate_value, headline, verdict_word, where
 from healthcheck.report.tests_section import section_markdown
 
 MAX_FINDINGS = 50
@@ -27,10 +27,9 @@ def _gates(report: Report) -> list[str]:
         return []
     rows = ["| gate | actual | threshold | baseline | result |", "| --- | --- | --- | --- | --- |"]
     for g in sorted(report.gates, key=lambda g: g.passed):
-        actual = "n/a" if g.actual is None else f"{g.actual:g}"
-        base = "" if g.baseline is None else f"{g.baseline:g}"
+        base = gate_value(g.baseline, missing="")
         verdict = "pass" if g.passed else f"**FAIL**{' - ' + _escape(g.detail) if g.detail else ''}"
-        rows.append(f"| `{g.name}` | {actual} | {g.op} {g.threshold:g} | {base} | {verdict} |")
+        rows.append(f"| `{g.name}` | {gate_value(g.actual)} | {g.op} {gate_value(g.threshold)} | {base} | {verdict} |")
     return rows + [""]
 
 
@@ -109,8 +108,7 @@ def _findings(report: Report) -> list[str]:
 
 
 def render_markdown(report: Report) -> str:
-    mark = "PASSED" if report.passed else "FAILED"
-    lines = [f"## healthcheck {mark}", "", headline(report), ""]
+    lines = [f"## healthcheck {verdict_word(report, counted=False)}", "", headline(report), ""]
     lines += _gates(report)
     not_ok = {n: c for n, c in report.checks.items() if c.status != "ok"}
     if not_ok:

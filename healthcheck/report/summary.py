@@ -1,4 +1,4 @@
-"""Counts and orderings shared by the human-facing renderers (Markdown, console, HTML)."""
+"""Counts, orderings and the gate wording shared by the renderers (Markdown, console, HTML, JUnit) and the CI lines."""
 
 from __future__ import annotations
 
@@ -18,18 +18,29 @@ def where(finding: Finding) -> str:
     return f"{finding.path}:{finding.line}" if finding.line else finding.path
 
 
+def gate_value(value: float | None, missing: str = "n/a") -> str:
+    """A gate's actual, threshold or baseline value as every report prints it (``missing`` when there is none)."""
+    return missing if value is None else f"{value:g}"
+
+
+def verdict_word(report: Report, counted: bool = True) -> str:
+    """``PASSED`` or ``FAILED``; with ``counted``, ``FAILED (2 of 5 gates)``."""
+    failed = sum(1 for g in report.gates if not g.passed)
+    if not failed:
+        return "PASSED"
+    return f"FAILED ({failed} of {len(report.gates)} gates)" if counted else "FAILED"
+
+
 def gate_line(gate: GateResult) -> str:
-    actual = "n/a" if gate.actual is None else f"{gate.actual:g}"
     verdict = "pass" if gate.passed else "FAIL"
-    text = f"{verdict}  {gate.name}: {actual} {gate.op} {gate.threshold:g}"
+    text = f"{verdict}  {gate.name}: {gate_value(gate.actual)} {gate.op} {gate_value(gate.threshold)}"
     if gate.baseline is not None:
-        text += f" (baseline {gate.baseline:g})"
+        text += f" (baseline {gate_value(gate.baseline)})"
     if gate.detail:
         text += f" - {gate.detail}"
     return text
 
 
 def headline(report: Report) -> str:
-    failed = [g for g in report.gates if not g.passed]
-    verdict = "PASSED" if not failed else f"FAILED ({len(failed)} of {len(report.gates)} gates)"
-    return f"healthcheck {verdict}: {len(report.findings)} findings in {report.metrics.get('files', '?')} files"
+    files = report.metrics.get("files", "?")
+    return f"healthcheck {verdict_word(report)}: {len(report.findings)} findings in {files} files"

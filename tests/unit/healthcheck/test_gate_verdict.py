@@ -12,6 +12,7 @@ from healthcheck.errors import UsageError
 from healthcheck.gates import apply_baseline, evaluate, new_findings_gate, worse
 from healthcheck.model import CheckOutcome, GateResult
 from healthcheck.checks.base import GateSpec
+from healthcheck.report.summary import gate_value, verdict_word
 from unit.healthcheck.gate_report_helpers import CYCLE, NAME, PROJECT, report
 
 
@@ -99,3 +100,11 @@ def test_without_a_baseline_every_non_info_finding_is_listed() -> None:
     verdict = judge(report(), Path("/tmp"), None, update=False, new_only=False)
     assert [f.id for f in verdict.new] == [CYCLE.id, NAME.id, PROJECT.id]
     assert terse(verdict, limit=1)[-1] == "  … 2 more new finding(s) in the reports"
+
+
+def test_the_verdict_word_and_gate_values_every_writer_prints() -> None:
+    assert verdict_word(report(passed=True)) == verdict_word(report(passed=True), counted=False) == "PASSED"
+    assert verdict_word(report()) == "FAILED (1 of 2 gates)"
+    assert verdict_word(report(), counted=False) == "FAILED"
+    assert [gate_value(v) for v in (None, 0, 85.0, 99.5)] == ["n/a", "0", "85", "99.5"]
+    assert gate_value(None, missing="") == ""
