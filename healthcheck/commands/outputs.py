@@ -1,10 +1,14 @@
 """Writing a run's reports, and the metric history the HTML report draws its trends from.
 
-Every ``scan`` and ``gate`` leaves a small snapshot of its metrics in
+Every ``gate`` and ``diff`` run (whichever formats it writes, ``--output``
+included) leaves a small snapshot of its report's metrics in
 ``<out-dir>/history/`` (the reports folder is git-ignored, and CI can cache
-it), so the HTML report can show how each metric moved over the runs kept
-there without re-reading whole reports. Only the HTML renderer sees the
-history; the JSON report stays the contract of REPORT.md.
+it); ``diff`` records the scan of the working tree, not that of the base.
+``scan`` writes its reports directly and records no history, so its HTML
+report has no trends. The HTML report of ``gate`` and ``diff`` shows how each
+metric moved over the runs kept there without re-reading whole reports. Only
+the HTML renderer sees the history; the JSON report stays the contract of
+REPORT.md.
 """
 
 from __future__ import annotations
