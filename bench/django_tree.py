@@ -5,29 +5,16 @@ Benchmarks import :func:`django_root`; nothing downloaded is ever committed.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / ".data"
+from bench.harness import DATA, unpacked_sdist
+
 SPEC = "django==5.2.*"
 
 
 def django_root() -> Path:
     """The unpacked sdist folder (it holds the ``django`` package and its tests)."""
-    found = sorted(DATA.glob("django-5.2*/django/__init__.py"))
-    if found:
-        return found[-1].parent.parent
-    DATA.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q", "-d", str(DATA), SPEC],
-        check=True,
-    )
-    archive = sorted(DATA.glob("[Dd]jango-5.2*.tar.gz"))[-1]
-    with tarfile.open(archive) as tar:
-        tar.extractall(DATA, filter="data")
-    return django_root()
+    return unpacked_sdist(SPEC, "[Dd]jango-5.2*")
 
 
 def django_package() -> Path:

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,3 +35,21 @@ def fastest(once: Callable[[], dict[str, Any]], repeat: int, reset: Path | None 
         return once()
 
     return min((fresh() for _ in range(repeat)), key=lambda r: float(r["seconds"]))
+
+
+DATA = Path(__file__).resolve().parent / ".data"
+
+
+def unpacked_sdist(spec: str, folder_glob: str) -> Path:
+    """The folder of ``spec``'s source distribution, fetched from the package index into ``bench/.data``
+    (git-ignored) and unpacked the first time; ``folder_glob`` names the unpacked folder (``django-5.2*``)."""
+    found = sorted(path for path in DATA.glob(folder_glob) if path.is_dir())
+    if found:
+        return found[-1]
+    DATA.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q",
+                    "-d", str(DATA), spec], check=True)
+    archive = sorted(DATA.glob(folder_glob + ".tar.gz"))[-1]
+    with tarfile.open(archive) as tar:
+        tar.extractall(DATA, filter="data")
+    return unpacked_sdist(spec, folder_glob)

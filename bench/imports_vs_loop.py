@@ -74,7 +74,7 @@ def spy(job, modules, workers):
     return original(job, [], workers)
 imports.run_probe = spy
 scan(Path(sys.argv[1]), options=ScanOptions(only=frozenset({"import-failure"}), types=False), cache_dir="none")
-print(json.dumps(seen))
+print(json.dumps({"modules": seen}))
 """
 
 
@@ -99,9 +99,7 @@ def main() -> None:
     ensure_dependencies()
     root = django_package()
     # The same modules, in the same (dependency) order, as the check imports.
-    modules = json.loads(subprocess.run(
-        [sys.executable, "-c", MODULES, str(root)], capture_output=True, text=True, check=True,
-    ).stdout.strip().splitlines()[-1])
+    modules = run_snippet(MODULES, str(root))["modules"]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(modules, handle)
     loops, ours = [], []

@@ -7,7 +7,7 @@ process, alternately, ROUNDS times; the medians are compared. Ours is the
 + accounting of every source file); the peer is pytest with pytest-cov
 measuring the package with branch coverage and printing its terminal report.
 
-Run by hand: ``python bench/tests_vs_pytest_cov.py`` (the target is at most 1.15x).
+Run by hand: ``python -m bench.tests_vs_pytest_cov`` (the target is at most 1.15x).
 """
 
 from __future__ import annotations
@@ -17,25 +17,18 @@ import resource
 import statistics
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / ".data"
+from bench.harness import unpacked_sdist
+
 SPEC = "more-itertools==10.5.0"
 ROUNDS = 3
 
 
 def suite_root() -> Path:
-    found = sorted(DATA.glob("more-itertools-*/tests"))
-    if found:
-        return found[-1].parent
-    DATA.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q",
-                    "-d", str(DATA), SPEC], check=True)
-    with tarfile.open(sorted(DATA.glob("more-itertools-*.tar.gz"))[-1]) as tar:
-        tar.extractall(DATA, filter="data")
-    return suite_root()
+    """The unpacked sdist of more-itertools: its package and its tests."""
+    return unpacked_sdist(SPEC, "more-itertools-*")
 
 
 def peer(root: Path) -> dict[str, float]:
@@ -64,8 +57,8 @@ def ours(root: Path) -> dict[str, float]:
 
 def child(which: str, root: Path) -> dict[str, float]:
     """Run one side in a fresh process; its time and the peak memory of it and its children."""
-    done = subprocess.run([sys.executable, __file__, "--one", which, str(root)], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-m", "bench.tests_vs_pytest_cov", "--one", which, str(root)],
+                          cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.splitlines()[-1]))
 
 
