@@ -93,3 +93,28 @@ def test_an_interpreter_that_does_not_exist_is_a_probe_error(tmp_path: Path) -> 
     job.python = str(tmp_path / "no-such-python")
     with pytest.raises(ProbeError, match="^cannot run .*no-such-python: No such file or directory$"):
         run_probe(job, ["app"], workers=1)
+
+
+def test_a_probe_measured_by_coverage_saves_its_data_before_the_parent_kills_it(tmp_path: Path) -> None:
+    """The worker is killed once it says "end" and leaves by ``os._exit``; neither lets coverage.py's atexit
+    save run, so the probe saves its data itself when a measurement is running in its process."""
+    from coverage import CoverageData
+
+    root = _project(tmp_path / "project")
+    data = tmp_path / "coverage"
+    data.mkdir()
+    measured = tmp_path / "measured-python"
+    measured.write_text(f'#!/bin/sh\nexec {sys.executable} -m coverage run --parallel-mode'
+                        f' --data-file={data / ".coverage"} "$@"\n')
+    measured.chmod(0o755)
+    job = _job(root)
+    job.python = str(measured)
+    job.env = {k: v for k, v in job.env.items() if not k.startswith("COVERAGE_")}  # not the suite's own run
+    done = run_probe(job, ["app", "app.ok"], workers=1)
+    assert [(o.module, o.ok) for o in done.outcomes] == [("app", True), ("app.ok", True)]
+    saved = list(data.glob(".coverage.*"))
+    assert len(saved) == 1
+    found = CoverageData(str(saved[0]))
+    found.read()
+    probe = [path for path in found.measured_files() if path.endswith("import_probe.py")]
+    assert len(probe) == 1 and found.lines(probe[0])
