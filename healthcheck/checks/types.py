@@ -120,14 +120,19 @@ class MypyRun:
         return done.returncode, errors, other, done.stderr
 
 
-def _blocking_paths(errors: list[MypyError], files: set[str], root: Path) -> set[str]:
-    """Files mypy refused to read (a syntax error by mypy's reading): leave them out and try again."""
-    out: set[str] = set()
+def _blocking(errors: list[MypyError], files: set[str], root: Path) -> dict[str, list[MypyError]]:
+    """Files whose errors stopped mypy, with those errors: leave the files out and try again.
+
+    A blocking error is a syntax error by mypy's reading, or one of the errors the
+    compiler raises although the file parses (``yield`` outside a function,
+    ``yield from`` in an ``async def``); mypy gives the latter no error code.
+    """
+    out: dict[str, list[MypyError]] = {}
     for e in errors:
-        if e.code == "syntax":
+        if e.code in ("syntax", None):
             rel = _relative(e.path, root)
             if rel in files:
-                out.add(rel)
+                out.setdefault(rel, []).append(e)
     return out
 
 
@@ -173,26 +178,29 @@ class TypesCheck(BaseCheck):
         runner = MypyRun(ctx, config)
         ctx.progress(f"type checking {len(files)} files with mypy {runner.version}")
         dropped: list[str] = []
+        blockers: list[MypyError] = []  # the errors that stopped mypy, other than its syntax errors
         for _attempt in range(MAX_RETRIES + 1):
             code, errors, other, stderr = runner.run(files, skip, limit)
-            blocking = _blocking_paths(errors, set(files), ctx.root) if code == 2 else set()
+            blocking = _blocking(errors, set(files), ctx.root) if code == 2 else {}
             if not blocking:
                 break
             dropped.extend(sorted(blocking))
+            blockers += [e for rel in sorted(blocking) for e in blocking[rel] if e.code is None]
             files = [f for f in files if f not in blocking]
             skip = sorted(set(skip) | {by_rel[r].module for r in blocking if r in by_rel})
         if code not in (0, 1) or (code == 1 and not errors and other):
-            return CheckResult.error(self._failure(code, other, stderr))
-        findings = self._findings(errors, ctx)
+            return CheckResult.error(self._failure(code, other, stderr, errors, ctx.root))
+        findings = self._findings(blockers + errors, ctx)
         detail = f"{len(findings)} type errors in {len(files)} files (mypy {runner.version})"
         if dropped:
-            detail += f"; mypy could not read {', '.join(dropped)}"
+            detail += f"; mypy could not read {', '.join(sorted(dropped))}"
         return CheckResult(findings=findings, metrics=self._metrics(findings, ctx), detail=detail)
 
-    def _failure(self, code: int, other: list[str], stderr: str) -> str:
+    def _failure(self, code: int, other: list[str], stderr: str, errors: list[MypyError], root: Path) -> str:
         if code == -1:
             return stderr
         lines = [line for line in [*other, *stderr.splitlines()] if line.strip()]
+        lines += [f"{_relative(e.path, root) or e.path}:{e.line or 0}: {e.message}" for e in errors[-1:] if not lines]
         last = lines[-1].strip() if lines else "no output"
         return f"mypy failed (exit {code}): {last}"
 

@@ -146,3 +146,23 @@ def test_mypy_that_runs_too_long_is_stopped_and_reported(tmp_path: Path) -> None
         "status": "error", "duration_s": report["checks"]["type-error"]["duration_s"],
         "detail": "mypy did not finish within 0.001 s",
     }
+
+
+def test_a_file_that_parses_but_does_not_compile_is_left_out_and_its_error_kept(tmp_path: Path) -> None:
+    # ``yield`` outside a function parses (ast.parse) but stops mypy (a blocking error without an error code).
+    repo = tmp_path / "blocked"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "app.py").write_text("n: int = 'one'\n")
+    (repo / "data.py").write_text("x = 1\nyield x\n")
+    (repo / "aio.py").write_text("async def f(xs):\n    yield from xs\n")
+    code, report, _ = _scan(repo, *TYPES)
+    assert code == 1
+    check = report["checks"]["type-error"]
+    assert check["status"] == "ok"
+    assert check["detail"].startswith("3 type errors in 1 files (mypy ")
+    assert check["detail"].endswith("); mypy could not read aio.py, data.py")
+    assert sorted((f["path"], f["line"], f["message"]) for f in report["findings"] if f["check"] == "type-error") == [
+        ("aio.py", 2, '"yield from" in async function [misc]'),
+        ("app.py", 1, 'Incompatible types in assignment (expression has type "str", variable has type "int") [assignment]'),
+        ("data.py", 2, '"yield" outside function [misc]'),
+    ]
