@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -31,6 +32,7 @@ SKIP_DIRS = frozenset(
     }
 )
 TEST_DIR_NAMES = frozenset({"tests", "test", "testing"})
+NOT_NAME = re.compile(r"\W")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class SourceFile:
     module: str
     is_test: bool
     is_package: bool
+    importable: bool = True  # False when a folder or file name is no Python identifier (``my-scripts/x.py``)
 
     @property
     def package(self) -> str:
@@ -107,11 +110,21 @@ def _source_roots(root: Path, config: Config) -> tuple[Path, ...]:
     return (root,)
 
 
-def _module_name(rel_to_source_root: str) -> str:
+def _module_name(rel_to_source_root: str) -> tuple[str, bool]:
+    """The dotted name of a file, and whether Python can import it under that name.
+
+    A folder or file whose name is no identifier (a dash, a dot in a folder name)
+    makes the file unimportable; its name is then spelt with ``_`` for those
+    characters, so that it is still a module to parse and to name in reports, and
+    ``thing.py/inner.py`` never poses as ``thing.py.inner`` below a ``thing`` package.
+    """
     parts = rel_to_source_root[:-3].split("/")
     if parts[-1] == "__init__":
         parts = parts[:-1]
-    return ".".join(parts)
+    importable = bool(parts) and all(part.isidentifier() for part in parts)
+    if not importable:
+        parts = [NOT_NAME.sub("_", part) for part in parts]
+    return ".".join(parts), importable
 
 
 def _walk(root: Path, config: Config, skipped: list[tuple[str, str]]) -> Iterator[tuple[str, os.DirEntry[str]]]:
@@ -167,10 +180,9 @@ def discover(root: Path, config: Config) -> Project:
             skipped.append((rel, "broken symlink"))
             continue
         owner = next((r for prefix, r in owners if entry.path.startswith(prefix)), root)
-        module = _module_name(os.path.relpath(entry.path, owner).replace(os.sep, "/"))
-        if not module or not all(part.isidentifier() for part in module.split(".")):
-            # Not importable under any name (a dash in a script name, say); still a file to parse.
-            module = module.replace("-", "_") if module else name[:-3]
+        module, importable = _module_name(os.path.relpath(entry.path, owner).replace(os.sep, "/"))
+        if not module:
+            module = name[:-3]
         files.append(
             SourceFile(
                 path=Path(entry.path),
@@ -178,6 +190,7 @@ def discover(root: Path, config: Config) -> Project:
                 module=module,
                 is_test=_is_test_path(rel, config.test_dirs),
                 is_package=name == "__init__.py",
+                importable=importable,
             )
         )
     return Project(root=root, source_roots=source_roots, files=tuple(files), skipped=tuple(skipped))

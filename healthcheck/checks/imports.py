@@ -40,7 +40,7 @@ NEVER_IMPORTED = frozenset({"setup", "conftest", "noxfile", "fabfile", "manage"}
 def importable(source: SourceFile, exclude: Iterable[str]) -> bool:
     """Whether the check should import this module at all."""
     parts = source.module.split(".")
-    if source.is_test or not all(p.isidentifier() for p in parts):
+    if source.is_test or not source.importable or not all(p.isidentifier() for p in parts):
         return False
     if parts[-1] in ("__main__", "conftest") or (len(parts) == 1 and parts[0] in NEVER_IMPORTED):
         return False
@@ -245,7 +245,9 @@ def _sibling(failure: Failure, modules: Mapping[str, SourceFile]) -> str | None:
     raiser = next((m for m, s in modules.items() if s.rel == failure.path), failure.module)
     package = raiser.rpartition(".")[0]
     candidate = f"{package}.{failure.missing}" if package else ""
-    return candidate if candidate in modules else None
+    if candidate not in modules or (candidate == raiser and not modules[raiser].is_package):
+        return None  # ``import twisted`` in ``platform/twisted.py`` means the distribution, not the file itself
+    return candidate
 
 
 def _linked(failure: Failure, findings: Iterable[Finding]) -> list[str]:

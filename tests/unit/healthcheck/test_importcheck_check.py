@@ -54,6 +54,29 @@ def test_a_script_importing_its_neighbour_is_named_as_such(tmp_path: Path) -> No
     )
 
 
+def test_a_module_named_like_the_distribution_it_imports_is_missing_that_distribution(tmp_path: Path) -> None:
+    # ``import twisted`` in ``platform/twisted.py``: the file is not a neighbour it meant to import.
+    _write(tmp_path, {"web/__init__.py": "", "web/platform/__init__.py": "", "web/platform/nothing_like_it.py": (
+        "from nothing_like_it.internet import defer\n"
+    )})
+    report = _scan(tmp_path)
+    [found] = [f for f in report.findings if f.check == "import-failure"]
+    assert (found.data["cause"], found.data.get("exists_as")) == ("missing-dependency", None)
+    assert found.message == (
+        "web.platform.nothing_like_it does not import: nothing_like_it is missing (distribution nothing_like_it, "
+        "not installed and not declared) at web/platform/nothing_like_it.py:1"
+    )
+
+
+def test_files_under_names_python_cannot_import_are_not_imported(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "app/__init__.py": "", "typing-examples/baseline.py": "import app\n", "app/data.py/inner.py": "import app\n",
+    })
+    report = _scan(tmp_path)
+    assert [f for f in report.findings if f.check == "import-failure"] == []
+    assert report.checks["import-failure"].detail == "1 of 1 modules import"
+
+
 def test_a_project_of_tests_only_has_nothing_to_import(tmp_path: Path) -> None:
     _write(tmp_path, {"tests/test_a.py": "raise RuntimeError('never imported')\n", "setup.py": "raise SystemExit(1)\n"})
     report = _scan(tmp_path)

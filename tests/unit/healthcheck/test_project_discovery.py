@@ -70,3 +70,14 @@ def test_paths_that_are_not_folders_are_usage_errors(tmp_path: Path) -> None:
     (tmp_path / "f.py").write_text("")
     with pytest.raises(UsageError, match="not a directory"):
         discover(tmp_path / "f.py", Config())
+
+
+def test_files_under_names_python_cannot_import_are_named_but_not_importable(tmp_path: Path) -> None:
+    _touch(tmp_path, "pkg/__init__.py", "pkg/thing.py/inner.py", "typing-examples/baseline.py", "my-script.py")
+    project = discover(tmp_path, Config())
+    assert sorted((f.rel, f.module, f.importable) for f in project.files) == [
+        ("my-script.py", "my_script", False),
+        ("pkg/__init__.py", "pkg", True),
+        ("pkg/thing.py/inner.py", "pkg.thing_py.inner", False),
+        ("typing-examples/baseline.py", "typing_examples.baseline", False),
+    ]
