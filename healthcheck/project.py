@@ -6,8 +6,9 @@ configuration adds or replaces them. Below a source root every directory holding
 Python is a package, with or without ``__init__.py`` (namespace packages count),
 so a module's dotted name is its path relative to its source root.
 
-The walk never enters directory symlinks (a symlink loop cannot trap it), skips
-what no one wants scanned (virtual environments, caches, build output, VCS
+The walk never enters directory symlinks (a symlink loop cannot trap it), never
+reads a ``.py`` that is no regular file (a FIFO would block the read, a link to
+``/dev/zero`` never end it), skips what no one wants scanned (virtual environments, caches, build output, VCS
 folders) and what ``exclude`` names, and records files it cannot read rather than
 failing on them.
 """
@@ -159,6 +160,13 @@ def _walk(root: Path, config: Config, skipped: list[tuple[str, str]]) -> Iterato
         stack.extend(reversed(subdirs))
 
 
+def _is_regular_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def discover(root: Path, config: Config) -> Project:
     """Walk ``root`` and describe every Python file in it."""
     if not root.exists():
@@ -178,6 +186,10 @@ def discover(root: Path, config: Config) -> Project:
             continue
         if entry.is_symlink() and not os.path.exists(entry.path):
             skipped.append((rel, "broken symlink"))
+            continue
+        if not _is_regular_file(entry):
+            # A FIFO would block the reader forever, a device (a link to /dev/zero) never end.
+            skipped.append((rel, "not a regular file"))
             continue
         owner = next((r for prefix, r in owners if entry.path.startswith(prefix)), root)
         module, importable = _module_name(os.path.relpath(entry.path, owner).replace(os.sep, "/"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -93,6 +94,27 @@ def test_hostile_files_become_findings_and_the_rest_is_analysed(tmp_path: Path) 
     assert undefined == [("pkg/uses.py", "time")]
     assert report["metrics"]["files"] == 7
     assert report["metrics"]["unparseable_files"] == 4
+
+
+def test_py_names_that_are_no_regular_file_are_skipped_not_read(tmp_path: Path) -> None:
+    # Reading a FIFO blocks until someone writes, reading /dev/zero never ends: the scan used to hang on both.
+    repo = tmp_path / "repo"
+    (repo / "data").mkdir(parents=True)
+    (repo / "app.py").write_text("def f():\n    return time.time()\n")
+    os.mkfifo(repo / "pipe.py")
+    os.symlink("/dev/zero", repo / "zero.py")
+    os.symlink(repo / "data", repo / "folder.py")
+    out = tmp_path / "report.json"
+    proc = run_cli("scan", str(repo), "--format", "json", "--output", str(out), "--cache-dir", "none", *STATIC, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(out.read_text())
+    assert [(f["path"], f["check"]) for f in report["findings"]] == [("app.py", "undefined-name")]
+    assert report["metrics"]["files"] == 1
+    assert report["project"]["skipped"] == [
+        {"path": "folder.py", "reason": "not a regular file"},
+        {"path": "pipe.py", "reason": "not a regular file"},
+        {"path": "zero.py", "reason": "not a regular file"},
+    ]
 
 
 def test_unwritable_output_location_is_a_usage_error(tmp_path: Path) -> None:
