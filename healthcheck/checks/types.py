@@ -37,6 +37,7 @@ from healthcheck.model import Finding
 JSON_SINCE = (1, 11)  # first mypy with ``-O json``
 MAX_RETRIES = 3
 LINE_NUMBER = re.compile(r"\bline \d+\b")
+INTERNAL_ERROR = re.compile(r"^(?P<path>.+?):\d+: error: INTERNAL ERROR", re.MULTILINE)
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -136,6 +137,15 @@ def _blocking(errors: list[MypyError], files: set[str], root: Path) -> dict[str,
     return out
 
 
+def _crashed_on(stderr: str, files: set[str], root: Path) -> str | None:
+    """The file mypy crashed on ("path:line: error: INTERNAL ERROR"), when it is one of ``files``."""
+    match = INTERNAL_ERROR.search(stderr)
+    if match is None:
+        return None
+    rel = _relative(match["path"], root)
+    return rel if rel in files else None
+
+
 def _dedented(notes: list[str]) -> list[str]:
     """Notes without mypy's common indentation (the nesting of Expected/Got is kept)."""
     return textwrap.dedent("\n".join(notes)).splitlines()
@@ -178,22 +188,29 @@ class TypesCheck(BaseCheck):
         runner = MypyRun(ctx, config)
         ctx.progress(f"type checking {len(files)} files with mypy {runner.version}")
         dropped: list[str] = []
+        crashed: list[str] = []  # files mypy itself crashed on (a mypy bug, not the repository's error)
         blockers: list[MypyError] = []  # the errors that stopped mypy, other than its syntax errors
         for _attempt in range(MAX_RETRIES + 1):
             code, errors, other, stderr = runner.run(files, skip, limit)
             blocking = _blocking(errors, set(files), ctx.root) if code == 2 else {}
-            if not blocking:
+            crash = _crashed_on(stderr, set(files), ctx.root) if code == 2 else None
+            if not blocking and crash is None:
                 break
             dropped.extend(sorted(blocking))
+            if crash is not None:
+                crashed.append(crash)
             blockers += [e for rel in sorted(blocking) for e in blocking[rel] if e.code is None]
-            files = [f for f in files if f not in blocking]
-            skip = sorted(set(skip) | {by_rel[r].module for r in blocking if r in by_rel})
+            left_out = {*blocking, *crashed}
+            files = [f for f in files if f not in left_out]
+            skip = sorted(set(skip) | {by_rel[r].module for r in left_out if r in by_rel})
         if code not in (0, 1) or (code == 1 and not errors and other):
             return CheckResult.error(self._failure(code, other, stderr, errors, ctx.root))
         findings = self._findings(blockers + errors, ctx)
         detail = f"{len(findings)} type errors in {len(files)} files (mypy {runner.version})"
         if dropped:
             detail += f"; mypy could not read {', '.join(sorted(dropped))}"
+        if crashed:
+            detail += f"; mypy crashed on {', '.join(sorted(crashed))} (left out)"
         return CheckResult(findings=findings, metrics=self._metrics(findings, ctx), detail=detail)
 
     def _failure(self, code: int, other: list[str], stderr: str, errors: list[MypyError], root: Path) -> str:

@@ -69,6 +69,30 @@ def test_a_file_mypy_refuses_is_left_out_and_mypy_runs_again(tmp_path: Path, mon
     assert result.detail == "1 type errors in 1 files (mypy " + str(MypyRun(ctx, MypyConfig()).version) + "); mypy could not read a.py"
 
 
+def test_a_file_mypy_crashes_on_is_left_out_and_mypy_runs_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _repo(tmp_path, {"pkg/__init__.py": "", "pkg/a.py": "x = 1\n", "b.py": "y = 2\n"})
+    ctx = _context(root)
+    calls: list[tuple[list[str], list[str]]] = []
+    crash = (
+        "pkg/a.py:3: error: INTERNAL ERROR -- Please try using mypy master on GitHub:\n"
+        "https://mypy.readthedocs.io/en/stable/common_issues.html#using-a-development-mypy-build\n"
+        "pkg/a.py:3: note: please use --show-traceback to print a traceback when reporting a bug\n"
+    )
+
+    def fake_run(self: MypyRun, files: list[str], skip: list[str], timeout: float):  # type: ignore[no-untyped-def]
+        calls.append((list(files), list(skip)))
+        if len(calls) == 1:
+            return 2, [_error(ctx.root, "b.py", 1, "assignment")], [], crash
+        return 1, [_error(ctx.root, "b.py", 1, "assignment")], [], ""
+
+    monkeypatch.setattr(MypyRun, "run", fake_run)
+    result = TypesCheck().run(ctx)
+    assert calls == [(["b.py", "pkg/__init__.py", "pkg/a.py"], []), (["b.py", "pkg/__init__.py"], ["pkg.a"])]
+    assert [(f.path, f.data["code"]) for f in result.findings] == [("b.py", "assignment")]
+    version = str(MypyRun(ctx, MypyConfig()).version)
+    assert result.detail == f"1 type errors in 2 files (mypy {version}); mypy crashed on pkg/a.py (left out)"
+
+
 @pytest.mark.parametrize(
     ("answer", "detail"),
     [
