@@ -227,6 +227,14 @@ class ImportCheck(BaseCheck):
                 f"{head}: it imports {failure.missing}, which exists only as {sibling} "
                 f"(works only when run as a script from its folder){where}"
             )
+        shadowed = ctx.project.modules.get(failure.missing or "")
+        if failure.cause == "missing-module" and failure.missing and shadowed is not None:
+            # A folder without __init__.py loses its name to a regular package of that name anywhere on sys.path.
+            top = failure.missing.split(".")[0]
+            return (
+                f"{head}: it imports {failure.missing}, which is {shadowed.rel} in the project, but another package "
+                f"{top} (installed, or in the standard library) shadows the project's folder {top}{where}"
+            )
         if failure.cause == "missing-module" and failure.missing:
             return f"{head}: it imports {failure.missing}, which does not exist in the project{where}"
         if failure.cause == "missing-dependency" and failure.missing:

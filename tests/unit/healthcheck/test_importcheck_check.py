@@ -68,6 +68,18 @@ def test_a_module_named_like_the_distribution_it_imports_is_missing_that_distrib
     )
 
 
+def test_a_project_folder_shadowed_by_an_installed_package_is_named_as_such(tmp_path: Path) -> None:
+    # A folder without __init__.py is a namespace package: a regular package of its name anywhere on sys.path wins.
+    _write(tmp_path, {"email/extra_tool.py": "x = 1\n"})
+    report = _scan(tmp_path)
+    [found] = [f for f in report.findings if f.check == "import-failure"]
+    assert found.data["cause"] == "missing-module"
+    assert found.message == (
+        "email.extra_tool does not import: it imports email.extra_tool, which is email/extra_tool.py in the project, "
+        "but another package email (installed, or in the standard library) shadows the project's folder email"
+    )
+
+
 def test_files_under_names_python_cannot_import_are_not_imported(tmp_path: Path) -> None:
     _write(tmp_path, {
         "app/__init__.py": "", "typing-examples/baseline.py": "import app\n", "app/data.py/inner.py": "import app\n",
