@@ -155,7 +155,7 @@ def scan(
             cache,
             progress=lambda done, total: say(f"parsing {done}/{total} files"),
         )
-        graph = build_graph(facts, project.top_level_packages)
+        graph = build_graph(facts, project.top_level_packages, project.compiled_modules)
     ctx = CheckContext(
         root=root, config=config, project=project, facts=facts, options=options,
         graph=graph, cache_dir=cache, progress=say, option_specs=_check_options(checks),

@@ -121,12 +121,17 @@ def _resolve_target(fact: ImportFact, modules: set[str]) -> list[str]:
     return sorted(set(targets))
 
 
-def build_graph(facts: Sequence[FileFacts], package_roots: Iterable[str]) -> ImportGraph:
+def build_graph(
+    facts: Sequence[FileFacts], package_roots: Iterable[str], compiled: Iterable[str] = ()
+) -> ImportGraph:
     """The graph of every file; ``package_roots`` are the project's top-level names.
 
     A file that does not parse is still a module (importing it is not an import of
-    something missing); it just has no outgoing edges.
+    something missing); it just has no outgoing edges. ``compiled`` are the
+    project's modules without Python source (a C extension with its stub):
+    importing one is not an import of something missing either.
     """
+    provided = frozenset(compiled)
     graph = ImportGraph()
     graph.top_level = set(package_roots)
     for f in facts:
@@ -148,7 +153,7 @@ def build_graph(facts: Sequence[FileFacts], package_roots: Iterable[str]) -> Imp
                     graph.external.setdefault(f.module, set()).add(top)
                 continue
             targets = _resolve_target(fact, graph.modules)
-            if fact.module not in graph.modules and not (not fact.names and targets):
+            if fact.module not in graph.modules and fact.module not in provided and not (not fact.names and targets):
                 graph.unresolved.append(Unresolved(f.module, f.rel, fact.module, fact))
             for target in targets:
                 if target == f.module:

@@ -34,6 +34,9 @@ SKIP_DIRS = frozenset(
 )
 TEST_DIR_NAMES = frozenset({"tests", "test", "testing"})
 NOT_NAME = re.compile(r"\W")
+# Modules without Python source: a stub, Cython source or a compiled extension
+# (``speedups.cpython-311-x86_64-linux-gnu.so``).
+COMPILED_SUFFIXES = (".pyi", ".pyx", ".so", ".pyd")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Project:
     files: tuple[SourceFile, ...]
     skipped: tuple[tuple[str, str], ...] = ()
     modules: dict[str, SourceFile] = field(default_factory=dict)
+    compiled_modules: frozenset[str] = frozenset()  # modules with a stub or extension but no ``.py``
 
     def __post_init__(self) -> None:
         if not self.modules:
@@ -155,7 +159,7 @@ def _walk(root: Path, config: Config, skipped: list[tuple[str, str]]) -> Iterato
                 if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or _matches(rel, config.exclude):
                     continue
                 subdirs.append((entry.path, rel))
-            elif entry.name.endswith(".py") and not _matches(rel, config.exclude):
+            elif entry.name.endswith((".py", *COMPILED_SUFFIXES)) and not _matches(rel, config.exclude):
                 yield rel, entry
         stack.extend(reversed(subdirs))
 
@@ -180,9 +184,18 @@ def discover(root: Path, config: Config) -> Project:
     files: list[SourceFile] = []
     skipped: list[tuple[str, str]] = []
     owners = [(str(r) + os.sep, r) for r in nested_roots]
+    compiled: set[str] = set()
     for rel, entry in _walk(root, config, skipped):
         name = entry.name
         if config.include and not _matches(rel, config.include):
+            continue
+        owner = next((r for prefix, r in owners if entry.path.startswith(prefix)), root)
+        if not name.endswith(".py"):
+            stem_rel = os.path.relpath(entry.path, owner).replace(os.sep, "/").rsplit("/", 1)
+            stem_rel[-1] = name.split(".")[0]
+            module, importable = _module_name("/".join(stem_rel) + ".py")
+            if importable:
+                compiled.add(module)
             continue
         if entry.is_symlink() and not os.path.exists(entry.path):
             skipped.append((rel, "broken symlink"))
@@ -191,7 +204,6 @@ def discover(root: Path, config: Config) -> Project:
             # A FIFO would block the reader forever, a device (a link to /dev/zero) never end.
             skipped.append((rel, "not a regular file"))
             continue
-        owner = next((r for prefix, r in owners if entry.path.startswith(prefix)), root)
         module, importable = _module_name(os.path.relpath(entry.path, owner).replace(os.sep, "/"))
         if not module:
             module = name[:-3]
@@ -205,4 +217,8 @@ def discover(root: Path, config: Config) -> Project:
                 importable=importable,
             )
         )
-    return Project(root=root, source_roots=source_roots, files=tuple(files), skipped=tuple(skipped))
+    python = {f.module for f in files}
+    return Project(
+        root=root, source_roots=source_roots, files=tuple(files), skipped=tuple(skipped),
+        compiled_modules=frozenset(compiled - python),
+    )

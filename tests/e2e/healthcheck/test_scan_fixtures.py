@@ -116,3 +116,21 @@ def test_default_outputs_are_json_and_markdown_in_reports(tmp_path: Path) -> Non
     markdown = (tmp_path / "reports" / "healthcheck.md").read_text()
     assert markdown.startswith("## healthcheck PASSED")
     assert "healthcheck PASSED: 0 findings in 5 files" in proc.stdout
+
+
+def test_an_import_of_a_compiled_extension_is_not_unresolved(tmp_path: Path) -> None:
+    # tornado/util.py: ``from tornado.speedups import websocket_mask``, built from speedups.c, typed by speedups.pyi.
+    repo = tmp_path / "repo"
+    (repo / "web").mkdir(parents=True)
+    (repo / "web" / "__init__.py").write_text("")
+    (repo / "web" / "speedups.pyi").write_text("def websocket_mask(mask: bytes, data: bytes) -> bytes: ...\n")
+    (repo / "web" / "speedups.c").write_text("/* the extension */\n")
+    (repo / "web" / "util.py").write_text(
+        "try:\n    from web.speedups import websocket_mask\nexcept ImportError:\n    websocket_mask = None\n"
+        "from web import nowhere\nfrom web.missing import thing\n"
+    )
+    code, report, stderr = scan_json(repo, tmp_path, *STATIC)
+    assert code == 1, stderr
+    assert summary(report, "unresolved-import") == [
+        ("web/util.py", 6, "imports web.missing, which does not exist in the project"),
+    ]

@@ -81,3 +81,13 @@ def test_files_under_names_python_cannot_import_are_named_but_not_importable(tmp
         ("pkg/thing.py/inner.py", "pkg.thing_py.inner", False),
         ("typing-examples/baseline.py", "typing_examples.baseline", False),
     ]
+
+
+def test_modules_without_python_source_are_known_as_compiled(tmp_path: Path) -> None:
+    _touch(
+        tmp_path, "pkg/__init__.py", "pkg/speedups.pyi", "pkg/_fast.pyx", "pkg/_ext.cpython-311-x86_64-linux-gnu.so",
+        "pkg/typed.py", "pkg/typed.pyi", "odd-name/stub.pyi",
+    )
+    project = discover(tmp_path, Config())
+    assert sorted(f.rel for f in project.files) == ["pkg/__init__.py", "pkg/typed.py"]
+    assert project.compiled_modules == frozenset({"pkg.speedups", "pkg._fast", "pkg._ext"})
