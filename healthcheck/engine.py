@@ -140,6 +140,11 @@ def scan(
         raise UsageError(f"not a directory: {root} (scan a repository folder)")
     root = root.resolve()
     config, checks = load(root, overrides)
+    unknown = sorted(options.only - {c.name for c in checks})
+    if unknown:  # a misspelt check would run nothing and pass
+        raise UsageError(
+            f"unknown check {', '.join(unknown)} in --only (checks: {', '.join(c.name for c in checks)})"
+        )
     say("discovering files")
     project = discover(root, config)
     if not project.files:

@@ -136,3 +136,14 @@ def test_unknown_options_and_bad_choices_are_one_line_too(tmp_path: Path) -> Non
         proc = run_cli(*args)
         assert proc.returncode == 2, args
         _one_line_error(proc.stderr, fragment)
+
+
+def test_an_unknown_check_in_only_is_a_usage_error_not_an_empty_pass(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    proc = run_cli("scan", str(tmp_path), "--only", "names", "--only", "undefined-nmae", "--cache-dir", "none")
+    assert proc.returncode == 2
+    _one_line_error(
+        proc.stderr,
+        "unknown check undefined-nmae in --only (checks: syntax-error, names, import-cycle, contract-violation, "
+        "duplicates, type-error, import-failure, test-suite)",
+    )
