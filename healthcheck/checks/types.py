@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
@@ -35,7 +36,6 @@ from healthcheck.config import OptionSpec
 from healthcheck.model import Finding
 
 JSON_SINCE = (1, 11)  # first mypy with ``-O json``
-MAX_RETRIES = 3
 LINE_NUMBER = re.compile(r"\bline \d+\b")
 INTERNAL_ERROR = re.compile(r"^(?P<path>.+?):\d+: error: INTERNAL ERROR", re.MULTILINE)
 
@@ -190,8 +190,13 @@ class TypesCheck(BaseCheck):
         dropped: list[str] = []
         crashed: list[str] = []  # files mypy itself crashed on (a mypy bug, not the repository's error)
         blockers: list[MypyError] = []  # the errors that stopped mypy, other than its syntax errors
-        for _attempt in range(MAX_RETRIES + 1):
-            code, errors, other, stderr = runner.run(files, skip, limit)
+        # mypy names the files that stop it one or a few at a time: run it again without them while it names
+        # new ones (every round leaves out at least one file), all rounds within the one time limit.
+        deadline = time.monotonic() + limit
+        while True:
+            code, errors, other, stderr = runner.run(files, skip, max(deadline - time.monotonic(), 0.001))
+            if code == -1:
+                stderr = f"mypy did not finish within {limit:g} s"
             blocking = _blocking(errors, set(files), ctx.root) if code == 2 else {}
             crash = _crashed_on(stderr, set(files), ctx.root) if code == 2 else None
             if not blocking and crash is None:
@@ -203,6 +208,9 @@ class TypesCheck(BaseCheck):
             left_out = {*blocking, *crashed}
             files = [f for f in files if f not in left_out]
             skip = sorted(set(skip) | {by_rel[r].module for r in left_out if r in by_rel})
+            if not files:  # every file stopped mypy: nothing is left to check
+                code, errors, other = 0, [], []
+                break
         if code not in (0, 1) or (code == 1 and not errors and other):
             return CheckResult.error(self._failure(code, other, stderr, errors, ctx.root))
         findings = self._findings(blockers + errors, ctx)

@@ -166,3 +166,28 @@ def test_a_file_that_parses_but_does_not_compile_is_left_out_and_its_error_kept(
         ("app.py", 1, 'Incompatible types in assignment (expression has type "str", variable has type "int") [assignment]'),
         ("data.py", 2, '"yield" outside function [misc]'),
     ]
+
+
+def test_mypy_runs_again_as_long_as_it_names_files_that_stop_it(tmp_path: Path) -> None:
+    # mypy stops at the first file with a blocking error, so five such files take six runs.
+    repo = tmp_path / "blocked"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "app.py").write_text("n: int = 'one'\n")
+    for i in range(5):
+        (repo / f"data{i}.py").write_text("x = 1\nyield x\n")
+    code, report, _ = _scan(repo, *TYPES)
+    assert code == 1
+    check = report["checks"]["type-error"]
+    assert check["status"] == "ok"
+    assert check["detail"].endswith("; mypy could not read data0.py, data1.py, data2.py, data3.py, data4.py")
+    assert _types(report) == [("app.py", 1, "assignment", "value")] + [(f"data{i}.py", 2, "misc", "other") for i in range(5)]
+
+
+def test_when_every_file_stops_mypy_their_errors_are_the_findings(tmp_path: Path) -> None:
+    repo = tmp_path / "all-blocked"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "data.py").write_text("x = 1\nyield x\n")
+    _, report, _ = _scan(repo, *TYPES)
+    check = report["checks"]["type-error"]
+    assert (check["status"], check["detail"].split(";")[1]) == ("ok", " mypy could not read data.py")
+    assert _types(report) == [("data.py", 2, "misc", "other")]
