@@ -27,7 +27,8 @@ from typing import IO, Any, Sequence
 
 PROBE = Path(__file__).resolve().parent.parent / "probe" / "import_probe.py"
 DUMP_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<func>.+)$')
-DUMP_GRACE = 1.0  # seconds to wait for the stack dump of a hung import before killing
+DUMP_GRACE = 3.0  # at most this long (s) for the stack dump of a hung import before killing: under load the
+# dump thread of the worker can start late, and the wait ends as soon as the dump is written
 
 
 def parse_dump(text: str, project_files: set[str]) -> list[list[Any]]:
@@ -124,15 +125,21 @@ class Worker:
         return event if isinstance(event, dict) else {"event": "noise"}
 
     def stacks(self, project_files: set[str], wait: float = 0.0) -> list[list[Any]]:
-        """Where the worker's threads were when it dumped its stacks (waiting up to ``wait`` s for the dump)."""
+        """Where the worker's threads were when it dumped its stacks (waiting up to ``wait`` s for the dump).
+
+        The dump is written in many small writes while the worker runs on, so it counts as written once it is
+        not empty and has not grown between two reads: a read in the middle of it would miss frames.
+        """
         until = time.monotonic() + wait
+        previous = ""
         while True:
             try:
                 text = self.dump.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 text = ""
-            if text.strip() or time.monotonic() >= until:
+            if (text.strip() and text == previous) or time.monotonic() >= until:
                 return parse_dump(text, project_files)
+            previous = text
             time.sleep(0.05)
 
     def last_words(self) -> str:
