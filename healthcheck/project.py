@@ -190,10 +190,10 @@ def discover(root: Path, config: Config) -> Project:
         if config.include and not _matches(rel, config.include):
             continue
         owner = next((r for prefix, r in owners if entry.path.startswith(prefix)), root)
+        in_root = os.path.relpath(entry.path, owner).replace(os.sep, "/")
         if not name.endswith(".py"):
-            stem_rel = os.path.relpath(entry.path, owner).replace(os.sep, "/").rsplit("/", 1)
-            stem_rel[-1] = name.split(".")[0]
-            module, importable = _module_name("/".join(stem_rel) + ".py")
+            # the module a stub or an extension provides: its folder, and its name up to the first dot
+            module, importable = _module_name(in_root[: -len(name)] + name.split(".")[0] + ".py")
             if importable:
                 compiled.add(module)
             continue
@@ -204,7 +204,7 @@ def discover(root: Path, config: Config) -> Project:
             # A FIFO would block the reader forever, a device (a link to /dev/zero) never end.
             skipped.append((rel, "not a regular file"))
             continue
-        module, importable = _module_name(os.path.relpath(entry.path, owner).replace(os.sep, "/"))
+        module, importable = _module_name(in_root)
         if not module:
             module = name[:-3]
         files.append(

@@ -225,9 +225,11 @@ class TypesCheck(BaseCheck):
         if code == -1:
             return stderr
         lines = [line for line in [*other, *stderr.splitlines()] if line.strip()]
-        lines += [f"{_relative(e.path, root) or e.path}:{e.line or 0}: {e.message}" for e in errors[-1:] if not lines]
-        last = lines[-1].strip() if lines else "no output"
-        return f"mypy failed (exit {code}): {last}"
+        if not lines and errors:  # mypy said nothing but its errors: the last one is why it stopped
+            last = errors[-1]
+            lines.append(f"{_relative(last.path, root) or last.path}:{last.line or 0}: {last.message}")
+        why = lines[-1].strip() if lines else "no output"
+        return f"mypy failed (exit {code}): {why}"
 
     def _findings(self, errors: list[MypyError], ctx: CheckContext) -> list[Finding]:
         seen: Counter[tuple[str, str]] = Counter()
