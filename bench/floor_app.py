@@ -12,7 +12,7 @@ Run: python -m bench.floor_app PORT
 
 from __future__ import annotations
 
-import sys
+import argparse
 import uuid
 from typing import Any
 
@@ -73,7 +73,12 @@ class FloorServer(GunicornServer):
 
 
 def main() -> None:
-    FloorServer(Settings.from_env(), f"127.0.0.1:{int(sys.argv[1])}").run()
+    parser = argparse.ArgumentParser(description="Serve the floor app on 127.0.0.1:PORT.")
+    parser.add_argument("port", type=int, metavar="PORT", help="0 to 65535")
+    port = parser.parse_args().port
+    if not 0 <= port <= 65535:
+        parser.error(f"PORT must be 0 to 65535, not {port}")
+    FloorServer(Settings.from_env(), f"127.0.0.1:{port}").run()
 
 
 if __name__ == "__main__":
