@@ -14,6 +14,9 @@ Each broken chain becomes one finding placed at the first illegal import.
 from __future__ import annotations
 
 import configparser
+import importlib
+import importlib.util
+import pkgutil
 import tomllib
 from copy import deepcopy
 from pathlib import Path
@@ -46,6 +49,74 @@ def find_contract_file(root: Path) -> Path | None:
         if "importlinter" in data.get("tool", {}):
             return pyproject
     return None
+
+
+def builtin_contract_types() -> dict[str, type[Any]]:
+    """import-linter's own contract classes by type name, found through its public ``Contract`` class.
+
+    Every module of the public ``importlinter.contracts`` package is imported, and each subclass of
+    ``importlinter.Contract`` that declares a ``type_name`` is one type. No registry function of
+    import-linter is called: those are private and have changed between releases.
+    """
+    import importlinter.contracts
+    from importlinter import Contract
+
+    for info in pkgutil.iter_modules(importlinter.contracts.__path__, "importlinter.contracts."):
+        importlib.import_module(info.name)
+    found: dict[str, type[Any]] = {}
+    pending: list[type[Any]] = [Contract]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        name = getattr(cls, "type_name", None)
+        if isinstance(name, str) and name and cls.__module__.startswith("importlinter."):
+            found.setdefault(name, cls)
+    return found
+
+
+def _custom_type(entry: str, root: Path) -> tuple[str, type[Any] | None, str]:
+    """One ``contract_types`` entry (``name: module.Class``): its name, its class, or why it is not used.
+
+    A class defined inside the scanned repository is not imported: healthcheck never runs the
+    repository's code in its own process. A class of an installed distribution (a contract plug-in) is.
+    """
+    from importlinter import Contract
+
+    name, sep, dotted = (part.strip() for part in entry.partition(":"))
+    module_name, _, class_name = dotted.rpartition(".")
+    if not sep or not name or not module_name:
+        return name or entry, None, f"contract_types entry {entry!r} is not 'name: module.Class'"
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError) as exc:
+        return name, None, f"contract type {name!r}: cannot find {module_name}: {exc}"
+    origin = Path(spec.origin).resolve() if spec is not None and spec.origin else None
+    if spec is None:
+        return name, None, f"contract type {name!r}: module {module_name} is not installed"
+    if origin is not None and origin.is_relative_to(root):
+        return name, None, (f"contract type {name!r}: {dotted} is the repository's own code, which healthcheck "
+                            f"does not run in its own process (install it as a distribution to use it)")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except Exception as exc:  # a plug-in that fails to import is a problem of that contract only
+        return name, None, f"contract type {name!r}: cannot load {dotted}: {type(exc).__name__}: {exc}"
+    if not (isinstance(cls, type) and issubclass(cls, Contract)):
+        return name, None, f"contract type {name!r}: {dotted} is not a subclass of importlinter.Contract"
+    return name, cls, ""
+
+
+def contract_types(session: dict[str, Any], root: Path) -> tuple[dict[str, type[Any]], list[str]]:
+    """The contract classes by type name (built-ins, then the file's ``contract_types``) and the problems."""
+    types = builtin_contract_types()
+    problems: list[str] = []
+    entries = session.get("contract_types") or []
+    for entry in [entries] if isinstance(entries, str) else entries:
+        name, cls, problem = _custom_type(str(entry), root)
+        if cls is not None:
+            types[name] = cls
+        else:
+            problems.append(problem)
+    return types, problems
 
 
 def _is_link(obj: Any) -> bool:
@@ -90,19 +161,16 @@ class ContractCheck(BaseCheck):
         return None
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        from importlinter import configuration
-        from importlinter.application import use_cases
-        from importlinter.domain.contract import InvalidContractOptions, registry
+        from importlinter import api
 
         path = find_contract_file(ctx.root)
         assert path is not None
-        configuration.configure()
         try:
-            options = use_cases.read_user_options(config_filename=str(path))
+            options = api.read_configuration(config_filename=str(path))
         except Exception as exc:  # import-linter's readers raise a variety of errors
             return CheckResult.error(f"{path.name}: cannot read import-linter configuration: {exc}")
-        use_cases._register_contract_types(options)  # noqa: SLF001 - the only registry entry point
-        session = options.session_options
+        session: dict[str, Any] = dict(options["session_options"])
+        types, type_problems = contract_types(session, ctx.root)
         graph = ctx.graph
         if str(session.get("exclude_type_checking_imports", "")).lower() in ("true", "1", "yes"):
             graph = graph.without_typing_imports()
@@ -111,17 +179,22 @@ class ContractCheck(BaseCheck):
         result = CheckResult()
         contracts = 0
         broken = 0
-        problems: list[str] = []
-        for contract_options in options.contracts_options:
+        problems: list[str] = list(type_problems)
+        for contract_options in options["contracts_options"]:
             contract_name = str(contract_options.get("name", contract_options.get("id", "?")))
+            type_name = str(contract_options.get("type", ""))
+            contract_class = types.get(type_name)
+            if contract_class is None:
+                problems.append(f"{contract_name}: unknown contract type {type_name!r} "
+                                f"(known: {', '.join(sorted(types))})")
+                continue
             try:
-                contract_class = registry.get_contract_class(contract_options["type"])
                 contract = contract_class(
                     name=contract_name, session_options=session, contract_options=contract_options
                 )
                 check = contract.check(deepcopy(grimp_graph), verbose=False)
-            except (InvalidContractOptions, KeyError, ValueError) as exc:
-                problems.append(f"{contract_name}: {exc}")
+            except Exception as exc:  # invalid options, or a contract class that fails on this graph
+                problems.append(f"{contract_name}: {type(exc).__name__}: {exc}")
                 continue
             contracts += 1
             if check.kept:
