@@ -33,6 +33,13 @@ SKIP_DIRS = frozenset(
     }
 )
 TEST_DIR_NAMES = frozenset({"tests", "test", "testing"})
+# Files that run a program when executed or imported: a packaging script, a task runner, a test configuration.
+ENTRY_POINT_FILES = frozenset({"setup.py", "manage.py", "noxfile.py", "fabfile.py", "conftest.py", "__main__.py"})
+# Folders of documentation and examples: code about the project (a Sphinx conf.py, a tutorial with its own
+# setup.py), not code of it.
+NON_PROJECT_TREES = frozenset({"docs", "doc", "examples"})
+# Copies of other projects kept inside this one: their names are their authors' business.
+VENDORED_TREES = frozenset({"vendor", "_vendor", "vendored", "extern", "third_party"})
 NOT_NAME = re.compile(r"\W")
 # Modules without Python source: a stub, Cython source or a compiled extension
 # (``speedups.cpython-311-x86_64-linux-gnu.so``).
@@ -88,6 +95,26 @@ def _matches(rel: str, patterns: tuple[str, ...]) -> bool:
         if fnmatch.fnmatch(rel, pat) or rel == pat or rel.startswith(pat + "/"):
             return True
     return False
+
+
+def entry_point_or_tree(rel: str) -> str | None:
+    """Why the file at ``rel`` is never imported by healthcheck, at any depth: the entry point it is
+    (``setup.py`` of a tutorial below ``examples/`` runs ``setup()`` when imported) or the documentation or
+    example tree it sits in; None for project code."""
+    parts = rel.split("/")
+    if parts[-1] in ENTRY_POINT_FILES:
+        return f"entry point ({parts[-1]})"
+    tree = next((part for part in parts[:-1] if part in NON_PROJECT_TREES), None)
+    return f"in the {tree}/ tree" if tree else None
+
+
+def vendored_tree(rel: str) -> str | None:
+    """The vendored folder (``pkg/_vendor/``) the file at ``rel`` lies in, or None."""
+    parts = rel.split("/")[:-1]
+    for index, part in enumerate(parts):
+        if part in VENDORED_TREES:
+            return "/".join(parts[: index + 1]) + "/"
+    return None
 
 
 def _is_test_path(rel: str, test_dirs: tuple[str, ...]) -> bool:

@@ -6,7 +6,9 @@ repository's own interpreter (``--python``), never in healthcheck's process,
 with a timeout per module and one for the whole check (see
 :mod:`healthcheck.checks.import_runner`). Test modules are left to pytest, and
 entry points that would run a program when imported (``__main__``,
-``setup.py``, ``conftest.py``) are not imported.
+``setup.py``, ``manage.py``, ``conftest.py`` ... at any depth) and the
+documentation and example trees are never imported; the report lists them
+under ``not_imported``.
 
 Modules are imported dependencies first, so the first failure seen is usually
 the root one; every failure is then traced to its root cause
@@ -24,7 +26,7 @@ import time
 import tomllib
 from collections import Counter
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Collection, Iterable, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
 from healthcheck.checks.import_causes import DISTRIBUTIONS, Failure, ProjectMap, normalise, root_failures
@@ -32,19 +34,33 @@ from healthcheck.checks.import_runner import ProbeError, ProbeJob, run_probe
 from healthcheck.config import OptionSpec
 from healthcheck.graph import KIND_RANK
 from healthcheck.model import Finding, Related
-from healthcheck.project import SourceFile
+from healthcheck.project import SourceFile, entry_point_or_tree
 
-NEVER_IMPORTED = frozenset({"setup", "conftest", "noxfile", "fabfile", "manage"})
+TEST_MODULE_NAMES = ("tests.py", "_tests.py")  # Django's app/tests.py, unittest's foo_tests.py
 
 
-def importable(source: SourceFile, exclude: Iterable[str]) -> bool:
-    """Whether the check should import this module at all."""
-    parts = source.module.split(".")
-    if source.is_test or not source.importable or not all(p.isidentifier() for p in parts):
-        return False
-    if parts[-1] in ("__main__", "conftest") or (len(parts) == 1 and parts[0] in NEVER_IMPORTED):
-        return False
-    return not any(fnmatch.fnmatchcase(source.module, pattern) for pattern in exclude)
+def why_not_imported(source: SourceFile, exclude: Iterable[str], used: Collection[str] = ()) -> str | None:
+    """Why the check must not import this module (None: import it).
+
+    Importing runs the module's code, so what is not the project's library code is left out: test modules
+    (pytest's business), entry points and documentation or example trees at any depth
+    (:func:`~healthcheck.project.entry_point_or_tree`), names Python cannot import, and the repository's own
+    ``exclude`` patterns. A ``tests.py`` or ``*_tests.py`` that a non-test module of the project imports
+    (``used``) is library code with an unlucky name: it runs whenever its importer is imported anyway.
+    """
+    if source.is_test:
+        return "test module"
+    reason = entry_point_or_tree(source.rel)
+    if reason:
+        return reason
+    name = source.rel.rsplit("/", 1)[-1]
+    if name.endswith(TEST_MODULE_NAMES) and source.module not in used:
+        return f"test module ({name})"
+    if not source.importable or not all(p.isidentifier() for p in source.module.split(".")):
+        return "not an importable name"
+    if any(fnmatch.fnmatchcase(source.module, pattern) for pattern in exclude):
+        return "excluded (exclude option)"
+    return None
 
 
 def dependency_order(modules: list[str], succ: Mapping[str, Iterable[str]]) -> list[str]:
@@ -122,9 +138,14 @@ class ImportCheck(BaseCheck):
     def run(self, ctx: CheckContext) -> CheckResult:
         exclude = [str(p) for p in ctx.option(self.name, "exclude")]
         chosen: dict[str, SourceFile] = {}
+        left_out: list[dict[str, str]] = []
+        used = _imported_by_library(ctx)
         for source in ctx.project.files:
-            if importable(source, exclude):
+            reason = why_not_imported(source, exclude, used)
+            if reason is None:
                 chosen.setdefault(source.module, source)
+            elif not source.is_test:  # test files are the test folders' and pytest's, listed nowhere
+                left_out.append({"path": source.rel, "module": source.module, "reason": reason})
         # A copy: the graph's map is cached and shared with other checks, the parents below are this check's own.
         succ = {importer: set(imported) for importer, imported in ctx.graph.successor_map({"runtime"}).items()}
         for module in chosen:  # importing a.b imports a first
@@ -132,8 +153,9 @@ class ImportCheck(BaseCheck):
             if parent:
                 succ.setdefault(module, set()).add(parent)
         modules = dependency_order(list(chosen), succ)
+        extra = {"not_imported": left_out}
         if not modules:
-            return CheckResult(metrics=_metrics(0, 0, []), detail="no modules to import")
+            return CheckResult(metrics=_metrics(0, 0, []), detail="no modules to import", extra=extra)
 
         limit = float(ctx.option(self.name, "timeout")) or min(ctx.options.timeout, ctx.config.timeout)
         job = ProbeJob(
@@ -165,7 +187,7 @@ class ImportCheck(BaseCheck):
         declared = declared_dependencies(ctx.root)
         findings = [self._finding(f, ctx, declared) for f in roots]
         ok = sum(1 for o in outcomes if o.ok)
-        result = CheckResult(findings=findings, metrics=_metrics(ok, len(modules), roots))
+        result = CheckResult(findings=findings, metrics=_metrics(ok, len(modules), roots), extra=extra)
         result.detail = f"{ok} of {len(modules)} modules import"
         if done.problem:
             result.status = "error"
@@ -244,6 +266,15 @@ class ImportCheck(BaseCheck):
             status = "declared but not installed" if is_declared else "not installed and not declared"
             return f"{head}: {failure.missing} is missing (distribution {distribution}, {status}){where}"
         return f"{head}: {failure.exception}: {failure.message}{where}"
+
+
+def _imported_by_library(ctx: CheckContext) -> set[str]:
+    """Modules some non-test module of the project imports."""
+    modules = ctx.project.modules
+    return {
+        imported for importer, imported in ctx.graph.edges
+        if importer in modules and not modules[importer].is_test
+    }
 
 
 def _sibling(failure: Failure, modules: Mapping[str, SourceFile]) -> str | None:

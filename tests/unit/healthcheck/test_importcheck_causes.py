@@ -10,7 +10,7 @@ from healthcheck.checks.imports import (
     declared_dependencies,
     dependency_order,
     distribution_for,
-    importable,
+    why_not_imported,
 )
 from healthcheck.project import SourceFile
 
@@ -115,19 +115,30 @@ def test_distribution_names_and_whether_they_are_declared(tmp_path: Path) -> Non
     assert declared_dependencies(tmp_path / "nowhere") == set()
 
 
-def _source(module: str, is_test: bool = False) -> SourceFile:
-    return SourceFile(Path("/r/x.py"), "x.py", module, is_test, False)
+def _source(module: str, is_test: bool = False, rel: str = "x.py") -> SourceFile:
+    return SourceFile(Path("/r") / rel, rel, module, is_test, False, importable=module.replace(".", "").isidentifier())
 
 
 def test_what_is_never_imported() -> None:
-    assert importable(_source("app.models"), [])
-    assert not importable(_source("tests.test_app", is_test=True), [])
-    assert not importable(_source("app.__main__"), [])
-    assert not importable(_source("setup"), [])
-    assert not importable(_source("app.conftest"), [])
-    assert importable(_source("app.setup"), [])
-    assert not importable(_source("my-script"), [])
-    assert not importable(_source("app.scripts.deploy"), ["app.scripts.*"])
+    assert why_not_imported(_source("app.models", rel="app/models.py"), []) is None
+    assert why_not_imported(_source("tests.test_app", is_test=True), []) == "test module"
+    assert why_not_imported(_source("app.__main__", rel="app/__main__.py"), []) == "entry point (__main__.py)"
+    assert why_not_imported(_source("setup", rel="setup.py"), []) == "entry point (setup.py)"
+    assert why_not_imported(_source("app.setup", rel="app/setup.py"), []) == "entry point (setup.py)"
+    assert why_not_imported(_source("site.manage", rel="site/manage.py"), []) == "entry point (manage.py)"
+    assert why_not_imported(_source("app.conftest", rel="app/conftest.py"), []) == "entry point (conftest.py)"
+    assert why_not_imported(_source("docs.conf", rel="docs/conf.py"), []) == "in the docs/ tree"
+    assert why_not_imported(_source("pkg.examples.demo", rel="pkg/examples/demo.py"), []) == "in the examples/ tree"
+    assert why_not_imported(_source("my-script", rel="my-script.py"), []) == "not an importable name"
+    assert why_not_imported(_source("app.scripts.deploy"), ["app.scripts.*"]) == "excluded (exclude option)"
+
+
+def test_a_module_named_tests_is_a_test_module_unless_the_library_imports_it() -> None:
+    polls = _source("polls.tests", rel="polls/tests.py")
+    assert why_not_imported(polls, []) == "test module (tests.py)"
+    assert why_not_imported(_source("app.unit_tests", rel="app/unit_tests.py"), []) == "test module (unit_tests.py)"
+    checks = _source("healthcheck.checks.tests", rel="healthcheck/checks/tests.py")
+    assert why_not_imported(checks, [], used={"healthcheck.checks.tests"}) is None
 
 
 def test_dependency_order_puts_what_is_imported_first() -> None:
