@@ -44,7 +44,7 @@ import docker
 import requests
 
 from service.model import Resources
-from service.runtime.hardening import create_kwargs
+from service.runtime.hardening import container_config
 from service.runtime.protocol import LABEL_INSTANCE, ContainerSpec
 from service.settings import Limits
 
@@ -277,8 +277,9 @@ def sdk_batch(workers: int, client: docker.DockerClient) -> float:
     def peer(i: int) -> None:
         spec = ContainerSpec(workspace_id=uuid.uuid4().hex, owner="bench", image="workspace-base:latest",
                              resources=Resources(cpus=1.0, memory_mb=32, pids=256))
-        container = client.containers.create(**create_kwargs(spec, peer_instance, "1000:1000", Limits()))
-        container.start()
+        config = container_config(spec, peer_instance, "1000:1000", Limits())
+        host_config = client.api.create_host_config(**config.host)
+        client.api.start(client.api.create_container(**config.container, host_config=host_config)["Id"])
 
     start = time.perf_counter()
     try:

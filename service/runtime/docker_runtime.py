@@ -11,11 +11,11 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import docker
 import docker.errors
 import requests.exceptions
-from docker.models.containers import _create_container_args  # type: ignore[attr-defined]
 from docker.utils import parse_repository_tag
 
 from service.runtime.errors import (
@@ -25,7 +25,7 @@ from service.runtime.errors import (
     RuntimeUnavailable,
     TransientRuntimeError,
 )
-from service.runtime.hardening import create_kwargs
+from service.runtime.hardening import ContainerConfig, container_config
 from service.runtime.protocol import (
     LABEL_ID,
     LABEL_INSTANCE,
@@ -135,9 +135,9 @@ class DockerRuntime:
 
     def create(self, spec: ContainerSpec) -> str:
         """Create the workspace's container, or adopt the one an earlier attempt already created."""
-        kwargs = create_kwargs(spec, self.instance, self.user, self.limits)
+        config = container_config(spec, self.instance, self.user, self.limits)
         try:
-            return str(self._call(lambda c: _create(c, kwargs)))
+            return str(self._call(lambda c: _create(c, config)))
         except ContainerNotFound as exc:  # the image was removed since ensure_image saw it: pull on retry
             self._images.discard(spec.image)
             raise TransientRuntimeError(f"image {spec.image} is gone: {exc}") from exc
@@ -146,7 +146,7 @@ class DockerRuntime:
             if existing is None or existing.state in {"removing", "dead"}:
                 raise
             if existing.workspace_id != spec.workspace_id:
-                raise PermanentRuntimeError(f"name {kwargs['name']} is held by a container this service did not make")
+                raise PermanentRuntimeError(f"name {config.container['name']} is held by a container this service did not make")
             return existing.id
 
     def start(self, container_id: str) -> None:
@@ -175,17 +175,13 @@ class DockerRuntime:
         """Change a container's CPU, memory (swap kept equal: none) and pids limits in place, running or not.
 
         The SDK's ``update_container`` has neither ``NanoCpus`` (the container was made with it, and Docker
-        refuses mixing it with a CPU quota) nor ``PidsLimit``, so the engine's endpoint is called directly.
+        refuses mixing it with a CPU quota) nor ``PidsLimit``, so the engine's documented endpoint
+        (``POST /containers/{id}/update``) is called through the client's own HTTP session.
         """
         memory = resources.memory_mb * 1024 * 1024
         body = {"NanoCpus": int(resources.cpus * 1e9), "Memory": memory, "MemorySwap": memory,
                 "PidsLimit": resources.pids}
-
-        def post(c: Any) -> None:
-            api = c.api
-            api._raise_for_status(api._post_json(api._url("/containers/{0}/update", container_id), data=body))
-
-        self._call(post)
+        self._call(lambda c: _post_update(c, container_id, body))
 
     def inspect(self, container_id: str) -> ContainerInfo | None:
         """The container's current state, or None if it does not exist."""
@@ -269,10 +265,27 @@ class _Events:
             pass
 
 
-def _create(client: Any, kwargs: dict[str, Any]) -> str:
-    """``containers.create`` without the inspect the SDK adds to return a model object: only the id is used."""
-    args = _create_container_args({**kwargs, "command": None, "version": client.api._version})
-    return str(client.api.create_container(**args)["Id"])
+def _create(client: Any, config: ContainerConfig) -> str:
+    """``APIClient.create_container``: unlike ``containers.create`` it adds no inspect to return a model
+    object, and only the id is used."""
+    host_config = client.api.create_host_config(**config.host)
+    return str(client.api.create_container(**config.container, host_config=host_config)["Id"])
+
+
+def _post_update(client: Any, container_id: str, body: dict[str, Any]) -> None:
+    """``POST /containers/{id}/update`` at the client's negotiated API version; an engine refusal is raised
+    as the SDK's own error classes, so ``_call`` classifies it like any other call's."""
+    api = client.api
+    url = f"{api.base_url}/v{api.api_version}/containers/{quote(container_id, safe='')}/update"
+    response = api.post(url, json=body, timeout=api.timeout)
+    if response.status_code < 400:
+        return
+    try:
+        message = str(response.json().get("message", ""))
+    except ValueError:
+        message = response.text
+    error = docker.errors.NotFound if response.status_code == 404 else docker.errors.APIError
+    raise error(f"{response.status_code} updating {container_id}", response=response, explanation=message)
 
 
 def _reason(exc: Exception) -> str:
