@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from service.domain.base import UseCases
 from service.domain import operations
 from service.domain.errors import Conflict, Invalid, NotFound
-from service.domain.paths import resolve_project
+from service.domain.paths import overlapping, resolve_project
 from service.model import Operation, Resources, State, Task, Workspace
 from service.store import tasks as task_rows
 from service.store import workspaces as workspace_rows
@@ -36,7 +36,7 @@ class Workspaces(UseCases):
         if chosen_image not in self.settings.allowed_images:
             allowed = ", ".join(self.settings.allowed_images)
             raise Invalid(f"image {chosen_image!r} is not allowed; allowed images: {allowed}")
-        project_dir = resolve_project(self.settings.projects_root, project_path) if project_path else None
+        project_dir = resolve_project(self.settings.projects_root, owner, project_path) if project_path is not None else None
         now = self.clock()
         ws = Workspace(
             id=operations.new_id(),
@@ -146,8 +146,18 @@ class Workspaces(UseCases):
 
 
 def _insert_pair(conn: Connection, ws: Workspace, task: Task) -> None:
+    if ws.project_path is not None:
+        require_apart(conn, ws.owner, ws.project_path)
     workspace_rows.insert(conn, ws)
     task_rows.insert(conn, task)
+
+
+def require_apart(conn: Connection, owner: str, project_dir: str, except_id: str = "") -> None:
+    """``Invalid`` when another live workspace of the owner mounts a directory containing ``project_dir`` or
+    inside it (see ``paths``: a tenant could otherwise swap a link into the other's mount path)."""
+    other = overlapping(project_dir, workspace_rows.project_dirs(conn, owner, except_id))
+    if other is not None:
+        raise Invalid(f"project_path overlaps the project directory of another workspace ({other[:200]})")
 
 
 def _name_conflict(name: str) -> Conflict:

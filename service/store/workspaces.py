@@ -78,6 +78,14 @@ def name_taken(conn: Connection, owner: str, name: str, except_id: str | None = 
     return conn.execute(_NAME_TAKEN, params).first() is not None
 
 
+def project_dirs(conn: Connection, owner: str, except_id: str = "") -> list[str]:
+    """The mount sources of the owner's live workspaces (other than ``except_id``)."""
+    query = select(t.c.project_path).where(
+        t.c.owner == owner, t.c.state != State.DELETED.value, t.c.project_path.is_not(None), t.c.id != except_id
+    )
+    return [str(row[0]) for row in conn.execute(query)]
+
+
 def live(conn: Connection) -> list[Workspace]:
     """Every workspace that is not deleted, for the reconciler's full resync."""
     rows = conn.execute(select(t).where(t.c.state != State.DELETED.value)).mappings()

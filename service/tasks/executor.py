@@ -13,6 +13,9 @@ import time
 from collections.abc import Callable
 
 from service.domain import operations
+from service.domain.errors import Invalid
+from service.domain.paths import verify_mount
+from service.domain.workspaces import require_apart
 from service.domain.recovery import GONE
 from service.model import Operation, State, Task, TaskStatus, Workspace
 from service.runtime import ContainerRuntime, ContainerSpec, PermanentRuntimeError, RuntimeFailure
@@ -72,6 +75,7 @@ class TaskExecutor:
         if kind == Operation.CREATE:
             self._settle(ws.id, State.STARTING)
         step.check()
+        self._check_mount(ws)
         info = None if kind == Operation.CREATE and first_try else self.runtime.find(ws.id)
         if info is None or info.state in GONE:
             container_id = self._bring_up(ws, info.id if info else None, step)
@@ -127,9 +131,11 @@ class TaskExecutor:
         info = self.runtime.find(ws.id)
         step.check()
         if info is None or info.state in GONE:
+            self._check_mount(ws)
             container_id = self._bring_up(ws, info.id if info else None, step)
             self._settle(ws.id, State.RUNNING, container_id=container_id)
         elif info.state != "running":
+            self._check_mount(ws)
             self.runtime.start(info.id)
 
     def _resize(self, ws: Workspace) -> None:
@@ -137,6 +143,19 @@ class TaskExecutor:
         info = self.runtime.find(ws.id)
         if info is not None and info.state not in GONE:
             self.runtime.update(info.id, ws.resources)
+
+    def _check_mount(self, ws: Workspace) -> None:
+        """Before every container create and start: the mount source is still the owner's own directory,
+        with no link on its path and no other workspace's mount around or inside it (see ``domain.paths``);
+        a refusal is permanent, so the workspace fails with the reason and its container does not start."""
+        if ws.project_path is None:
+            return
+        try:
+            verify_mount(self.settings.projects_root, ws.owner, ws.project_path)
+            with self.store.read() as conn:
+                require_apart(conn, ws.owner, ws.project_path, ws.id)
+        except Invalid as exc:
+            raise PermanentRuntimeError(f"mount refused: {exc.detail}") from exc
 
     # --- outcomes -----------------------------------------------------------------------------------
 

@@ -21,9 +21,12 @@ BAD_BODIES = [
     ({"name": "trail\n"}, 422, "DNS label"),
     ({"name": "ok", "project_path": "../etc"}, 422, "must not contain '..'"),
     ({"name": "ok", "project_path": "a/../../etc"}, 422, "must not contain '..'"),
-    ({"name": "ok", "project_path": "/etc"}, 422, "outside the projects root"),
-    ({"name": "ok", "project_path": "escape"}, 422, "outside the projects root"),
-    ({"name": "ok", "project_path": "missing"}, 422, "not a directory"),
+    ({"name": "ok", "project_path": "/etc"}, 422, "must be relative"),
+    ({"name": "ok", "project_path": "escape"}, 422, "a link or a file is on its path"),
+    ({"name": "ok", "project_path": "escape/x"}, 422, "a link or a file is on its path"),
+    ({"name": "ok", "project_path": "."}, 422, "below the owner's projects directory"),
+    ({"name": "ok", "project_path": "missing"}, 422, "not a directory in the owner's"),
+    ({"name": "ok", "project_path": "theirs"}, 422, "not a directory in the owner's"),
     ({"name": "ok", "resources": {"cpus": 64}}, 422, "greater than the maximum"),
     ({"name": "ok", "resources": {"memory_mb": 1_000_000}}, 422, "greater than the maximum"),
     ({"name": "ok", "resources": {"pids": 0}}, 422, "less than the minimum"),
@@ -36,7 +39,9 @@ BAD_BODIES = [
 @pytest.fixture
 def quiet(make_api: Any, tmp_path: Path) -> Any:
     api = make_api()
-    os.symlink("/etc", tmp_path / "projects" / "escape")
+    (tmp_path / "projects" / "alice").mkdir()
+    (tmp_path / "projects" / "bob" / "theirs").mkdir(parents=True)
+    os.symlink("/etc", tmp_path / "projects" / "alice" / "escape")
     return api
 
 
@@ -58,10 +63,10 @@ def test_malformed_json_and_empty_body_are_400(quiet: Any) -> None:
     assert quiet.get("/api/workspaces").get_json()["total"] == 0
 
 
-def test_project_path_below_the_root_is_accepted(quiet: Any, tmp_path: Path, containers: Any) -> None:
-    (tmp_path / "projects" / "app").mkdir()
+def test_project_path_in_the_owners_directory_is_accepted(quiet: Any, tmp_path: Path, containers: Any) -> None:
+    (tmp_path / "projects" / "alice" / "app").mkdir()
     created = quiet.create("with-project", project_path="app")
-    assert created["project_path"] == str((tmp_path / "projects" / "app").resolve())
+    assert created["project_path"] == str((tmp_path / "projects").resolve() / "alice" / "app")
     quiet.wait_state(created["id"], {"running"})
     mounts = [c.attrs["Mounts"] for c in containers() if c.labels[LABEL_ID] == created["id"]][0]
     assert [(m["Source"], m["Destination"]) for m in mounts] == [(created["project_path"], "/workspace")]

@@ -11,7 +11,7 @@ import pytest
 
 from service.domain.batches import Batches
 from service.domain.errors import Conflict, Invalid, NotFound
-from service.domain.paths import resolve_project
+from service.domain.paths import overlapping, resolve_project, verify_mount
 from service.domain.status import workspace_status
 from service.domain.workspaces import Workspaces
 from service.model import Operation, State, TaskStatus
@@ -83,20 +83,46 @@ def test_batches_all_or_nothing(store: Store, settings: Settings, workspaces: Wo
         batches.progress("bob", batch.id)
 
 
-def test_project_paths(tmp_path: Path) -> None:
+def test_project_paths_are_the_owners_own_directories(tmp_path: Path) -> None:
     root = tmp_path / "projects"
-    (root / "app").mkdir(parents=True)
-    os.symlink("/etc", root / "escape")
-    os.symlink(root / "app", root / "alias")
-    assert resolve_project(str(root), "app") == str((root / "app").resolve())
-    assert resolve_project(str(root), str(root / "app")) == str((root / "app").resolve())
-    assert resolve_project(str(root), "alias") == str((root / "app").resolve())
-    for bad, reason in (("../x", "'..'"), ("escape", "outside"), ("/etc", "outside"), ("nope", "not a directory"),
-                        ("a\x00b", "NUL"), ("x" * 300, "cannot be resolved|not a directory")):
+    (root / "alice" / "app" / "sub").mkdir(parents=True)
+    (root / "bob" / "theirs").mkdir(parents=True)
+    os.symlink("/etc", root / "alice" / "escape")
+    os.symlink(root / "alice" / "app", root / "alice" / "alias")
+    (root / "alice" / "file").write_text("x")
+    assert resolve_project(str(root), "alice", "app") == str(root.resolve() / "alice" / "app")
+    assert resolve_project(str(root), "alice", "app/sub") == str(root.resolve() / "alice" / "app" / "sub")
+    for bad, reason in (("../bob/theirs", "'..'"), ("escape", "link or a file"), ("alias", "link or a file"),
+                        ("alias/sub", "link or a file"), ("file", "link or a file"), ("/etc", "relative"),
+                        (str(root / "alice" / "app"), "relative"), (".", "below the owner's"),
+                        ("theirs", "not a directory in the owner's"), ("nope", "not a directory in the owner's"),
+                        ("a\x00b", "NUL"), ("x" * 300, "cannot be opened")):
         with pytest.raises(Invalid, match=reason):
-            resolve_project(str(root), bad)
+            resolve_project(str(root), "alice", bad)
     with pytest.raises(Invalid, match="no projects root"):
-        resolve_project("", "app")
+        resolve_project("", "alice", "app")
+    with pytest.raises(Invalid, match="cannot own"):
+        resolve_project(str(root), "..", "alice")
+
+
+def test_a_stored_mount_is_checked_again_before_each_start(tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    (root / "alice" / "app").mkdir(parents=True)
+    stored = resolve_project(str(root), "alice", "app")
+    verify_mount(str(root), "alice", stored)
+    for elsewhere in (str(root.resolve() / "bob" / "app"), str(root.resolve() / "alice"), str(root.resolve()), "/etc"):
+        with pytest.raises(Invalid, match="not below the owner's"):
+            verify_mount(str(root), "alice", elsewhere)
+    (root / "alice" / "app").rename(root / "alice" / "moved")
+    os.symlink("/etc", root / "alice" / "app")  # swapped in after the create-time check
+    with pytest.raises(Invalid, match="link or a file"):
+        verify_mount(str(root), "alice", stored)
+
+
+def test_mounts_never_nest() -> None:
+    assert overlapping("/r/a/tt/a", ["/r/a/tt"]) == "/r/a/tt"
+    assert overlapping("/r/a/tt", ["/r/a/other", "/r/a/tt/a/b"]) == "/r/a/tt/a/b"
+    assert overlapping("/r/a/tt", ["/r/a/tt", "/r/a/tt2", "/r/a/t"]) is None  # the same directory may be shared
 
 
 def test_status_reports_engine_facts_and_failures(workspaces: Workspaces, fake_runtime: Any) -> None:
