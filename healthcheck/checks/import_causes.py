@@ -11,32 +11,32 @@ reported once, with its dependents listed.
 The *cause* says what kind of fix is needed: ``circular`` (a module saw
 another one half-initialised), ``missing-module`` (a project module that does
 not exist), ``missing-dependency`` (a third-party distribution that is not
-installed), ``syntax``, ``timeout``, or ``raised`` (the module's own code
-raised).
+installed), ``syntax``, ``timeout``, the causes outside the code that
+:mod:`healthcheck.checks.import_diagnosis` recognises (``python2-only``,
+``platform``, ``configuration``, ``system-dependency``), or ``raised`` (the
+module's own code raised).
+
+Failures with one cause outside the project (one missing distribution, one
+framework without its settings, one platform, one missing shared library) are
+one root cause however many modules they stop: they are merged into one
+failure that lists every module (:func:`merge_shared`), so that a framework's
+unconfigured settings read as one finding, not thirty-four at one line.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
+from healthcheck.checks.import_diagnosis import diagnose
+from healthcheck.checks.import_dists import import_root
 from healthcheck.checks.import_runner import Outcome
 
-# Import names whose distribution is named differently (the common cases).
-DISTRIBUTIONS: Mapping[str, str] = {
-    "yaml": "PyYAML", "PIL": "Pillow", "cv2": "opencv-python", "sklearn": "scikit-learn",
-    "bs4": "beautifulsoup4", "dateutil": "python-dateutil", "dotenv": "python-dotenv", "jwt": "PyJWT",
-    "magic": "python-magic", "serial": "pyserial", "OpenSSL": "pyOpenSSL", "Crypto": "pycryptodome",
-    "google.protobuf": "protobuf", "psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient",
-    "attr": "attrs", "docx": "python-docx", "git": "GitPython", "zmq": "pyzmq", "usb": "pyusb",
-}
+SHARED_CAUSES = ("missing-dependency", "configuration", "platform", "system-dependency")
 
 
-def normalise(name: str) -> str:
-    """A distribution name as the packaging standards compare it."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
+def _no_source(path: str, line: int) -> str:
+    return ""
 
 @dataclass
 class Failure:
@@ -53,6 +53,7 @@ class Failure:
     partial: str | None = None
     dependents: list[str] = field(default_factory=list)
     exit_code: int | None = None
+    subject: str | None = None  # what a cause outside the code is about: "Windows", "Django", "libGL.so.1"
 
 
 @dataclass
@@ -63,6 +64,7 @@ class ProjectMap:
     rel_of_path: Mapping[str, str]
     rel_of_module: Mapping[str, str]
     top_level: frozenset[str]
+    source_line: Callable[[str, int], str] = _no_source  # (absolute path, line) -> that line's text
 
 
 def _origin(outcome: Outcome, project: ProjectMap) -> str:
@@ -79,18 +81,29 @@ def _origin(outcome: Outcome, project: ProjectMap) -> str:
     return outcome.module
 
 
-def cause_of(outcome: Outcome, top_level: Iterable[str]) -> str:
+def _raising_line(outcome: Outcome, project: ProjectMap) -> str:
+    frames = outcome.info.get("frames") or []
+    return project.source_line(str(frames[-1][0]), int(frames[-1][1])) if frames else ""
+
+
+def cause_of(outcome: Outcome, top_level: Iterable[str], source_line: str = "") -> tuple[str, str | None]:
+    """The cause of a failed import, and its subject for the causes outside the code."""
     info = outcome.info
     if outcome.timed_out:
-        return "timeout"
+        return "timeout", None
     if info.get("syntax"):
-        return "syntax"
+        return "syntax", None
     if info.get("partial"):
-        return "circular"
+        return "circular", None
     missing = info.get("missing")
+    if missing and str(missing).split(".")[0] in set(top_level):
+        return "missing-module", None
+    diagnosis = diagnose(info, source_line)
+    if diagnosis is not None:
+        return diagnosis.cause, diagnosis.subject
     if missing:
-        return "missing-module" if str(missing).split(".")[0] in set(top_level) else "missing-dependency"
-    return "raised"
+        return "missing-dependency", import_root(str(missing))
+    return "raised", None
 
 
 def _failure(outcome: Outcome, project: ProjectMap) -> Failure:
@@ -112,10 +125,11 @@ def _failure(outcome: Outcome, project: ProjectMap) -> Failure:
         exception, message = "ProcessExit", f"the process exited with code {outcome.exit_code}"
     else:
         exception, message = str(info.get("exception", "Exception")), str(info.get("message", ""))
+    cause, subject = cause_of(outcome, project.top_level, _raising_line(outcome, project))
     return Failure(
         module=outcome.module, exception=exception, message=message,
-        cause=cause_of(outcome, project.top_level), path=path, line=line, frames=frames,
-        missing=info.get("missing"), partial=info.get("partial"), exit_code=outcome.exit_code,
+        cause=cause, path=path, line=line, frames=frames,
+        missing=info.get("missing"), partial=info.get("partial"), exit_code=outcome.exit_code, subject=subject,
     )
 
 
@@ -140,4 +154,23 @@ def root_failures(outcomes: Iterable[Outcome], project: ProjectMap) -> list[Fail
             roots[root] = _failure(failed[root], project)
         if root != module:
             roots[root].dependents.append(module)
-    return [roots[m] for m in sorted(roots)]
+    return merge_shared([roots[m] for m in sorted(roots)])
+
+
+def merge_shared(roots: list[Failure]) -> list[Failure]:
+    """One failure per cause outside the project: the first module's (by name) keeps its place and lists
+    every other module stopped by the same missing distribution, settings, platform or shared library."""
+    merged: list[Failure] = []
+    first: dict[tuple[str, str], Failure] = {}
+    for failure in roots:
+        if failure.cause not in SHARED_CAUSES or failure.subject is None:
+            merged.append(failure)
+            continue
+        key = (failure.cause, failure.subject)
+        kept = first.get(key)
+        if kept is None:
+            first[key] = failure
+            merged.append(failure)
+        else:
+            kept.dependents = sorted({*kept.dependents, failure.module, *failure.dependents})
+    return merged

@@ -23,13 +23,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import time
-import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar, Collection, Iterable, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
-from healthcheck.checks.import_causes import DISTRIBUTIONS, Failure, ProjectMap, normalise, root_failures
+from healthcheck.checks.import_causes import SHARED_CAUSES, Failure, ProjectMap, root_failures
+from healthcheck.checks.import_dists import declared_dependencies, distribution_for
 from healthcheck.checks.import_runner import ProbeError, ProbeJob, run_probe
 from healthcheck.config import OptionSpec
 from healthcheck.graph import KIND_RANK
@@ -84,31 +84,6 @@ def dependency_order(modules: list[str], succ: Mapping[str, Iterable[str]]) -> l
                 done.add(child)
                 stack.append((child, iter(sorted(succ.get(child, ())))))
     return order
-
-
-def declared_dependencies(root: Path) -> set[str]:
-    """Normalised names of the distributions pyproject.toml declares (all extras included)."""
-    try:
-        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return set()
-    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
-    requirements = list(project.get("dependencies", []) or [])
-    for extra in (project.get("optional-dependencies", {}) or {}).values():
-        requirements.extend(extra or [])
-    names = set()
-    for requirement in requirements:
-        name = "".join(ch if ch.isalnum() or ch in "-_." else " " for ch in str(requirement)).split()
-        if name:
-            names.add(normalise(name[0]))
-    return names
-
-
-def distribution_for(missing: str, declared: set[str]) -> tuple[str, bool]:
-    """The distribution that provides import name ``missing`` (a best guess), and whether it is declared."""
-    top = missing.split(".")[0]
-    name = DISTRIBUTIONS.get(missing) or DISTRIBUTIONS.get(top) or top
-    return name, normalise(name) in declared or normalise(top) in declared
 
 
 class ImportCheck(BaseCheck):
@@ -178,6 +153,7 @@ class ImportCheck(BaseCheck):
             rel_of_path={str(f.path): f.rel for f in ctx.project.files},
             rel_of_module={m: s.rel for m, s in ctx.project.modules.items()},
             top_level=frozenset(ctx.project.top_level_packages) | frozenset(ctx.graph.top_level),
+            source_line=SourceLines(),
         )
         roots = root_failures(outcomes, project)
         for failure in roots:  # messages name files relative to the root, like everything else in the report
@@ -226,15 +202,22 @@ class ImportCheck(BaseCheck):
             Related(ctx.project.modules[d].rel, None, f"{d} does not import because of this")
             for d in failure.dependents[:20] if d in ctx.project.modules
         ]
+        key = f"{failure.cause}:{failure.module}:{failure.exception}:{failure.missing or failure.partial or ''}"
+        if failure.cause in SHARED_CAUSES and failure.subject:  # one finding for many modules: named by its cause
+            key = f"{failure.cause}:{failure.subject}"
         return Finding.create(
-            "import-failure", what,
-            key=f"{failure.cause}:{failure.module}:{failure.exception}:{failure.missing or failure.partial or ''}",
+            "import-failure", what, key=key,
             path=failure.path, line=failure.line, related=tuple(related), data=data,
         )
 
     def _what(self, failure: Failure, ctx: CheckContext, data: dict[str, Any], declared: set[str]) -> str:
         head = f"{failure.module} does not import"
         where = f" at {failure.path}:{failure.line}" if failure.path and failure.line else ""
+        if failure.subject is not None:
+            data["subject"] = failure.subject
+        outside = _outside_cause(failure, where)
+        if outside:
+            return f"{head}: {outside}"
         if failure.cause == "timeout":
             timeout = float(ctx.option(self.name, "module_timeout"))
             return f"{failure.module} did not finish importing within {timeout:g} s (timed out{where}; the scan went on)"
@@ -266,6 +249,36 @@ class ImportCheck(BaseCheck):
             status = "declared but not installed" if is_declared else "not installed and not declared"
             return f"{head}: {failure.missing} is missing (distribution {distribution}, {status}){where}"
         return f"{head}: {failure.exception}: {failure.message}{where}"
+
+
+class SourceLines:
+    """The text of a line of a project file, read once per file (platform tests are recognised by it)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, list[str]] = {}
+
+    def __call__(self, path: str, line: int) -> str:
+        if path not in self.files:
+            try:
+                self.files[path] = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                self.files[path] = []
+        lines = self.files[path]
+        return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def _outside_cause(failure: Failure, where: str) -> str | None:
+    """What a cause outside the code means for the reader, or None for the other causes."""
+    subject, said = failure.subject, f"{failure.exception}: {failure.message}".rstrip(": ")
+    if failure.cause == "python2-only":
+        return f"it is Python 2 code ({subject} does not exist in Python 3; {said}){where}"
+    if failure.cause == "platform":
+        return f"it runs only on {subject} ({said}){where}"
+    if failure.cause == "configuration":
+        return f"{subject} needs its settings configured before this module is imported ({said}){where}"
+    if failure.cause == "system-dependency":
+        return f"the system library {subject} is missing (install it with the system's packages; {said}){where}"
+    return None
 
 
 def _imported_by_library(ctx: CheckContext) -> set[str]:

@@ -6,12 +6,8 @@ from pathlib import Path
 
 from healthcheck.checks.import_causes import Failure, ProjectMap, cause_of, root_failures
 from healthcheck.checks.import_runner import Outcome, parse_dump
-from healthcheck.checks.imports import (
-    declared_dependencies,
-    dependency_order,
-    distribution_for,
-    why_not_imported,
-)
+from healthcheck.checks.import_dists import declared_dependencies, distribution_for
+from healthcheck.checks.imports import dependency_order, why_not_imported
 from healthcheck.project import SourceFile
 
 MODULES = {"app": "app/__init__.py", "app.a": "app/a.py", "app.b": "app/b.py", "app.c": "app/c.py", "app.bad": "app/bad.py"}
@@ -93,12 +89,12 @@ def test_origins_that_point_at_each_other_do_not_loop() -> None:
 
 def test_causes() -> None:
     top = {"app"}
-    assert cause_of(_failed("m", partial="app"), top) == "circular"
-    assert cause_of(_failed("m", missing="app.gone"), top) == "missing-module"
-    assert cause_of(_failed("m", missing="yaml"), top) == "missing-dependency"
-    assert cause_of(_failed("m", syntax=["/r/x.py", 1]), top) == "syntax"
-    assert cause_of(_failed("m"), top) == "raised"
-    assert cause_of(Outcome("m", False, timed_out=True), top) == "timeout"
+    assert cause_of(_failed("m", partial="app"), top) == ("circular", None)
+    assert cause_of(_failed("m", missing="app.gone"), top) == ("missing-module", None)
+    assert cause_of(_failed("m", missing="yaml.reader"), top) == ("missing-dependency", "yaml")
+    assert cause_of(_failed("m", syntax=["/r/x.py", 1]), top) == ("syntax", None)
+    assert cause_of(_failed("m"), top) == ("raised", None)
+    assert cause_of(Outcome("m", False, timed_out=True), top) == ("timeout", None)
 
 
 def test_distribution_names_and_whether_they_are_declared(tmp_path: Path) -> None:

@@ -130,3 +130,44 @@ def test_turned_off_by_option_or_configuration(tmp_path: Path) -> None:
     assert _scan(tmp_path, import_check=False).checks["import-failure"].detail == "import check turned off (--no-import-check)"
     _write(tmp_path, {"pyproject.toml": "[tool.healthcheck]\nimport_check = false\n"})
     assert _scan(tmp_path).checks["import-failure"].status == "skipped"
+
+
+def test_causes_outside_the_code_are_named_once_each(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "setup.py": "from setuptools import setup\nsetup(name='app', install_requires=['nothing-like-it>=1'])\n",
+        "app/__init__.py": "",
+        "app/legacy.py": "import urlparse\n",
+        "app/winonly.py": "import sys\nassert sys.platform == 'win32'\n",
+        "app/conf.py": (
+            "class ImproperlyConfigured(Exception):\n    pass\n\n"
+            "class Settings:\n    def __getattr__(self, name):\n"
+            "        raise ImproperlyConfigured(f'Requested setting {name}, but settings are not configured.')\n\n"
+            "settings = Settings()\n"
+        ),
+        "app/models.py": "from app.conf import settings\nDEBUG = settings.DEBUG\n",
+        "app/admin.py": "from app.conf import settings\nAPPS = settings.INSTALLED_APPS\n",
+        "app/gl.py": "raise ImportError('libGL.so.1: cannot open shared object file: No such file or directory')\n",
+        "app/one.py": "import nothing_like_it\n",
+        "app/two.py": "from nothing_like_it import thing\n",
+    })
+    report = _scan(tmp_path)
+    found = sorted((f.data["cause"], f.data["module"], f.data["dependents"], f.message)
+                   for f in report.findings if f.check == "import-failure")
+    assert found == [
+        ("configuration", "app.admin", ["app.models"],
+         "app.admin does not import: app needs its settings configured before this module is imported "
+         "(app.conf.ImproperlyConfigured: Requested setting INSTALLED_APPS, but settings are not configured.) "
+         "at app/conf.py:6; 1 more module fails because of it"),
+        ("missing-dependency", "app.one", ["app.two"],
+         "app.one does not import: nothing_like_it is missing (distribution nothing-like-it, declared but not "
+         "installed) at app/one.py:1; 1 more module fails because of it"),
+        ("platform", "app.winonly", [],
+         "app.winonly does not import: it runs only on Windows (AssertionError) at app/winonly.py:2"),
+        ("python2-only", "app.legacy", [],
+         "app.legacy does not import: it is Python 2 code (urlparse does not exist in Python 3; "
+         "ModuleNotFoundError: No module named 'urlparse') at app/legacy.py:1"),
+        ("system-dependency", "app.gl", [],
+         "app.gl does not import: the system library libGL.so.1 is missing (install it with the system's "
+         "packages; ImportError: libGL.so.1: cannot open shared object file: No such file or directory) "
+         "at app/gl.py:1"),
+    ]
