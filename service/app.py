@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
 
     app = Flask("service")
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.url_map.converters["id"] = IdConverter
     attach(
         app,

@@ -49,6 +49,7 @@ class Settings:
     stop_timeout: int = 5
     max_batch: int = 100
     max_page: int = 100
+    max_body_bytes: int = 65536  # a larger request body is refused with 413 before it is read
     reconcile_interval: float = 30.0
     restart_limit: int = 5
     restart_backoff: float = 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from flask import request
@@ -10,8 +11,10 @@ from werkzeug.routing import BaseConverter
 
 from service.api.auth import bearer
 from service.api.context import current
-from service.api.problems import Problem
+from service.api.problems import Problem, clip
 
+JSON = "application/json"
+MAX_DEPTH = 32  # the request schemas need 3; a deep document only costs the parser and the validator
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="workspace-service"'}
 
 
@@ -27,19 +30,61 @@ def owner() -> str:
 
 
 def body(schema: str) -> dict[str, Any]:
-    """The JSON object body, valid against request schema ``schema``, or a 400/422 problem."""
+    """The JSON object body, valid against request schema ``schema``, or a 400/413/415/422 problem.
+
+    Only ``application/json`` is read (a form or plain text is not silently taken for JSON); the app's
+    ``MAX_CONTENT_LENGTH`` makes Werkzeug refuse a larger body with 413 before reading it; nesting deeper
+    than ``MAX_DEPTH`` is 400, and ``NaN``/``Infinity`` (which Python's parser accepts) are 422."""
+    if request.mimetype != JSON:
+        shown = clip(request.mimetype or "none")
+        raise Problem(415, f"the body must be {JSON} (got {shown})", {"Accept-Post": JSON})
     raw = request.get_data(cache=True)
     if not raw:
         raise Problem(400, "the request needs a JSON object body")
     try:
-        document = json.loads(raw)
+        document = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
+    except NotANumber as exc:
+        raise Problem(422, str(exc)) from exc
+    except RecursionError as exc:
+        raise Problem(400, f"the body nests deeper than {MAX_DEPTH} levels") from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, f"the body is not valid JSON: {exc}") from exc
+        raise Problem(400, f"the body is not valid JSON: {clip(str(exc))}") from exc
+    if _depth_over(document, MAX_DEPTH):
+        raise Problem(400, f"the body nests deeper than {MAX_DEPTH} levels")
     errors = current().schemas.errors(schema, document)
     if errors:
         raise Problem(422, "the body does not match the " + schema + " schema", errors=errors)
     assert isinstance(document, dict)
     return document
+
+
+class NotANumber(ValueError):
+    """A JSON number that is no finite number (``NaN``, ``Infinity``, or a literal beyond a double's range)."""
+
+
+def _no_constant(name: str) -> float:
+    raise NotANumber(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotANumber(f"the number {clip(text)} is beyond a finite double")
+    return value
+
+
+def _depth_over(document: object, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit`` (iterative: a deep document must not recurse)."""
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 class IdConverter(BaseConverter):
@@ -49,16 +94,17 @@ class IdConverter(BaseConverter):
     regex = "[0-9a-f]{32}"
 
 
-def int_query(name: str, default: int, minimum: int, maximum: int | None) -> int:
-    """An integer query parameter within bounds, or a 422 problem."""
+def int_query(name: str, default: int, minimum: int, maximum: int) -> int:
+    """An integer query parameter within bounds (the store's integers are 64-bit: an unbounded one overflows
+    the driver), or a 422 problem."""
     raw = request.args.get(name)
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = int(raw) if len(raw) <= 32 else int("x")
     except ValueError:
-        raise Problem(422, f"query parameter {name} must be an integer", errors=[{"path": name, "message": raw}])
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise Problem(422, f"query parameter {name} must be {bound}", errors=[{"path": name, "message": raw}])
+        raise Problem(422, f"query parameter {name} must be an integer", errors=[{"path": name, "message": clip(raw)}])
+    if value < minimum or value > maximum:
+        bound = f"between {minimum} and {maximum}"
+        raise Problem(422, f"query parameter {name} must be {bound}", errors=[{"path": name, "message": clip(raw)}])
     return value

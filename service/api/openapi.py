@@ -14,9 +14,10 @@ def _json(name: str) -> dict[str, Any]:
 
 
 def _problems(*codes: int) -> dict[str, Any]:
-    words = {400: "Malformed request", 401: "Missing or invalid token", 404: "Not found (or another owner's)",
-             409: "Not legal in the current state", 422: "Request does not match the schema or the limits",
-             503: "Not ready"}
+    words = {400: "Malformed request (not JSON, or nested too deep)", 401: "Missing or invalid token",
+             404: "Not found (or another owner's)", 409: "Not legal in the current state",
+             413: "Body larger than the operator's limit (not read)", 415: "Body is not application/json",
+             422: "Request does not match the schema or the limits", 503: "Not ready (which check fails, and why)"}
     return {str(c): {"description": words[c], "content": PROBLEM} for c in codes}
 
 
@@ -26,7 +27,7 @@ def _op(summary: str, ok: int, body: str | None, response: str | None, problems:
     operation["responses"][str(ok)] = {"description": summary}
     if response:
         operation["responses"][str(ok)]["content"] = _json(response)
-    operation["responses"].update(_problems(*problems))
+    operation["responses"].update(_problems(*problems, *((413, 415) if body else ())))
     if body:
         operation["requestBody"] = {"required": True, "content": _json(body)}
     if params:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify
 
 from service.api.context import current
 from service.api.openapi import document
+from service.api.problems import problem_response
 from service.metrics import gauge_lines
 from service.runtime import RuntimeFailure
 from service.store import tasks as task_rows
@@ -35,11 +36,10 @@ def readyz() -> tuple[Response, int]:
         checks["docker"] = "ok"
     except RuntimeFailure as exc:
         checks["docker"] = f"failing: {exc}"
-    ready = all(v == "ok" for v in checks.values())
-    response = jsonify(status="ready" if ready else "not ready", checks=checks)
-    if not ready:
-        response.headers["Retry-After"] = "5"
-    return response, 200 if ready else 503
+    failing = [f"{name} {state}" for name, state in checks.items() if state != "ok"]
+    if failing:
+        return problem_response(503, "not ready: " + "; ".join(failing), {"Retry-After": "5"}, {"checks": checks}), 503
+    return jsonify(status="ready", checks=checks), 200
 
 
 @blueprint.get("/metrics")

@@ -30,6 +30,15 @@ _TITLES = {
 }
 
 
+SHOWN = 80  # characters of an offending value an error document repeats
+
+
+def clip(text: str, limit: int = SHOWN) -> str:
+    """At most ``limit`` characters of ``text``: an error document names the offending value without echoing
+    a 10 MB one back."""
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
 class Problem(Exception):
     """An HTTP-level refusal (bad JSON, failed validation, bad token) raised from a handler."""
 
@@ -77,6 +86,8 @@ def register(app: Flask) -> None:
         headers = {}
         if code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        if code == 413:  # the body was not read: the connection cannot carry another request
+            headers["Connection"] = "close"
         return problem_response(code, exc.description or _TITLES.get(code, "Error"), headers)
 
     @app.errorhandler(Exception)

@@ -10,12 +10,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
+from service.api.problems import SHOWN, clip
 from service.model import Operation, State, TaskStatus
 from service.settings import Settings
 
 JsonSchema = dict[str, Any]
+MAX_OFFSET = 2**31 - 1  # far beyond any owner's count, well inside the store's 64-bit integers
 Check = Callable[[Any], bool]
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 NAME_RE = re.compile(NAME_PATTERN.rstrip("$").lstrip("^"))
@@ -253,7 +255,7 @@ class Schemas:
         self.list_query: dict[str, JsonSchema] = {
             "state": {"type": "string", "enum": [s.value for s in State]},
             "limit": {"type": "integer", "minimum": 1, "maximum": settings.max_page, "default": 50},
-            "offset": {"type": "integer", "minimum": 0, "default": 0},
+            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
         }
         requests = ("WorkspaceCreate", "WorkspacePatch", "BatchCreate")
         self._validators = {name: Draft202012Validator(self.components[name]) for name in requests}
@@ -265,4 +267,12 @@ class Schemas:
         if quick is not None and quick(document):
             return []
         found = sorted(self._validators[name].iter_errors(document), key=lambda e: list(map(str, e.path)))
-        return [{"path": "/" + "/".join(str(p) for p in e.path), "message": e.message} for e in found]
+        return [{"path": clip("/" + "/".join(str(p) for p in e.path)), "message": _short_message(e)} for e in found]
+
+
+def _short_message(error: ValidationError) -> str:
+    """The validator's message with the offending value cut to a prefix (its messages embed the value's repr)."""
+    shown = repr(error.instance)
+    if len(shown) > SHOWN:
+        return clip(error.message.replace(shown, clip(shown)), 4 * SHOWN)
+    return clip(error.message, 4 * SHOWN)

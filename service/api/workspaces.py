@@ -8,8 +8,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from service.api import inputs, render
 from service.api.context import current
-from service.api.problems import Problem
-from service.api.schemas import NAME_RE
+from service.api.problems import Problem, clip
+from service.api.schemas import MAX_OFFSET, NAME_RE
 from service.domain.status import workspace_status
 from service.model import Operation, State
 
@@ -19,7 +19,7 @@ blueprint = Blueprint("workspaces", __name__, url_prefix="/api/workspaces")
 def _check_name(name: str) -> None:
     """JSON Schema's ``$`` also matches before a final newline; a DNS label must match exactly."""
     if not NAME_RE.fullmatch(name):
-        raise Problem(422, "name must be a DNS label", errors=[{"path": "/name", "message": repr(name)}])
+        raise Problem(422, "name must be a DNS label", errors=[{"path": "/name", "message": clip(repr(name))}])
 
 
 @blueprint.post("")
@@ -41,9 +41,10 @@ def index() -> Response:
     ctx = current()
     state_arg = request.args.get("state")
     if state_arg is not None and state_arg not in {s.value for s in State}:
-        raise Problem(422, f"unknown state {state_arg!r}", errors=[{"path": "state", "message": state_arg}])
+        shown = clip(state_arg)
+        raise Problem(422, f"unknown state {shown!r}", errors=[{"path": "state", "message": shown}])
     limit = inputs.int_query("limit", 50, 1, ctx.settings.max_page)
-    offset = inputs.int_query("offset", 0, 0, None)
+    offset = inputs.int_query("offset", 0, 0, MAX_OFFSET)
     items, total = ctx.workspaces.page(owner, State(state_arg) if state_arg else None, limit, offset)
     next_offset = offset + limit if offset + limit < total else None
     return jsonify(

@@ -59,8 +59,65 @@ def test_bad_create_bodies_are_refused_precisely(quiet: Any, containers: Any, bo
 
 def test_malformed_json_and_empty_body_are_400(quiet: Any) -> None:
     assert quiet.post("/api/workspaces", data="{not json", content_type="application/json").status_code == 400
-    assert quiet.post("/api/workspaces").status_code == 400
+    assert quiet.post("/api/workspaces", content_type="application/json").status_code == 400
     assert quiet.get("/api/workspaces").get_json()["total"] == 0
+
+
+def test_only_json_bodies_are_read(quiet: Any, containers: Any) -> None:
+    body = '{"name": "sneaky"}'
+    for kind in ("text/plain", "application/x-www-form-urlencoded", "application/jsonx", None):
+        response = quiet.post("/api/workspaces", data=body, content_type=kind)
+        assert response.status_code == 415, kind
+        assert response.content_type == "application/problem+json"
+        assert response.headers["Accept-Post"] == "application/json"
+    assert quiet.post("/api/workspaces", data=body, content_type="application/json; charset=utf-8").status_code == 201
+    assert [w["name"] for w in quiet.get("/api/workspaces").get_json()["items"]] == ["sneaky"]
+
+
+def test_a_body_over_the_limit_is_413_and_not_read(make_api: Any) -> None:
+    small = make_api(max_body_bytes=1024)
+    response = small.post("/api/workspaces", data=b'{"name": "' + b"x" * 2048 + b'"}', content_type="application/json")
+    assert response.status_code == 413 and response.content_type == "application/problem+json"
+    assert response.headers["Connection"] == "close"
+    assert small.post("/api/workspaces", json={"name": "fits"}).status_code == 201
+
+
+def test_deep_nesting_is_400(make_api: Any) -> None:
+    roomy = make_api(max_body_bytes=1_000_000)
+    for depth in (40, 100_000):
+        response = roomy.post("/api/workspaces", data="[" * depth + "]" * depth, content_type="application/json")
+        assert response.status_code == 400, depth
+        assert "nests deeper than 32" in response.get_json()["detail"]
+    nested = {"name": "ok", "resources": {"cpus": 1}}
+    assert roomy.post("/api/workspaces", json=nested).status_code == 201
+
+
+def test_numbers_that_are_not_numbers_are_422(quiet: Any) -> None:
+    for number in ("NaN", "Infinity", "-Infinity", "1e400"):
+        text = '{"name": "n", "resources": {"cpus": %s}}' % number
+        response = quiet.post("/api/workspaces", data=text, content_type="application/json")
+        assert response.status_code == 422, number
+        assert response.content_type == "application/problem+json"
+    assert quiet.get("/api/workspaces").get_json()["total"] == 0
+
+
+def test_integer_parameters_are_bounded(quiet: Any) -> None:
+    for offset in (str(2**63), str(2**31), "9" * 5000, "-1", "1.5"):
+        response = quiet.get(f"/api/workspaces?offset={offset}")
+        assert response.status_code == 422, offset
+        assert len(response.data) < 1000
+    assert quiet.get(f"/api/workspaces?offset={2**31 - 1}").get_json()["items"] == []
+
+
+def test_error_documents_do_not_echo_long_values(make_api: Any) -> None:
+    roomy = make_api(max_body_bytes=12_000_000)
+    huge = "x" * 10_000_000
+    for body in ({"name": huge}, {"name": "ok", "project_path": huge}, {"name": "ok", huge: 1}):
+        response = roomy.post("/api/workspaces", json=body)
+        assert response.status_code == 422
+        assert len(response.data) < 2000, response.data[:300]
+    response = roomy.get("/api/workspaces?state=" + "y" * 100_000)
+    assert response.status_code == 422 and len(response.data) < 2000
 
 
 def test_project_path_in_the_owners_directory_is_accepted(quiet: Any, tmp_path: Path, containers: Any) -> None:

@@ -27,6 +27,7 @@ def test_reads_answer_and_operations_wait_for_the_daemon(make_api: Any, proxy: A
     assert body["container_state"] == "unknown" and "unreachable" in body["reason"]
     ready = down.client.get("/readyz")
     assert ready.status_code == 503 and ready.headers["Retry-After"] == "5"
+    assert ready.content_type == "application/problem+json"
     assert ready.get_json()["checks"]["docker"].startswith("failing")
     assert down.client.get("/healthz").status_code == 200
 

@@ -43,10 +43,14 @@ def test_quick_check_accepts_only_valid_documents_and_defers_the_rest() -> None:
                 assert validator.is_valid(document), (name, document)
                 assert schemas.errors(name, document) == []
             else:
-                assert schemas.errors(name, document) == [
-                    {"path": "/" + "/".join(map(str, e.path)), "message": e.message}
-                    for e in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path)))
-                ]
+                found = schemas.errors(name, document)
+                expected = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path)))
+                assert [f["path"] for f in found] == ["/" + "/".join(map(str, e.path)) for e in expected]
+                for given, error in zip(found, expected):  # the validator's words, the value cut to a prefix
+                    if len(repr(error.instance)) <= 80:
+                        assert given["message"] == error.message
+                    else:
+                        assert len(given["message"]) < len(error.message) and "characters)" in given["message"]
     assert accepted >= 8  # the common valid bodies take the quick path
 
 
