@@ -1,23 +1,67 @@
 """``undefined-name`` and ``unresolved-import``: names and modules that are not there.
 
-Name resolution is pyflakes' job, done once per file during the shared parse on
-the tree we already had; this check only reports it. An unresolved import is an
-import of a module under one of the project's own top-level packages that no
-file provides (third-party imports are the import check's business: whether a
-distribution is installed is a fact about an environment, not about the code).
+Name resolution is pyflakes' job (ruff's, where it is installed), done once per file during the shared parse;
+this check judges what it found with what the code itself says (:mod:`healthcheck.checks.names_guards`):
+
+- an unresolved import is an import of a module under one of the project's own top-level packages that no file
+  provides (third-party imports are the import check's business: whether a distribution is installed is a fact
+  about an environment, not about the code). A module the project makes at run time (assigned into
+  ``sys.modules``, a vendored ``six``'s ``moves``, below a package that changes its ``__path__``) is not
+  missing; an import inside ``try: ... except ImportError:`` is optional and reported as ``info``;
+- a name used only under a Python-version branch or inside ``try: ... except NameError:`` is there on
+  purpose: ``info``, never gated;
+- vendored trees (``vendor/``, ``_vendor/``, ``vendored/``, ``extern/``, ``third_party/``) are copies of
+  other projects: left out unless ``include_vendored = true``, and listed in the report (``names_not_checked``).
+
+Only ``error`` findings count in the gated metrics ``undefined_names`` and ``unresolved_imports``.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections import Counter
+from typing import ClassVar, Iterable, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.names_guards import EXTRACTOR, NameGuards
+from healthcheck.config import OptionSpec
+from healthcheck.graph import Unresolved
 from healthcheck.model import Finding
+from healthcheck.parse import Extractor, FileFacts
+from healthcheck.project import vendored_tree
+
+NO_GUARDS = NameGuards()
+
+
+def _guards(facts: FileFacts) -> NameGuards:
+    found = facts.extra.get(EXTRACTOR.name)
+    return found if isinstance(found, NameGuards) else NO_GUARDS
+
+
+def runtime_makers(facts: Iterable[FileFacts]) -> list[tuple[str, str]]:
+    """(module name or prefix ending in ``.``, file) for every module a file makes at run time: a
+    ``sys.modules`` assignment, six's moves, the submodules of a package that changes its ``__path__``."""
+    makers: list[tuple[str, str]] = []
+    for f in facts:
+        guards = _guards(f)
+        for prefix in guards.runtime_prefixes:
+            makers += [(prefix, f.rel)] if prefix.endswith(".") else [(prefix, f.rel), (prefix + ".", f.rel)]
+        if guards.extends_path:
+            makers.append((f.module + ".", f.rel))
+    return makers
+
+
+def made_at_run_time(module: str, makers: list[tuple[str, str]]) -> str | None:
+    """The file that makes ``module`` at run time, or None."""
+    for prefix, rel in makers:
+        if module == prefix or (prefix.endswith(".") and module.startswith(prefix)):
+            return rel
+    return None
 
 
 class NamesCheck(BaseCheck):
     name: ClassVar[str] = "names"
     produces: ClassVar[tuple[str, ...]] = ("undefined-name", "unresolved-import")
+    extractors: ClassVar[tuple[Extractor, ...]] = (EXTRACTOR,)
     gates: ClassVar[tuple[GateSpec, ...]] = (
         GateSpec("max_undefined_names", "undefined_names", "<=", 0, help="names used but never defined"),
         GateSpec(
@@ -25,54 +69,91 @@ class NamesCheck(BaseCheck):
             help="imports of project modules that do not exist",
         ),
     )
+    options: ClassVar[Mapping[str, OptionSpec]] = {
+        "include_vendored": OptionSpec(bool, False, "check names in vendored trees (vendor/, _vendor/, extern/ ...)"),
+    }
 
     def run(self, ctx: CheckContext) -> CheckResult:
         result = CheckResult()
-        undefined = 0
-        unknown = [f.rel for f in ctx.parsed() if f.undefined is None]
+        include_vendored = bool(ctx.option(self.name, "include_vendored"))
+        vendored: Counter[str] = Counter()
+        checked: list[FileFacts] = []
         for facts in ctx.parsed():
-            for problem in facts.undefined or ():
-                undefined += 1
-                if problem.export:
-                    message = f"'{problem.name}' is listed in __all__ but never defined"
-                else:
-                    message = f"'{problem.name}' is used but never defined or imported"
-                result.findings.append(
-                    Finding.create(
-                        "undefined-name",
-                        message,
-                        key=f"{problem.name}:{'export' if problem.export else 'use'}",
-                        path=facts.rel,
-                        line=problem.line,
-                        data={"name": problem.name, "column": problem.column},
-                    )
-                )
-        unresolved = 0
-        for item in ctx.graph.unresolved:
-            unresolved += 1
-            shown = item.module if item.module.strip(".") else f"{item.module} (relative import)"
-            message = (
-                f"imports {shown}, which does not exist in the project"
-                if item.module.strip(".")
-                else f"relative import '{item.fact.text}' climbs above the top-level package"
-            )
-            result.findings.append(
-                Finding.create(
-                    "unresolved-import",
-                    message,
-                    key=f"{item.module}:{','.join(item.fact.names)}",
-                    path=item.path,
-                    line=item.fact.line,
-                    data={"module": item.module, "text": item.fact.text, "importer": item.importer},
-                )
-            )
-        result.metrics["unresolved_imports"] = unresolved
+            tree = None if include_vendored else vendored_tree(facts.rel)
+            if tree:
+                vendored[tree] += 1
+            else:
+                checked.append(facts)
+        result.findings += self._undefined(checked)
+        result.findings += self._unresolved(ctx, {f.rel for f in checked})
+        errors = Counter(f.check for f in result.findings if f.severity == "error")
+        result.metrics["unresolved_imports"] = errors["unresolved-import"]
+        unknown = [f.rel for f in checked if f.undefined is None]
         if unknown:
             # Names could not be checked in these files: no count, so no gate reads zero.
             result.status = "error"
             reason = ctx.parse_stats.names_error or "the names engine gave no answer"
             result.detail = f"undefined names not checked in {len(unknown)} files: {reason}"
         else:
-            result.metrics["undefined_names"] = undefined
+            result.metrics["undefined_names"] = errors["undefined-name"]
         result.metrics["names_engine"] = ctx.parse_stats.names_engine
+        if vendored:
+            result.extra["names_not_checked"] = [
+                {"path": tree, "files": n, "reason": "vendored (include_vendored = true checks it)"}
+                for tree, n in sorted(vendored.items())
+            ]
+            if not result.detail:
+                result.detail = f"{sum(vendored.values())} files in vendored trees not checked: {', '.join(sorted(vendored))}"
         return result
+
+    def _undefined(self, checked: list[FileFacts]) -> list[Finding]:
+        findings: list[Finding] = []
+        for facts in checked:
+            guards = _guards(facts)
+            for problem in facts.undefined or ():
+                if problem.export:
+                    message = f"'{problem.name}' is listed in __all__ but never defined"
+                else:
+                    message = f"'{problem.name}' is used but never defined or imported"
+                condition = None if problem.export else guards.condition_at(problem.line)
+                if condition:
+                    message += f" ({condition}: there on purpose on some Pythons)"
+                findings.append(
+                    Finding.create(
+                        "undefined-name", message,
+                        key=f"{problem.name}:{'export' if problem.export else 'use'}",
+                        path=facts.rel, line=problem.line, severity="info" if condition else "error",
+                        data={"name": problem.name, "column": problem.column,
+                              **({"conditional": condition} if condition else {})},
+                    )
+                )
+        return findings
+
+    def _unresolved(self, ctx: CheckContext, checked: set[str]) -> list[Finding]:
+        findings: list[Finding] = []
+        by_rel = {f.rel: f for f in ctx.parsed()}
+        makers = runtime_makers(ctx.parsed()) if ctx.graph.unresolved else []
+        for item in ctx.graph.unresolved:
+            if item.path not in checked or (item.module.strip(".") and made_at_run_time(item.module, makers)):
+                continue
+            findings.append(self._unresolved_finding(item, by_rel.get(item.path)))
+        return findings
+
+    @staticmethod
+    def _unresolved_finding(item: Unresolved, facts: FileFacts | None) -> Finding:
+        shown = item.module if item.module.strip(".") else f"{item.module} (relative import)"
+        message = (
+            f"imports {shown}, which does not exist in the project"
+            if item.module.strip(".")
+            else f"relative import '{item.fact.text}' climbs above the top-level package"
+        )
+        optional = facts is not None and _guards(facts).optional(item.fact.line)
+        if optional:
+            message += " (optional: the import is guarded by except ImportError)"
+        return Finding.create(
+            "unresolved-import", message,
+            key=f"{item.module}:{','.join(item.fact.names)}",
+            path=item.path, line=item.fact.line, severity="info" if optional else "error",
+            data={"module": item.module, "text": item.fact.text, "importer": item.importer,
+                  **({"optional": True} if optional else {})},
+        )

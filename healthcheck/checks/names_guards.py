@@ -1,0 +1,185 @@
+"""What a file says about its own names and imports that a plain name lookup misses, drawn during the one parse.
+
+A static lookup says ``requests.packages.urllib3`` does not exist and ``unicode`` is undefined; a maintainer
+knows better, because the code says so:
+
+- modules made at run time: ``sys.modules["pkg.compat.x"] = x`` (or ``sys.modules[f"pkg.packages.{m}"]``,
+  ``sys.modules[__name__ + ".moves"]``), a vendored ``six`` (its ``moves`` come from an import hook), and a
+  package whose ``__path__`` is changed (its submodules may live anywhere);
+- optional imports: an import inside ``try:`` whose handler catches ``ImportError`` is a dependency the code
+  does without;
+- conditional names: a name used under ``if PY2:`` / ``if sys.version_info < (3,):`` (either branch of a
+  version test runs on some Pythons only) or inside ``try: ... except NameError:`` is there on purpose.
+
+The facts are plain tuples so that they cache with the rest of the parse (:class:`~healthcheck.parse.Extractor`).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from healthcheck.parse import Extractor
+
+IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+VERSION_NAMES = frozenset({"PY2", "PY3", "PY26", "PY27", "PY34", "PY35", "PY36", "PY37", "PY38", "PY39", "IS_PY2",
+                           "IS_PY3", "PYTHON2", "PYTHON3", "PY2K", "PY3K", "_PY3", "_PY2", "is_py2", "is_py3"})
+
+
+@dataclass(frozen=True)
+class NameGuards:
+    """One file's runtime modules, optional imports and conditional stretches."""
+
+    runtime_prefixes: tuple[str, ...] = ()  # module names (or name prefixes ending in ".") made at run time
+    extends_path: bool = False  # the file (a package's __init__) changes its __path__
+    optional_imports: tuple[int, ...] = ()  # lines of imports inside try/except ImportError
+    conditional: tuple[tuple[int, int, str], ...] = ()  # (first line, last line, why) of guarded stretches
+
+    def optional(self, line: int) -> bool:
+        return line in self.optional_imports
+
+    def condition_at(self, line: int) -> str | None:
+        """Why a name used at ``line`` may be missing on purpose, or None."""
+        return next((why for first, last, why in self.conditional if first <= line <= last), None)
+
+
+def _is_sys_modules(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "modules"
+            and isinstance(node.value, ast.Name) and node.value.id == "sys")
+
+
+def _prefix(node: ast.expr, module: str) -> str | None:
+    """The module name, or its known leading part ending in ``.``, that a ``sys.modules`` key spells."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and node.id == "__name__":
+        return module
+    if isinstance(node, ast.JoinedStr):
+        text = ""
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                text += part.value
+            elif isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name) and part.value.id == "__name__":
+                text += module
+            else:
+                return text if text.endswith(".") else None
+        return text
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _prefix(node.left, module)
+        if left is None:
+            return None
+        right = _prefix(node.right, module)
+        if right is not None and not right.endswith("."):
+            return left + right
+        return left if left.endswith(".") else (left + right if right else None)
+    return None
+
+
+def _runtime_keys(tree: ast.Module, module: str) -> Iterator[str]:
+    for node in ast.walk(tree):
+        keys: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            keys = [t.slice for t in node.targets if isinstance(t, ast.Subscript) and _is_sys_modules(t.value)]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _is_sys_modules(node.func.value):
+            if node.func.attr == "setdefault" and node.args:
+                keys = [node.args[0]]
+            elif node.func.attr == "update" and node.args and isinstance(node.args[0], ast.Dict):
+                keys = [k for k in node.args[0].keys if k is not None]
+        for key in keys:
+            prefix = _prefix(key, module)
+            if prefix and prefix.strip("."):
+                yield prefix
+
+
+def _changes_path(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = list(node.targets) if isinstance(node, ast.Assign) else [node.target]
+        if any(isinstance(t, ast.Name) and t.id == "__path__" for t in targets):
+            return True
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "__path__"):
+            return True
+    return False
+
+
+def _handler_names(handler: ast.ExceptHandler) -> set[str]:
+    if handler.type is None:
+        return {"BaseException"}
+    nodes = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return {n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else "" for n in nodes}
+
+
+def _mentions_version(test: ast.expr) -> bool:
+    for node in ast.walk(test):
+        if isinstance(node, ast.Attribute) and node.attr in ("version_info", "version", "hexversion") and (
+            isinstance(node.value, ast.Name) and node.value.id == "sys"
+        ):
+            return True
+        if isinstance(node, ast.Name) and node.id in VERSION_NAMES:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in VERSION_NAMES:
+            return True
+    return False
+
+
+def _span(nodes: Sequence[ast.stmt]) -> tuple[int, int]:
+    return nodes[0].lineno, max(getattr(n, "end_lineno", None) or n.lineno for n in nodes)
+
+
+TRY_NODES: tuple[type[ast.stmt], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
+
+
+def _child_statements(node: ast.stmt) -> list[ast.stmt]:
+    """The statements directly inside a compound statement (bodies, branches, handlers, match cases)."""
+    children: list[ast.stmt] = []
+    for name in ("body", "orelse", "finalbody"):
+        children += [c for c in getattr(node, name, None) or () if isinstance(c, ast.stmt)]
+    for holder in [*(getattr(node, "handlers", None) or ()), *(getattr(node, "cases", None) or ())]:
+        children += holder.body
+    return children
+
+
+def _guards(body: Sequence[ast.stmt], optional: list[int], conditional: list[tuple[int, int, str]],
+            guarded: bool = False) -> None:
+    """Collect the optional imports and conditional stretches below ``body``; ``guarded``: inside a ``try``
+    whose handler catches ImportError (an import in a function defined there runs later, unguarded)."""
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if guarded:
+                optional.append(node.lineno)
+            continue
+        if isinstance(node, TRY_NODES):
+            handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
+            caught = {name for h in handlers for name in _handler_names(h)}
+            body_of: list[ast.stmt] = getattr(node, "body", [])
+            if "NameError" in caught and body_of:
+                conditional.append((*_span(body_of), "inside try/except NameError"))
+            _guards(body_of, optional, conditional, guarded or bool(caught & IMPORT_ERRORS))
+            rest = [s for h in handlers for s in h.body] + list(getattr(node, "orelse", [])) + list(
+                getattr(node, "finalbody", []))
+            _guards(rest, optional, conditional, guarded)
+            continue
+        if isinstance(node, ast.If) and _mentions_version(node.test):
+            for branch in (node.body, node.orelse):
+                if branch:
+                    conditional.append((*_span(branch), "only under a Python-version branch"))
+        inner = guarded and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        _guards(_child_statements(node), optional, conditional, inner)
+
+
+def name_guards(tree: ast.Module, lines: Sequence[str], module: str) -> NameGuards:
+    """The facts of one file (an :class:`~healthcheck.parse.Extractor` function)."""
+    optional: list[int] = []
+    conditional: list[tuple[int, int, str]] = []
+    _guards(tree.body, optional, conditional)
+    prefixes = set(_runtime_keys(tree, module))
+    if module.rsplit(".", 1)[-1] == "six":  # six's moves come from its import hook
+        prefixes.add(module + ".moves")
+    return NameGuards(tuple(sorted(prefixes)), _changes_path(tree), tuple(sorted(set(optional))),
+                      tuple(sorted(set(conditional))))
+
+
+EXTRACTOR = Extractor("name-guards", 1, name_guards)

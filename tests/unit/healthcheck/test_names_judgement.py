@@ -1,0 +1,98 @@
+"""undefined-name and unresolved-import judged with what the code says: runtime modules, optional imports,
+version branches, NameError guards and vendored trees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from healthcheck.checks.base import ScanOptions
+from healthcheck.engine import scan
+from healthcheck.model import Report
+
+
+def _scan(root: Path, files: dict[str, str]) -> Report:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return scan(root, options=ScanOptions(only=frozenset({"names"})), cache_dir="none").report
+
+
+def _found(report: Report) -> list[tuple[str, str, str | None, int | None, str]]:
+    return sorted((f.check, f.severity, f.path, f.line, f.message) for f in report.findings)
+
+
+def test_modules_made_at_run_time_are_not_missing(tmp_path: Path) -> None:
+    report = _scan(tmp_path, {
+        "req/__init__.py": "",
+        "req/packages.py": (
+            "import sys\nfor mod in list(sys.modules):\n"
+            "    sys.modules[f'req.packages.{mod}'] = sys.modules[mod]\n"
+            "sys.modules['req.compat_json'] = sys.modules['json']\n"
+        ),
+        "req/_vendor_six/__init__.py": "",
+        "req/_vendor_six/six.py": "moves = None\n",
+        "req/plugins/__init__.py": "from pkgutil import extend_path\n__path__ = extend_path(__path__, __name__)\n",
+        "req/api.py": (
+            "from req.packages.urllib3 import poolmanager\nimport req.compat_json\n"
+            "from req._vendor_six.six.moves import urllib\nimport req.plugins.extra\nimport req.nothere\n"
+        ),
+    })
+    assert _found(report) == [
+        ("unresolved-import", "error", "req/api.py", 5, "imports req.nothere, which does not exist in the project"),
+    ]
+    assert report.metrics["unresolved_imports"] == 1
+
+
+OPTIONAL_IMPORT = {
+    "app/__init__.py": "",
+    "app/speed.py": (
+        "try:\n    from app._speedups import fast\nexcept ImportError:\n    fast = None\n"
+        "def later():\n    try:\n        pass\n    finally:\n        from app.gone import x\n"
+    ),
+}
+VERSION_GUARDS = {
+    "compat.py": (
+        "import sys\nPY2 = sys.version_info[0] == 2\n"
+        "if PY2:\n    text = unicode\nelse:\n    text = str\n"
+        "if sys.version_info < (3,):\n    number = long\n"
+        "try:\n    chars = unichr\nexcept NameError:\n    chars = chr\n"
+        "print(frobnicate)\n"
+    ),
+}
+ON_PURPOSE = "(only under a Python-version branch: there on purpose on some Pythons)"
+
+
+@pytest.mark.parametrize(("files", "metric", "expected"), [
+    pytest.param(OPTIONAL_IMPORT, "unresolved_imports", [
+        ("unresolved-import", "error", "app/speed.py", 9, "imports app.gone, which does not exist in the project"),
+        ("unresolved-import", "info", "app/speed.py", 2, "imports app._speedups, which does not exist in the "
+         "project (optional: the import is guarded by except ImportError)"),
+    ], id="an import guarded by except ImportError is optional"),
+    pytest.param(VERSION_GUARDS, "undefined_names", [
+        ("undefined-name", "error", "compat.py", 13, "'frobnicate' is used but never defined or imported"),
+        ("undefined-name", "info", "compat.py", 4, f"'unicode' is used but never defined or imported {ON_PURPOSE}"),
+        ("undefined-name", "info", "compat.py", 8, f"'long' is used but never defined or imported {ON_PURPOSE}"),
+    ], id="names under version branches or NameError guards are info"),
+])
+def test_guarded_code_is_info_and_not_counted(
+    tmp_path: Path, files: dict[str, str], metric: str, expected: list[tuple[str, str, str, int, str]]
+) -> None:
+    report = _scan(tmp_path, files)
+    assert _found(report) == expected
+    assert report.metrics[metric] == 1
+
+
+def test_vendored_trees_are_left_out_and_listed(tmp_path: Path) -> None:
+    files = {"pkg/__init__.py": "", "pkg/_vendor/__init__.py": "", "pkg/_vendor/old.py": "x = basestring\n",
+             "pkg/_vendor/new.py": "import pkg.nothere\n", "third_party/lib.py": "y = unicode\n"}
+    report = _scan(tmp_path, files)
+    assert _found(report) == []
+    assert report.extra["names_not_checked"] == [
+        {"path": "pkg/_vendor/", "files": 3, "reason": "vendored (include_vendored = true checks it)"},
+        {"path": "third_party/", "files": 1, "reason": "vendored (include_vendored = true checks it)"},
+    ]
+    (tmp_path / "pyproject.toml").write_text("[tool.healthcheck.names]\ninclude_vendored = true\n")
+    again = scan(tmp_path, options=ScanOptions(only=frozenset({"names"})), cache_dir="none").report
+    assert sorted(f.path or "" for f in again.findings) == ["pkg/_vendor/new.py", "pkg/_vendor/old.py", "third_party/lib.py"]
