@@ -1,4 +1,4 @@
-"""``workspace-service``: ``serve`` runs the app under gunicorn; ``create-token`` issues an API token."""
+"""``workspace-service``: ``serve`` runs the app under gunicorn; ``token create|list|revoke`` manage API tokens."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 import click
@@ -25,20 +28,56 @@ def main() -> None:
     """The workspace service. Configure it with WORKSPACE_SERVICE_* environment variables."""
 
 
-@main.command("create-token")
-@click.option("--owner", required=True, help="The owner the token acts for.")
+@main.group()
+def token() -> None:
+    """Issue, list and revoke API tokens (a revoked token is refused within ``auth.CACHE_SECONDS``)."""
+
+
+@token.command("create")
+@click.option("--owner", required=True, help="The owner the token acts for (a DNS label).")
 def create_token(owner: str) -> None:
     """Print a new API token for OWNER (only its digest is stored; it cannot be shown again)."""
-    owner = owner.strip()
-    if not owner or len(owner) > 128:
-        raise click.BadParameter("owner must be 1 to 128 characters", param_hint="--owner")
+    problem = token_rows.owner_problem(owner)
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="--owner")
+    with _store() as store, store.write() as conn:
+        secret = token_rows.issue(conn, owner, time.time())
+    click.echo(secret)
+
+
+@token.command("list")
+@click.option("--owner", default=None, help="Only this owner's tokens.")
+def list_tokens(owner: str | None) -> None:
+    """One line per token: its id, owner and creation time (never the token itself)."""
+    with _store() as store, store.read() as conn:
+        found = token_rows.listing(conn, owner)
+    for info in found:
+        created = datetime.fromtimestamp(info.created_at, timezone.utc).isoformat(timespec="seconds")
+        click.echo(f"{info.id}  {info.owner}  {created}")
+
+
+@token.command("revoke")
+@click.argument("token_id", required=False)
+@click.option("--owner", default=None, help="Revoke every token of this owner instead.")
+def revoke_token(token_id: str | None, owner: str | None) -> None:
+    """Revoke the token TOKEN_ID (as ``token list`` shows it), or every token of ``--owner``."""
+    if (token_id is None) == (owner is None):
+        raise click.UsageError("name a TOKEN_ID or --owner, not both and not neither")
+    with _store() as store, store.write() as conn:
+        gone = token_rows.revoke(conn, token_id, owner)
+    if not gone:
+        raise click.ClickException(f"no token {token_id}" if token_id else f"owner {owner} has no token")
+    for info in gone:
+        click.echo(f"revoked {info.id}  {info.owner}")
+
+
+@contextmanager
+def _store() -> Iterator[Store]:
     store = Store(Settings.from_env().database_url)
     try:
-        with store.write() as conn:
-            token = token_rows.issue(conn, owner, time.time())
+        yield store
     finally:
         store.close()
-    click.echo(token)
 
 
 @main.command()

@@ -1,8 +1,9 @@
 """Bearer-token authentication: the token names the owner, and every query is scoped by that owner.
 
-Tokens are looked up by their SHA-256 digest. Known tokens are cached briefly in process so a busy read
-path does not pay a database round trip per request; there is no revocation API, so staleness is bounded
-by the cache lifetime only for tokens removed from the database by hand.
+Tokens are looked up by their SHA-256 digest. A known token is remembered in process for ``CACHE_SECONDS``
+so a busy read path does not pay a database round trip per request; that is also the bound on revocation:
+``workspace-service token revoke`` deletes the digest, and every process refuses the token once its memory
+of it runs out, at most ``CACHE_SECONDS`` later (unknown tokens are never remembered).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from service.store import Store
 from service.store import tokens as token_rows
 
-CACHE_SECONDS = 30.0
+CACHE_SECONDS = 1.0  # the README states it as the revocation bound; tests hold it
 
 
 class TokenCache:

@@ -85,7 +85,7 @@ def server(tmp_path: Path, instance: str) -> Any:
         "WORKSPACE_SERVICE_LIMIT_DEFAULT_MEMORY_MB": "32",
     }
     token = subprocess.run(
-        [sys.executable, "-m", "service.cli", "create-token", "--owner", "alice"],
+        [sys.executable, "-m", "service.cli", "token", "create", "--owner", "alice"],
         env=env, check=True, capture_output=True, text=True, timeout=30,
     ).stdout.strip()
     found = Server(env, tmp_path / "server.log")
