@@ -129,14 +129,19 @@ def process_settings(settings: Settings, leader: bool) -> Settings:
     return dataclasses.replace(settings, workers=share, reconcile=settings.reconcile and leader)
 
 
+def leader_path(settings: Settings) -> str:
+    """The lock file of one deployment: its database and instance, so two instances never share one."""
+    key = hashlib.sha256(f"{settings.database_url}|{settings.instance}".encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f"workspace-service-{os.getuid()}-{key}.leader")
+
+
 def leader_lock(settings: Settings) -> int | None:
     """Try to become the process that runs this deployment's reconciler; the open file is the claim.
 
     ``flock`` is released when the holder dies, so the process gunicorn starts in its place takes it over.
     Returns the descriptor to keep open, or None when another process holds it.
     """
-    key = hashlib.sha256(f"{settings.database_url}|{settings.instance}".encode()).hexdigest()[:16]
-    fd = os.open(os.path.join(tempfile.gettempdir(), f"workspace-service-{key}.leader"), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(leader_path(settings), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -170,6 +175,10 @@ class GunicornServer(_gunicorn_base()):  # type: ignore[misc]
         self.cfg.set("timeout", 60)
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("accesslog", None)
+        # Newer gunicorn opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): a second
+        # instance took it over and deleted it when it exited. The service uses none of its commands.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def build_app(self) -> Any:
         """The app of one gunicorn process: its share of the workers, the reconciler if it leads."""
