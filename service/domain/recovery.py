@@ -23,6 +23,7 @@ class Action(StrEnum):
     RECREATE = "recreate"  # container dead or vanished while the workspace should exist
     FAIL = "fail"  # restarted too often: stop trying, record why
     REMOVE_ORPHAN = "remove-orphan"  # container with our label and no live workspace
+    STOP = "stop"  # container running while the workspace is meant to be stopped (started behind our back)
 
 
 def needs_container(workspace: Workspace | None, busy: bool) -> bool:
@@ -31,7 +32,7 @@ def needs_container(workspace: Workspace | None, busy: bool) -> bool:
     not ask Docker (a batch of creates makes an event per container, each about a busy workspace)."""
     if workspace is None or workspace.state == State.DELETED:
         return True
-    return not busy and workspace.state == State.RUNNING
+    return not busy and workspace.state in (State.RUNNING, State.STOPPED)
 
 
 def decide(
@@ -45,6 +46,8 @@ def decide(
         return Action.REMOVE_ORPHAN if container is not None else Action.NONE
     if not needs_container(workspace, busy):
         return Action.NONE
+    if workspace.state == State.STOPPED:
+        return Action.STOP if container is not None and container.state not in GONE | DOWN else Action.NONE
     if container is None or container.state in GONE:
         return Action.RECREATE
     if container.state in DOWN:

@@ -39,7 +39,7 @@ from service.model import Resources
 from service.settings import Limits
 
 T = TypeVar("T")
-WATCHED_EVENTS = ("create", "die", "destroy", "oom")  # what can make a record untrue (see ``events``)
+WATCHED_EVENTS = ("create", "start", "die", "destroy", "oom")  # what can make a record untrue (see ``events``)
 
 
 class DockerRuntime:
@@ -225,8 +225,9 @@ class DockerRuntime:
         """This deployment's container events from now until ``until`` (epoch seconds).
 
         Only the events that can make a record untrue: a container appeared (an orphan, if no workspace owns
-        it), stopped running, or went away. Starts, attaches, execs and the like follow the service's own
-        operations, and each event costs the reconciler a read of the store."""
+        it), started (a stopped workspace's container started behind the service's back), stopped running, or
+        went away. Attaches, execs and the like change no state, and each event costs the reconciler a read of
+        the store (a start by the service's own task is about a busy workspace: no Docker call follows)."""
         filters = {
             "type": "container",
             "label": f"{LABEL_INSTANCE}={self.instance}",

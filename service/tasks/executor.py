@@ -16,7 +16,7 @@ from service.domain import operations
 from service.domain.errors import Invalid
 from service.domain.paths import verify_mount
 from service.domain.workspaces import require_apart
-from service.domain.recovery import GONE
+from service.domain.recovery import DOWN, GONE
 from service.model import Operation, State, Task, TaskStatus, Workspace
 from service.runtime import ContainerRuntime, ContainerSpec, PermanentRuntimeError, RuntimeFailure
 from service.settings import Settings
@@ -125,7 +125,12 @@ class TaskExecutor:
         self._settle(ws.id, State.DELETED, container_id=None, allow_deleting=True)
 
     def _sync(self, ws: Workspace, step: _Step) -> None:
-        """The reconciler's repair: bring a workspace that should run back up."""
+        """The reconciler's repair: bring a workspace that should run back up, stop one meant to be stopped."""
+        if ws.state == State.STOPPED:
+            info = self.runtime.find(ws.id)
+            if info is not None and info.state not in GONE | DOWN:
+                self.runtime.stop(info.id, self.settings.stop_timeout)
+            return
         if ws.state != State.RUNNING:
             return
         info = self.runtime.find(ws.id)

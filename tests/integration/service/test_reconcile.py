@@ -24,6 +24,16 @@ def test_exited_container_is_restarted(api: Any, docker_client: Any) -> None:
     assert api.get(f"/api/workspaces/{ws['id']}").get_json()["state"] == "running"
 
 
+def test_a_container_started_behind_the_services_back_is_stopped(api: Any, docker_client: Any) -> None:
+    ws = api.wait_state(api.create("stay-stopped")["id"], {"running"})
+    api.wait_task(api.post(f"/api/workspaces/{ws['id']}/stop").get_json()["task_id"])
+    docker_client.api.start(ws["container_id"])
+    _until(lambda: docker_client.api.inspect_container(ws["container_id"])["State"]["Status"] == "exited")
+    assert api.get(f"/api/workspaces/{ws['id']}").get_json()["state"] == "stopped"
+    stopped = background_of(api.app).reconciler.metrics.reconcile_actions.render()
+    assert any('action="stop"' in line for line in stopped)
+
+
 def test_vanished_container_is_recreated(api: Any, docker_client: Any, containers: Any) -> None:
     ws = api.wait_state(api.create("recreate-me")["id"], {"running"})
     docker_client.api.remove_container(ws["container_id"], force=True)

@@ -113,8 +113,8 @@ def test_events_report_this_deployments_containers(runtime: DockerRuntime) -> No
     runtime.stop(cid, timeout=1)
     runtime.remove(cid)
     seen = {e.action for e in stream if e.workspace_id == s.workspace_id}
-    assert {"die", "destroy"} <= seen  # what can make a record untrue
-    assert not seen & {"start", "stop", "kill"}  # the service's own doing: not watched
+    assert {"start", "die", "destroy"} <= seen  # what can make a record untrue
+    assert not seen & {"stop", "kill"}  # no state of their own: "die" says it
 
 
 def test_image_that_cannot_be_pulled_says_why(runtime: DockerRuntime) -> None:

@@ -69,6 +69,11 @@ def _info(state: str) -> ContainerInfo:
         (WS, _info("exited"), False, Action.RESTART),
         (dataclasses.replace(WS, restart_count=5), _info("exited"), False, Action.FAIL),
         (WS, _info("running"), False, Action.NONE),
+        (dataclasses.replace(WS, state=State.STOPPED), _info("running"), False, Action.STOP),
+        (dataclasses.replace(WS, state=State.STOPPED), _info("paused"), False, Action.STOP),
+        (dataclasses.replace(WS, state=State.STOPPED), _info("running"), True, Action.NONE),
+        (dataclasses.replace(WS, state=State.STOPPED), None, False, Action.NONE),
+        (dataclasses.replace(WS, state=State.STOPPED), _info("dead"), False, Action.NONE),
     ],
 )
 def test_recovery_decisions(workspace: Workspace | None, container: ContainerInfo | None, busy: bool, expected: Action) -> None:
