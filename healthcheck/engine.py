@@ -25,6 +25,7 @@ from healthcheck.config import Config, OptionSpec, load_config
 from healthcheck.errors import UsageError
 from healthcheck.gates import evaluate
 from healthcheck.graph import ImportGraph, build_graph
+from healthcheck.interpreter import inspect
 from healthcheck.model import CheckOutcome, Finding, Report, sort_findings
 from healthcheck.parse import parse_project
 from healthcheck.project import Project, discover
@@ -145,6 +146,8 @@ def scan(
         raise UsageError(
             f"unknown check {', '.join(unknown)} in --only (checks: {', '.join(c.name for c in checks)})"
         )
+    if options.python or config.python:  # a named interpreter that cannot run fails before anything runs
+        inspect(options.python or config.python or "")
     say("discovering files")
     project = discover(root, config)
     if not project.files:
@@ -182,7 +185,8 @@ def scan(
             continue
         say(f"checking {check.name}")
         result, duration = _run_check(check, ctx)
-        outcomes[check.name] = CheckOutcome(check.name, result.status, duration, result.detail)
+        outcomes[check.name] = CheckOutcome(check.name, result.status, duration, result.detail, result.not_gated,
+                                           result.engine)
         if result.status != "skipped":
             metrics.update(result.metrics)
             findings.extend(result.findings)

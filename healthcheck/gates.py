@@ -4,7 +4,11 @@ Each check declares the gates it feeds (:class:`~healthcheck.checks.base.GateSpe
 the repository's configuration and the command line set their thresholds.
 A gate whose check was skipped is left out of the verdict (nothing was asked);
 a gate whose check *failed to run* fails, because "we could not look" must
-never read as "nothing is wrong".
+never read as "nothing is wrong". The same holds for a check that ran but did
+not produce the metric a gate reads: the gate fails with that reason, unless
+the check itself says the gate does not apply to this run (``not_gated``: no
+``--diff-base`` for diff coverage, coverage turned off by configuration). A
+gate never disappears because its metric could not be measured.
 """
 
 from __future__ import annotations
@@ -64,6 +68,14 @@ def evaluate(
             )
             continue
         if actual is None:
+            if spec.name in outcome.not_gated:
+                continue  # the check says this gate does not apply to this run
+            results.append(
+                GateResult(
+                    spec.name, spec.metric, spec.op, threshold, None, False,
+                    detail=f"{check_name} ran but did not measure {spec.metric}: {outcome.detail or 'no reason given'}",
+                )
+            )
             continue
         results.append(
             GateResult(spec.name, spec.metric, spec.op, threshold, actual, compare(actual, spec.op, threshold))

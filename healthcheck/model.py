@@ -112,9 +112,18 @@ class CheckOutcome:
     status: CheckStatus
     duration_s: float
     detail: str = ""
+    # Gates of this check that do not apply to this run, with why (no --diff-base, coverage turned off).
+    not_gated: Mapping[str, str] = field(default_factory=dict)
+    # The engine that judged (name, version, python, environment), when the check used one.
+    engine: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "duration_s": round(self.duration_s, 4), "detail": self.detail}
+        out: dict[str, Any] = {"status": self.status, "duration_s": round(self.duration_s, 4), "detail": self.detail}
+        if self.engine:
+            out["engine"] = dict(self.engine)
+        if self.not_gated:
+            out["not_gated"] = dict(self.not_gated)
+        return out
 
 
 @dataclass(frozen=True)

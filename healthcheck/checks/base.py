@@ -20,6 +20,7 @@ from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
 from healthcheck.config import Config, OptionSpec
 from healthcheck.graph import ImportGraph
+from healthcheck.interpreter import Interpreter, inspect
 from healthcheck.model import CheckStatus, Finding
 from healthcheck.parse import Extractor, FileFacts, ParseStats
 from healthcheck.project import Project
@@ -80,6 +81,11 @@ class CheckContext:
         return self.options.python or self.config.python or sys.executable
 
     @property
+    def interpreter(self) -> Interpreter:
+        """What :attr:`python` is and which engines it has (asked once per interpreter, then remembered)."""
+        return inspect(self.python)
+
+    @property
     def run_tests(self) -> bool:
         if self.options.run_tests is not None:
             return self.options.run_tests
@@ -101,6 +107,10 @@ class CheckResult:
     metrics: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # Gates that do not apply to this run, by name, with why. Any other gate whose metric is missing fails.
+    not_gated: dict[str, str] = field(default_factory=dict)
+    # Which engine judged, for the report: {"name", "version", "python", "environment"}.
+    engine: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def error(cls, detail: str) -> CheckResult:

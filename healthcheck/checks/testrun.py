@@ -1,7 +1,7 @@
 """Run the scanned repository's pytest in a subprocess, with our recording plugin, and read what it wrote.
 
-The suite runs as ``python -m coverage run --branch -m pytest`` (coverage
-measured in the same run) or plain ``python -m pytest``, in the repository's
+The suite runs as ``python -m pytest`` (coverage, when measured, starts in
+every process of the run by itself: :mod:`coverage_boot`), in the repository's
 folder so its own pytest configuration applies, with the cache provider off
 (a scan leaves no ``.pytest_cache`` behind) and ``--continue-on-collection-errors``
 (a broken file must not hide every other test).
@@ -89,20 +89,10 @@ def plugin_dir(scratch: Path) -> Path:
     return target
 
 
-def pytest_command(
-    python: str,
-    pytest_args: Sequence[str],
-    coverage_source: Sequence[str] | None,
-) -> list[str]:
-    """The command line of one run; ``coverage_source`` None runs without coverage."""
-    if coverage_source is None:
-        head = [python, "-m", "pytest"]
-    else:
-        head = [python, "-m", "coverage", "run", "--branch"]
-        if coverage_source:
-            head.append("--source=" + ",".join(coverage_source))
-        head += ["-m", "pytest"]
-    return head + ["-p", PLUGIN_MODULE, "-p", "no:cacheprovider", "--continue-on-collection-errors", *pytest_args]
+def pytest_command(python: str, pytest_args: Sequence[str]) -> list[str]:
+    """The command line of one run. Coverage, when measured, starts in each process by itself (coverage_boot)."""
+    return [python, "-m", "pytest", "-p", PLUGIN_MODULE, "-p", "no:cacheprovider", "--continue-on-collection-errors",
+            *pytest_args]
 
 
 def _rel_to_root(rootdir: Path | None, root: Path, nodeid_path: str) -> str:
@@ -205,11 +195,13 @@ def run_suite(
     out_file.unlink(missing_ok=True)
     env = dict(os.environ)
     env.pop("PYTEST_ADDOPTS", None)
+    inherited = env.get("PYTHONPATH", "")
     env.update(env_extra)
     env["HEALTHCHECK_PYTEST_OUT"] = str(out_file)
     env["HEALTHCHECK_PYTEST_ROOT"] = str(root)
-    plugin = str(plugin_dir(scratch))
-    env["PYTHONPATH"] = plugin + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    # Our folders first (the plugin, and coverage's start-up when measured), then what the caller had.
+    ours = [str(plugin_dir(scratch)), *filter(None, [env_extra.get("PYTHONPATH")])]
+    env["PYTHONPATH"] = os.pathsep.join([*ours, *filter(None, [inherited])])
     start = time.perf_counter()
     timed_out = False
     with log_file.open("wb") as log:
@@ -252,27 +244,6 @@ def write_selection(scratch: Path, nodeids: Iterable[str], name: str = "select")
     path = scratch / f"{name}.txt"
     path.write_text("\n".join(nodeids) + "\n", encoding="utf-8")
     return path
-
-
-PROBE = (
-    "import importlib.util as u, sys\n"
-    "print(' '.join(str(u.find_spec(m) is not None) for m in ('pytest', 'coverage')))\n"
-)
-
-
-def probe(python: str, root: Path) -> tuple[bool, bool, str]:
-    """Whether ``python`` has pytest and coverage.py; the third item says why the probe itself failed."""
-    try:
-        done = subprocess.run(
-            [python, "-c", PROBE], cwd=root, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, False, f"cannot run {python}: {exc}"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return False, False, f"{python} failed: {last}"
-    has_pytest, has_coverage = (word == "True" for word in done.stdout.split()[:2])
-    return has_pytest, has_coverage, ""
 
 
 def conftest_failure(log_tail: str, root: Path) -> TestRecord | None:

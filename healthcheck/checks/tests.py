@@ -27,17 +27,11 @@ from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSp
 from healthcheck.checks.coverage_data import FileCoverage, analyse, measure_targets, package_table, source_files, totals
 from healthcheck.checks.diffcov import changed_lines, diff_coverage, verify_base
 from healthcheck.checks.rootcause import Grouper, RootCause
-from healthcheck.checks.testrun import (
-    SuiteRun,
-    TestRecord,
-    conftest_failure,
-    probe,
-    pytest_command,
-    run_suite,
-    write_selection,
-)
+from healthcheck.checks.coverage_boot import CoverageSetup, prepare
+from healthcheck.checks.testrun import SuiteRun, TestRecord, conftest_failure, pytest_command, run_suite, write_selection
 from healthcheck.config import OptionSpec
 from healthcheck.model import Finding, Related
+from healthcheck.project import SourceFile
 
 PASSING = ("passed", "xpassed", "flaky")
 FAILING = ("failed", "error", "collection-error", "timeout")
@@ -73,62 +67,94 @@ class TestsCheck(BaseCheck):
     def run(self, ctx: CheckContext) -> CheckResult:
         if ctx.options.diff_base:
             verify_base(ctx.root, ctx.options.diff_base)
-        has_pytest, has_coverage, problem = probe(ctx.python, ctx.root)
-        if problem:
-            return CheckResult.error(problem)
-        if not has_pytest:
-            return CheckResult.error(f"pytest is not installed in {ctx.python}")
+        target = ctx.interpreter
+        if not target.has("pytest"):
+            # The suite is the repository's and so is its pytest: borrowing ours would judge another setup.
+            failed = CheckResult.error(f"pytest is not installed in {target.describe()}: the test suite cannot run")
+            failed.engine = {"name": "pytest", "version": "missing", "python": ctx.python}
+            return failed
         if ctx.cache_dir is not None:
             scratch = ctx.cache_dir / "tests"
             scratch.mkdir(parents=True, exist_ok=True)
-            return self._run(ctx, scratch, has_coverage)
+            return self._run(ctx, scratch)
         with tempfile.TemporaryDirectory(prefix="healthcheck-tests-") as tmp:
-            return self._run(ctx, Path(tmp), has_coverage)
+            return self._run(ctx, Path(tmp))
 
     def _timeout(self, ctx: CheckContext) -> float:
         chosen = ctx.option(self.name, "timeout")
         return float(chosen) if chosen else min(ctx.options.timeout, ctx.config.timeout)
 
-    def _run(self, ctx: CheckContext, scratch: Path, has_coverage: bool) -> CheckResult:
+    def _run(self, ctx: CheckContext, scratch: Path) -> CheckResult:
         notes: list[str] = []
-        want_coverage = bool(ctx.option(self.name, "coverage"))
-        if want_coverage and not has_coverage:
-            notes.append(f"coverage not measured: coverage.py is not installed in {ctx.python}")
-        measure = want_coverage and has_coverage
+        target = ctx.interpreter
+        measure = bool(ctx.option(self.name, "coverage"))
         files = source_files(ctx.project, ctx.option(self.name, "source"))
-        data_file = scratch / ".coverage"
         for old in scratch.glob(".coverage*"):
             old.unlink()
+        setup = prepare(scratch, target, measure_targets(files)) if measure else None
         args = [str(a) for a in ctx.option(self.name, "args")]
         timeout = self._timeout(ctx)
         ctx.progress("running the test suite")
-        command = pytest_command(ctx.python, args, measure_targets(files) if measure else None)
-        run = run_suite(command, ctx.root, scratch, timeout, {"COVERAGE_FILE": str(data_file)})
+        run = run_suite(pytest_command(ctx.python, args), ctx.root, scratch, timeout, setup.env if setup else {})
+        engine = {"name": "pytest", "version": target.engines["pytest"], "python": ctx.python,
+                  "environment": target.describe()}
+        if setup is not None:
+            engine["coverage"] = setup.source
         conftest = conftest_failure(run.log_tail, ctx.root) if run.returncode == 4 and not run.tests else None
         if conftest is not None:
             run.collect_errors.append(conftest)
-        if not run.tests and not run.collect_errors and run.returncode not in (0, 5) and not run.timed_out:
-            last = run.log_tail.strip().splitlines()[-1:] or ["no output"]
-            return CheckResult.error(f"pytest could not run (exit {run.returncode}): {last[0]}")
+        unfinished = self._unfinished(run, conftest)
+        if unfinished:
+            failed = CheckResult.error(unfinished)
+            failed.engine = engine
+            return failed
         records = run.tests + run.collect_errors
         if run.timed_out and not any(r.outcome == "timeout" for r in records):
             records.append(TestRecord("<session>", "timeout", "", message=f"no test was running when the suite "
                                       f"was stopped at its {timeout:g} s timeout (collection or start-up hung)"))
         self._rerun(ctx, scratch, args, run, timeout)
 
-        result = CheckResult()
+        result = CheckResult(engine=engine)
         grouper = Grouper(ctx.findings, {f.module.split(".")[0] for f in ctx.project.files})
         causes = grouper.group(r for r in records if r.outcome in FAILING or r.outcome == "flaky")
         result.findings += failure_findings(causes)
         result.metrics["tests"] = suite_metrics(records, run.collect_skipped)
         result.extra["tests"] = [suite_entry(r) for r in records]
-        if measure and (data_file.exists() or any(scratch.glob(".coverage.*"))):
-            coverage = analyse(data_file, ctx.root, files, {f.rel for f in ctx.facts if not f.parsed})
-            self._coverage(ctx, coverage, result)
-        elif measure:
-            notes.append("no coverage data was written")
+        if setup is not None:
+            notes += self._measured(ctx, setup, files, result)
+        else:
+            result.not_gated["min_coverage"] = "coverage turned off (coverage = false in [tool.healthcheck.test-suite])"
+        if not ctx.options.diff_base:
+            result.not_gated["min_diff_coverage"] = "no --diff-base given"
         result.detail = "; ".join([summary_line(result.metrics["tests"], run, timeout), *notes])
         return result
+
+    @staticmethod
+    def _unfinished(run: SuiteRun, conftest: TestRecord | None) -> str:
+        """Why this run cannot be read as a verdict, or "" when it can.
+
+        pytest that exits before its session finished (``os._exit`` in a conftest or a test, a crash, a kill
+        from inside) has not said what the rest of the suite would do: that is an error of the check, never
+        a pass. A run stopped at its timeout and a conftest that failed to load are verdicts of their own.
+        """
+        if run.finished or run.timed_out or conftest is not None:
+            return ""
+        last = run.log_tail.strip().splitlines()[-1:] or ["no output"]
+        if not run.tests and not run.collect_errors:
+            return f"pytest could not run (exit {run.returncode}): {last[0]}"
+        return (f"pytest ended (exit {run.returncode}) before its session finished, after {len(run.tests)} "
+                f"tests: the rest of the suite was never judged ({last[0]})")
+
+    def _measured(self, ctx: CheckContext, setup: CoverageSetup, files: Sequence[SourceFile],
+                  result: CheckResult) -> list[str]:
+        """Read the run's coverage into ``result``; the notes say why it could not be, if so."""
+        problems = setup.problems()
+        if not setup.data_file.exists() and not any(setup.data_file.parent.glob(".coverage.*")):
+            why = "; ".join(problems) or "no process of the run wrote coverage data"
+            return [f"coverage not measured: {why}"]
+        coverage = analyse(setup.data_file, ctx.root, files, {f.rel for f in ctx.facts if not f.parsed})
+        self._coverage(ctx, coverage, result)
+        return [f"coverage could not start in some processes: {'; '.join(problems)}"] if problems else []
 
     def _rerun(self, ctx: CheckContext, scratch: Path, args: Sequence[str], run: SuiteRun, timeout: float) -> None:
         """Re-run failed tests (not collection errors); one that passes becomes ``flaky``."""
@@ -140,7 +166,7 @@ class TestsCheck(BaseCheck):
             ctx.progress(f"re-running {len(failing)} failed tests")
             select = write_selection(scratch, failing)
             files = sorted({r.path for r in failing.values()})
-            again = run_suite(pytest_command(ctx.python, [*args, *files], None), ctx.root, scratch, left,
+            again = run_suite(pytest_command(ctx.python, [*args, *files]), ctx.root, scratch, left,
                               {"HEALTHCHECK_PYTEST_SELECT": str(select)}, name=f"rerun{attempt + 1}")
             left -= again.duration_s
             for r in again.tests:

@@ -45,39 +45,41 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
-def mypy_version(python: str) -> str | None:
-    """The mypy version importable by ``python``, or None when it has none."""
-    if Path(python).resolve() == Path(sys.executable).resolve():
-        try:
-            import mypy.version
+def own_mypy_version() -> str:
+    """The version of the mypy healthcheck itself depends on (always importable here)."""
+    import mypy.version
 
-            return str(mypy.version.__version__)
-        except ImportError:  # pragma: no cover - mypy is a dependency of healthcheck
-            return None
-    try:
-        done = subprocess.run(
-            [python, "-c", "import mypy.version; print(mypy.version.__version__)"],
-            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.strip() or None
+    return str(mypy.version.__version__)
 
 
 class MypyRun:
-    """One invocation of mypy on a file list, and what it printed."""
+    """One invocation of mypy on a file list, and what it printed.
+
+    Which mypy: the repository's own when its interpreter has one (the version the repository pins), else
+    healthcheck's, pointed at the repository's interpreter with ``--python-executable`` so that its installed
+    packages are found. "The repository's interpreter is healthcheck's own" is decided by ``sys.prefix``
+    (:attr:`Interpreter.ours`), never by resolving the binary: a virtualenv's ``bin/python`` resolves to the same
+    base binary while having none of healthcheck's packages.
+    """
 
     def __init__(self, ctx: CheckContext, config: MypyConfig) -> None:
         self.ctx = ctx
         self.config = config
-        repo_version = mypy_version(ctx.python)
-        if repo_version is not None:
-            self.python, self.version, self.foreign = ctx.python, repo_version, False
+        target = ctx.interpreter
+        if target.ours:
+            self.python, self.version, self.foreign = sys.executable, own_mypy_version(), False
+            self.environment = "healthcheck's own, which is also the repository's"
+        elif target.has("mypy"):
+            self.python, self.version, self.foreign = ctx.python, target.engines["mypy"], False
+            self.environment = f"the repository's ({target.prefix})"
         else:
-            self.python, self.version, self.foreign = sys.executable, mypy_version(sys.executable) or "0", True
+            self.python, self.version, self.foreign = sys.executable, own_mypy_version(), True
+            self.environment = f"healthcheck's own ({sys.prefix}), with --python-executable {ctx.python}"
         self.json = _version_tuple(self.version) >= JSON_SINCE
+
+    def engine(self) -> dict[str, str]:
+        """The report's ``checks.type-error.engine``."""
+        return {"name": "mypy", "version": self.version, "python": self.python, "environment": self.environment}
 
     def argv(self, work: Path, files: list[str], skip: list[str]) -> list[str]:
         ctx = self.ctx
@@ -211,15 +213,20 @@ class TypesCheck(BaseCheck):
             if not files:  # every file stopped mypy: nothing is left to check
                 code, errors, other = 0, [], []
                 break
-        if code not in (0, 1) or (code == 1 and not errors and other):
-            return CheckResult.error(self._failure(code, other, stderr, errors, ctx.root))
+        if code not in (0, 1) or (code == 1 and not errors):
+            # mypy exits 1 only when it reports errors: exit 1 with none read is mypy failing to start
+            # ("No module named mypy"), never a clean run.
+            failed = CheckResult.error(self._failure(code, other, stderr, errors, ctx.root))
+            failed.engine = runner.engine()
+            return failed
         findings = self._findings(blockers + errors, ctx)
         detail = f"{len(findings)} type errors in {len(files)} files (mypy {runner.version})"
         if dropped:
             detail += f"; mypy could not read {', '.join(sorted(dropped))}"
         if crashed:
             detail += f"; mypy crashed on {', '.join(sorted(crashed))} (left out)"
-        return CheckResult(findings=findings, metrics=self._metrics(findings, ctx), detail=detail)
+        return CheckResult(findings=findings, metrics=self._metrics(findings, ctx), detail=detail,
+                           engine=runner.engine())
 
     def _failure(self, code: int, other: list[str], stderr: str, errors: list[MypyError], root: Path) -> str:
         if code == -1:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 from e2e.healthcheck.scan_helpers import FIXTURES, run_cli
+from envs import make_venv
 
 from healthcheck.report.json_report import validation_errors
 
@@ -125,27 +127,47 @@ def test_no_types_skips_the_check_and_its_metrics(tmp_path: Path) -> None:
     assert not any(g["name"] == "max_type_errors" for g in report["gates"])
 
 
+def test_a_bare_project_venv_is_checked_by_healthcheck_s_mypy_not_passed_unseen(tmp_path: Path) -> None:
+    # The usual case: the project's venv has no mypy. Its bin/python resolves to the same base binary as
+    # healthcheck's; only sys.prefix tells them apart. The errors must be the ones mypy finds, not none.
+    repo = _copy("types_mismatch", tmp_path)
+    python = make_venv(tmp_path / "venv")
+    code, report, _ = _scan(repo, *TYPES, "--python", python)
+    assert _types(report) == EXPECTED_MISMATCH
+    assert code == 1 and report["metrics"]["type_errors"] == len(EXPECTED_MISMATCH)
+    engine = report["checks"]["type-error"]["engine"]
+    assert (engine["name"], engine["python"]) == ("mypy", sys.executable)
+    assert engine["environment"].endswith(f"with --python-executable {python}")
+
+
 def test_mypy_that_cannot_run_is_an_error_never_zero_errors(tmp_path: Path) -> None:
     repo = _copy("types_mismatch", tmp_path)
-    code, report, _ = _scan(repo, *TYPES, "--python", str(tmp_path / "no-such-python"))
+    (repo / "mypy.ini").write_text("[mypy]\nplugins = no_such_mypy_plugin\n")
+    code, report, _ = _scan(repo, *TYPES)
     assert code == 1
     check = report["checks"]["type-error"]
     assert check["status"] == "error"
     assert check["detail"].startswith("mypy failed (exit 2): ")
-    assert "Invalid python executable" in check["detail"]
+    assert "no_such_mypy_plugin" in check["detail"]
     assert "type_errors" not in report["metrics"]
     gate = next(g for g in report["gates"] if g["name"] == "max_type_errors")
     assert gate["passed"] is False
+
+
+def test_a_python_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    repo = _copy("types_mismatch", tmp_path)
+    code, report, stderr = _scan(repo, *TYPES, "--python", str(tmp_path / "no-such-python"))
+    assert (code, report) == (2, {})
+    assert stderr == f"healthcheck: error: --python {tmp_path / 'no-such-python'}: no such file\n"
 
 
 def test_mypy_that_runs_too_long_is_stopped_and_reported(tmp_path: Path) -> None:
     repo = _copy("types_mismatch", tmp_path)
     (repo / "pyproject.toml").write_text("[tool.healthcheck.type-error]\ntimeout = 0.001\n")
     _, report, _ = _scan(repo, *TYPES)
-    assert report["checks"]["type-error"] == {
-        "status": "error", "duration_s": report["checks"]["type-error"]["duration_s"],
-        "detail": "mypy did not finish within 0.001 s",
-    }
+    check = report["checks"]["type-error"]
+    assert (check["status"], check["detail"]) == ("error", "mypy did not finish within 0.001 s")
+    assert check["engine"]["name"] == "mypy"
 
 
 def test_a_file_that_parses_but_does_not_compile_is_left_out_and_its_error_kept(tmp_path: Path) -> None:

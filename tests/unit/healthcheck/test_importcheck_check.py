@@ -5,8 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from healthcheck.checks.base import ScanOptions
 from healthcheck.engine import scan
+from healthcheck.errors import UsageError
 from healthcheck.model import Report
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -97,23 +100,21 @@ def test_a_project_of_tests_only_has_nothing_to_import(tmp_path: Path) -> None:
     assert report.passed
 
 
-def test_a_missing_interpreter_is_an_error_and_the_gate_fails(tmp_path: Path) -> None:
+def test_a_missing_interpreter_stops_the_scan_with_one_line(tmp_path: Path) -> None:
     _write(tmp_path, {"a.py": "x = 1\n"})
-    report = _scan(tmp_path, python=str(tmp_path / "nope"))
-    outcome = report.checks["import-failure"]
-    assert (outcome.status, outcome.detail) == ("error", f"cannot run {tmp_path / 'nope'}: No such file or directory")
-    assert not report.passed
+    with pytest.raises(UsageError) as caught:
+        _scan(tmp_path, python=str(tmp_path / "nope"))
+    assert str(caught.value) == f"--python {tmp_path / 'nope'}: no such file"
 
 
-def test_an_interpreter_that_fails_to_start_the_probe_is_an_error(tmp_path: Path) -> None:
+def test_an_interpreter_that_fails_to_start_stops_the_scan(tmp_path: Path) -> None:
     _write(tmp_path, {"a.py": "x = 1\n"})
     fake = tmp_path / "bin" / "python"
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\necho 'SyntaxError: invalid syntax' >&2\nexit 1\n")
     fake.chmod(0o755)
-    outcome = _scan(tmp_path, python=str(fake)).checks["import-failure"]
-    assert outcome.status == "error"
-    assert outcome.detail == "0 of 1 modules import; the interpreter could not import anything (exit 1: SyntaxError: invalid syntax)"
+    with pytest.raises(UsageError, match="is not a working Python interpreter .exit 1: SyntaxError: invalid syntax"):
+        _scan(tmp_path, python=str(fake))
 
 
 def test_excluded_modules_are_not_imported(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ from healthcheck.checks.testrun import (
     conftest_failure,
     TestRecord,
     plugin_dir,
-    probe,
     pytest_command,
     read_records,
     run_suite,
@@ -81,12 +80,9 @@ def test_selector_without_a_path_is_the_node_id() -> None:
     assert not TestRecord("a.py::t", "passed", "a.py").failing
 
 
-def test_commands_with_and_without_coverage() -> None:
+def test_the_command_runs_pytest_with_the_plugin() -> None:
     tail = ["-p", PLUGIN_MODULE, "-p", "no:cacheprovider", "--continue-on-collection-errors", "-x"]
-    assert pytest_command("py", ["-x"], None) == ["py", "-m", "pytest", *tail]
-    assert pytest_command("py", ["-x"], ["/r/pkg", "mod"]) == [
-        "py", "-m", "coverage", "run", "--branch", "--source=/r/pkg,mod", "-m", "pytest", *tail]
-    assert pytest_command("py", ["-x"], []) == ["py", "-m", "coverage", "run", "--branch", "-m", "pytest", *tail]
+    assert pytest_command("py", ["-x"]) == ["py", "-m", "pytest", *tail]
 
 
 def test_plugin_is_copied_alone_and_selection_written(tmp_path: Path) -> None:
@@ -95,23 +91,6 @@ def test_plugin_is_copied_alone_and_selection_written(tmp_path: Path) -> None:
     assert "pytest_runtest_logreport" in (folder / f"{PLUGIN_MODULE}.py").read_text()
     select = write_selection(tmp_path, ["a.py::t1", "a.py::t2"])
     assert select.read_text().splitlines() == ["a.py::t1", "a.py::t2"]
-
-
-def test_probe_finds_pytest_and_coverage_here(tmp_path: Path) -> None:
-    assert probe(sys.executable, tmp_path) == (True, True, "")
-
-
-def test_probe_reports_an_interpreter_that_does_not_exist(tmp_path: Path) -> None:
-    has_pytest, has_coverage, problem = probe(str(tmp_path / "no-python"), tmp_path)
-    assert (has_pytest, has_coverage) == (False, False)
-    assert problem.startswith("cannot run ")
-
-
-def test_probe_reports_an_interpreter_that_fails(tmp_path: Path) -> None:
-    fake = tmp_path / "python"
-    fake.write_text("#!/bin/sh\necho broken interpreter >&2\nexit 3\n")
-    fake.chmod(0o755)
-    assert probe(str(fake), tmp_path) == (False, False, f"{fake} failed: broken interpreter")
 
 
 def test_a_run_past_its_timeout_is_stopped(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from pathlib import Path
 
@@ -13,9 +12,10 @@ from healthcheck.checks import types as types_module
 from healthcheck.checks.base import CheckContext, ScanOptions
 from healthcheck.checks.mypy_config import MypyConfig
 from healthcheck.checks.mypy_output import MypyError
-from healthcheck.checks.types import MypyRun, TypesCheck, mypy_version
+from healthcheck.checks.types import MypyRun, TypesCheck, own_mypy_version
 from healthcheck.config import Config
 from healthcheck.graph import build_graph
+from healthcheck.interpreter import Interpreter
 from healthcheck.parse import parse_project
 from healthcheck.project import discover
 
@@ -42,13 +42,6 @@ def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def _error(root: Path, rel: str, line: int, code: str, message: str = "m") -> MypyError:
     return MypyError(str(root / rel), line, 1, line, message, code)
-
-
-def _fake_python(tmp_path: Path, body: str) -> str:
-    path = tmp_path / "fake-python"
-    path.write_text(f"#!/bin/sh\n{body}\n")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return str(path)
 
 
 def test_a_file_mypy_refuses_is_left_out_and_mypy_runs_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,10 +142,16 @@ def test_skipped_when_types_are_turned_off(tmp_path: Path) -> None:
     assert TypesCheck().enabled(_context(tmp_path)) is None
 
 
-def test_the_repositorys_own_mypy_is_preferred(tmp_path: Path) -> None:
+def _as_interpreter(monkeypatch: pytest.MonkeyPatch, python: str, prefix: str, engines: dict[str, str]) -> None:
+    """Make the check see ``python`` as an interpreter of ``prefix`` with ``engines`` (what inspect() reads)."""
+    found = Interpreter(python, (3, 11, 0), prefix, python, engines)
+    monkeypatch.setattr(CheckContext, "interpreter", property(lambda self: found))
+
+
+def test_the_repositorys_own_mypy_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path / "repo", {"src/app/__init__.py": "", "src/app/m.py": "x = 1\n"})
-    python = _fake_python(tmp_path, "echo 1.5.0")
-    assert mypy_version(python) == "1.5.0"
+    python = str(tmp_path / "venv" / "bin" / "python")
+    _as_interpreter(monkeypatch, python, str(tmp_path / "venv"), {"mypy": "1.5.0"})
     runner = MypyRun(_context(root, options=ScanOptions(python=python)), MypyConfig())
     argv = runner.argv(tmp_path, ["src/app/m.py"], ["app.broken"])
     assert argv[:3] == [python, "-m", "mypy"]
@@ -164,13 +163,14 @@ def test_the_repositorys_own_mypy_is_preferred(tmp_path: Path) -> None:
     assert (tmp_path / "mypy-files.txt").read_text() == "src/app/m.py\n"
     assert argv[argv.index("--cache-dir") + 1] == os.devnull
     assert runner.env()["MYPYPATH"].split(os.pathsep)[0] == str(root.resolve() / "src")
+    assert runner.engine() == {"name": "mypy", "version": "1.5.0", "python": python,
+                               "environment": f"the repository's ({tmp_path / 'venv'})"}
 
 
-def test_an_interpreter_without_mypy_borrows_healthcheck_s(tmp_path: Path) -> None:
+def test_an_interpreter_without_mypy_borrows_healthcheck_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path / "repo", {"a.py": ""})
-    python = _fake_python(tmp_path, "exit 1")
-    assert mypy_version(python) is None
-    assert mypy_version(str(tmp_path / "missing-python")) is None
+    python = str(tmp_path / "venv" / "bin" / "python")
+    _as_interpreter(monkeypatch, python, str(tmp_path / "venv"), {"pytest": "8.0.0"})
     runner = MypyRun(_context(root, options=ScanOptions(python=python)), MypyConfig())
     argv = runner.argv(tmp_path, ["a.py"], [])
     assert argv[0] == sys.executable
@@ -178,6 +178,30 @@ def test_an_interpreter_without_mypy_borrows_healthcheck_s(tmp_path: Path) -> No
     assert argv[argv.index("-O") + 1] == "json"
     assert "--config-file" not in argv
     assert "MYPYPATH" not in runner.env() or runner.env()["MYPYPATH"] == os.environ.get("MYPYPATH")
+    assert runner.engine()["version"] == own_mypy_version()
+
+
+def test_healthcheck_s_own_environment_needs_no_python_executable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo(tmp_path / "repo", {"a.py": ""})
+    _as_interpreter(monkeypatch, "/some/other/link/to/python", sys.prefix, {})
+    argv = MypyRun(_context(root), MypyConfig()).argv(tmp_path, ["a.py"], [])
+    assert argv[0] == sys.executable and "--python-executable" not in argv
+
+
+def test_mypy_exiting_1_without_an_error_it_could_read_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo(tmp_path, {"a.py": "x = 1\n"})
+
+    def fake_run(self: MypyRun, files: list[str], skip: list[str], timeout: float):  # type: ignore[no-untyped-def]
+        return 1, [], [], "/venv/bin/python: No module named mypy\n"
+
+    monkeypatch.setattr(MypyRun, "run", fake_run)
+    result = TypesCheck().run(_context(root))
+    assert (result.status, result.detail) == ("error", "mypy failed (exit 1): /venv/bin/python: No module named mypy")
+    assert result.engine["name"] == "mypy"
 
 
 def test_version_parsing_tolerates_dev_builds() -> None:
