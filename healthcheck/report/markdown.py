@@ -1,7 +1,7 @@
 """A Markdown summary sized for a pull-request comment: verdict, gates, what changed, the worst findings.
 
 A reviewer reads the top and stops: the verdict and the failing gates come
-first, then what this change added (from a baseline or ``diff --base``), and
+first, each with the findings behind it, then what this change added (from a baseline or ``diff --base``), and
 the full lists sit in collapsed sections. The text is capped below GitHub's
 comment limit (65,536 characters) so posting it never fails.
 """
@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from healthcheck.model import Finding, Report
+from healthcheck.report.first_screen import failing_gates, lead_order
 from healthcheck.report.summary import counts_by_check, gate_value, headline, verdict_word, where
 from healthcheck.report.tests_section import section_markdown
 
 MAX_FINDINGS = 50
+PER_GATE = 10  # findings listed under each failing gate
 MAX_CHARS = 60000
 
 
@@ -88,14 +90,29 @@ def _baseline(base: Mapping[str, Any], findings: Sequence[Finding]) -> list[str]
     return lines
 
 
+def _failing_gates(report: Report) -> list[str]:
+    """Each failing gate with the findings behind it, root-cause gates first (the console's order)."""
+    lines: list[str] = []
+    for gate, behind in failing_gates(report):
+        lines += [f"**`{gate.name}` fails** ({gate_value(gate.actual)} {gate.op} {gate_value(gate.threshold)})", ""]
+        lines += [f"- {f.severity} `{_escape(where(f))}` {_escape(f.message)}" for f in behind[:PER_GATE]]
+        if len(behind) > PER_GATE:
+            lines.append(f"- …and {len(behind) - PER_GATE} more")
+        lines.append("")
+    return ["### Failing gates", ""] + lines if lines else []
+
+
 def _findings(report: Report) -> list[str]:
     counts = counts_by_check(report)
     if not counts:
         return ["No findings.", ""]
     lines = ["| check | findings |", "| --- | --- |"] + [f"| `{name}` | {n} |" for name, n in counts] + [""]
     shown = 0
-    for name, n in counts:
-        group = [f for f in report.findings if f.check == name][: max(0, MAX_FINDINGS - shown)]
+    ordered = lead_order(report.findings)
+    number = dict(counts)
+    for name in dict.fromkeys(f.check for f in ordered):  # the check of the worst root cause first
+        n = number[name]
+        group = [f for f in ordered if f.check == name][: max(0, MAX_FINDINGS - shown)]
         shown += len(group)
         if not group:
             continue
@@ -110,6 +127,7 @@ def _findings(report: Report) -> list[str]:
 def render_markdown(report: Report) -> str:
     lines = [f"## healthcheck {verdict_word(report, counted=False)}", "", headline(report), ""]
     lines += _gates(report)
+    lines += _failing_gates(report)
     not_ok = {n: c for n, c in report.checks.items() if c.status != "ok"}
     if not_ok:
         lines.append("**Checks that did not run fully:**")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from healthcheck.model import Finding, GateResult, Report
+from healthcheck.report.first_screen import affected
 
 
 def counts_by_check(report: Report) -> list[tuple[str, int]]:
@@ -42,5 +43,4 @@ def gate_line(gate: GateResult) -> str:
 
 
 def headline(report: Report) -> str:
-    files = report.metrics.get("files", "?")
-    return f"healthcheck {verdict_word(report)}: {len(report.findings)} findings in {files} files"
+    return f"healthcheck {verdict_word(report)}: {affected(report)}"

@@ -115,7 +115,7 @@ def test_default_outputs_are_json_and_markdown_in_reports(tmp_path: Path) -> Non
     assert (tmp_path / "reports" / "healthcheck.json").is_file()
     markdown = (tmp_path / "reports" / "healthcheck.md").read_text()
     assert markdown.startswith("## healthcheck PASSED")
-    assert "healthcheck PASSED: 0 findings in 5 files" in proc.stdout
+    assert "healthcheck PASSED: 0 findings (0 files of 5 scanned)" in proc.stdout
 
 
 def test_an_import_of_a_compiled_extension_is_not_unresolved(tmp_path: Path) -> None:
