@@ -28,15 +28,20 @@ small.
 from __future__ import annotations
 
 import ast
+import bisect
 import keyword
 import operator
 from operator import itemgetter
 import re
 import zlib
+from array import array
 from itertools import compress, repeat
 from typing import NamedTuple, Sequence
 
-OVERLOAD, ABSTRACT, PROTOCOL, CONDITIONAL, STUB = 1, 2, 4, 8, 16
+from healthcheck.checks.duplicates.identity import Line, assigned_attrs, bound_names, encode, logical_lines
+from healthcheck.checks.duplicates.symbols import Symbol, is_dunder_all, module_symbols
+
+OVERLOAD, ABSTRACT, PROTOCOL, CONDITIONAL, STUB, TRIVIAL = 1, 2, 4, 8, 16, 32
 
 # Bytes patterns, unrolled: several times faster than their str and naive forms on a whole file.
 _TRIPLE = re.compile(
@@ -44,6 +49,7 @@ _TRIPLE = re.compile(
 )
 _SINGLE = re.compile(rb"""'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*\"""")
 _COMMENT = re.compile(rb"#[^\n]*")
+_DOTTED_STRING = re.compile(rb"""['"]([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?)['"]""")
 _KEYWORDS = frozenset(keyword.kwlist)
 _STRUCTURE = _KEYWORDS - {"None", "True", "False"}  # those three are literals
 
@@ -91,13 +97,19 @@ TRIVIAL_TEXTS = _trivial_texts()
 
 
 class Definition(NamedTuple):
-    """A class, function or method whose name may be defined again elsewhere."""
+    """A class, function or method whose name may be defined again elsewhere, and what its body does."""
 
     name: str  # "Class", "function" or "Class.method"
     kind: str  # "class", "function" or "method"
     line: int
     end_line: int
     flags: int
+    code: tuple[int, ...] = ()  # the body as it behaves, one hash per logical line (see .identity)
+    shape: int = 0  # the same with literals blanked, as one hash
+    free: tuple[str, ...] = ()  # names the body takes from its module
+    bound: tuple[str, ...] = ()  # its own names in the order they were numbered
+    attrs: tuple[str, ...] = ()  # the state it keeps on self, likewise
+    bases: tuple[str, ...] = ()  # a class's bases as written (dotted)
 
 
 class DupFacts(NamedTuple):
@@ -110,6 +122,8 @@ class DupFacts(NamedTuple):
     sizes: tuple[int, ...]  # how many lines of code it stands for
     code_lines: int  # lines of code in the file
     definitions: tuple[Definition, ...]
+    symbols: tuple[Symbol, ...] = ()
+    dotted: tuple[str, ...] = ()  # strings that read as a dotted path ("pkg.mod.Name", "pkg.mod:func")
 
 
 def _keep_newlines(match: re.Match[bytes]) -> bytes:
@@ -168,16 +182,23 @@ def _sub_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
 class _Walker:
     """One pass over the statements of a module (never its expressions)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
         self.excluded: list[tuple[int, int]] = []
         self.definitions: list[Definition] = []
+        self.symbols: list[Symbol] = []
+        self._class_lines: list[Line] = []
+        self._class_attrs: frozenset[str] = frozenset()
 
     def block(self, body: Sequence[ast.stmt], top: bool, conditional: bool, cls: ast.ClassDef | None,
               cls_flags: int) -> None:
+        module_level = top and cls is None
         for stmt in body:
             kind = type(stmt)
             if kind is ast.Import or kind is ast.ImportFrom or (kind is ast.Expr and _is_string_statement(stmt)):
                 self.excluded.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
+                if module_level and kind is not ast.Expr:
+                    self.symbols.extend(module_symbols(stmt))
             elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 self.function(stmt, top, conditional, cls, cls_flags)  # type: ignore[arg-type]
             elif kind is ast.ClassDef:
@@ -186,24 +207,43 @@ class _Walker:
                 nested = conditional or (top and (kind is ast.If or kind is ast.Try or kind is ast.TryStar))
                 for child in _sub_blocks(stmt):
                     self.block(child, top, nested, cls, cls_flags)
+            elif module_level:
+                if is_dunder_all(stmt):
+                    self.excluded.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
+                self.symbols.extend(module_symbols(stmt))
 
     def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, top: bool, conditional: bool,
                  cls: ast.ClassDef | None, cls_flags: int) -> None:
         first_body = fn.body[0].lineno
         if first_body > fn.lineno:
             self.excluded.append((fn.lineno, first_body - 1))
+        start = fn.decorator_list[0].lineno if fn.decorator_list else fn.lineno
+        end = fn.end_lineno or fn.lineno
+        decorators = {_name_of(d) for d in fn.decorator_list}
+        if "overload" in decorators:
+            self.excluded.append((start, end))  # an overload stack repeats a signature by design
         if top or cls is not None:
             flags = cls_flags | (CONDITIONAL if conditional else 0)
-            decorators = {_name_of(d) for d in fn.decorator_list}
             if "overload" in decorators:
                 flags |= OVERLOAD
             if decorators & _ABSTRACT_DECORATORS:
                 flags |= ABSTRACT
             if _is_stub(fn.body):
                 flags |= STUB
-            start = fn.decorator_list[0].lineno if fn.decorator_list else fn.lineno
-            name, kind = (f"{cls.name}.{fn.name}", "method") if cls is not None else (fn.name, "function")
-            self.definitions.append(Definition(name, kind, start, fn.end_lineno or fn.lineno, flags))
+            if cls is not None:
+                name, kind, own = f"{cls.name}.{fn.name}", "method", cls.name
+                lines = _within(self._class_lines, start, end)
+                selves = frozenset(_params(fn)[:1]) if "staticmethod" not in decorators else frozenset()
+                attrs = self._class_attrs
+            else:
+                name, kind, own = fn.name, "function", fn.name
+                lines = logical_lines("\n".join(self.lines[start - 1 : end]), start)
+                selves, attrs = frozenset(), frozenset()
+                self.symbols.append(Symbol(fn.name, "def", ""))
+            encoded = encode(lines, own, bound_names(lines, _params(fn)) - {fn.name}, selves, attrs)
+            if _is_trivial(lines, fn.body):
+                flags |= TRIVIAL
+            self.definitions.append(Definition(name, kind, start, end, flags, *encoded))
         # A function's own statements are not walked (most of a file's statements live there and the
         # walk is the extractor's main cost): a nested function's signature or an import inside a
         # function stays a line of code, an import compared as written.
@@ -219,8 +259,65 @@ class _Walker:
         if bases & _DECLARATION_BASES:
             flags |= PROTOCOL
         start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-        self.definitions.append(Definition(node.name, "class", start, node.end_lineno or node.lineno, flags))
+        end = node.end_lineno or node.lineno
+        lines = logical_lines("\n".join(self.lines[start - 1 : end]), start)
+        selves = frozenset(
+            p[0] for stmt in node.body
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (p := _params(stmt))
+        )
+        self._class_lines, self._class_attrs = lines, assigned_attrs(lines, selves)
+        self.symbols.append(Symbol(node.name, "class", ""))
+        first_method = len(self.definitions)
         self.block(node.body, False, False, node, flags & (PROTOCOL | CONDITIONAL))
+        methods = self.definitions[first_method:]
+        inside = [(m.line, m.end_line) for m in methods]
+        own = [x for x in lines if not any(a <= x.line <= b for a, b in inside)]
+        header = encode(own, node.name, set(), frozenset(), frozenset(), frozenset(bound_names(own, ())))
+        code = header.code + tuple(c for m in methods for c in m.code)
+        shape = zlib.crc32(array("I", [header.shape, *(m.shape for m in methods)]).tobytes())
+        free = tuple(sorted(set(header.free).union(*(m.free for m in methods))))
+        if _is_trivial(lines, node.body):
+            flags |= TRIVIAL
+        written = tuple(filter(None, (_dotted(b) for b in node.bases)))
+        self.definitions.insert(
+            first_method, Definition(node.name, "class", start, end, flags, code, shape, free, (), (), written)
+        )
+        self._class_lines, self._class_attrs = [], frozenset()
+
+
+def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = fn.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return names
+
+
+def _within(lines: list[Line], first: int, last: int) -> list[Line]:
+    starts = [x.line for x in lines]
+    return lines[bisect.bisect_left(starts, first) : bisect.bisect_right(starts, last)]
+
+
+def _is_trivial(lines: Sequence[Line], body: Sequence[ast.stmt]) -> bool:
+    """A body of one logical line at most, its docstring aside (``pass``, ``return True``, one call)."""
+    statements = [s for s in body if not _is_string_statement(s)]
+    if not statements:
+        return True
+    first = statements[0].lineno
+    return sum(1 for x in lines if x.line >= first) <= 1
+
+
+def _dotted(node: ast.expr) -> str:
+    """``a.b.C`` of a base written as a dotted name (``Generic[T]`` -> ``Generic``); "" for anything else."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _spans(kept: list[int], weighted: list[bool]) -> tuple[list[int], list[int], list[int]]:
@@ -263,7 +360,7 @@ def extract(tree: ast.Module, lines: Sequence[str], module: str) -> DupFacts | N
 
 
 def _extract(tree: ast.Module, lines: Sequence[str]) -> DupFacts:
-    walker = _Walker()
+    walker = _Walker(lines)
     walker.block(tree.body, True, False, None, 0)
     source = "\n".join(lines).encode("utf-8", "surrogatepass")
     normal = normalise(source)
@@ -291,4 +388,6 @@ def _extract(tree: ast.Module, lines: Sequence[str]) -> DupFacts:
         tuple(sizes),
         len(kept),
         tuple(walker.definitions),
+        tuple(walker.symbols),
+        tuple(sorted({m.decode("utf-8", "replace") for m in _DOTTED_STRING.findall(source)})),
     )

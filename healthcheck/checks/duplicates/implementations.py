@@ -1,106 +1,69 @@
-"""Duplicate implementations: one class or function written twice, in two modules, nearly alike.
+"""Duplicate implementations: one class or function written twice, in two modules, behaving alike.
 
-Candidates come from the definitions the extractor recorded: top-level classes
-and functions grouped by name, and methods of same-named classes grouped by
-``Class.method``. Most same-named definitions are not duplicates (a plug-in's
-``DatabaseWrapper`` per backend, a ``Command`` per management command), so a
-group is reported only where bodies are alike.
+Every definition arrives encoded by the extractor (:mod:`.identity`): one hash per logical line, with its own
+names and its state on ``self`` numbered, literals as written, and the free names it takes from its module
+listed. Two definitions are one implementation when
 
-Likeness is measured on lines: each line of a body with strings as ``N``,
-spaces dropped, and the definition's *own* names (parameters, variables it
-assigns, loop and ``with`` targets) as ``N``, so that renaming locals changes
-nothing while a different attribute, call or class member does. It is the
-ratio of :class:`difflib.SequenceMatcher` on the two line sequences. Only the
-few definitions that share a name are compared, so their source is read then,
-not carried through the parse cache for every definition of every file.
+- their encodings are equal, or alike at ``threshold`` (the ratio of :class:`difflib.SequenceMatcher` on the
+  two line sequences) under the same name, and
+- every free name both use means the same thing in both modules (:class:`.resolve.Resolver`): the same
+  import target, the same code, the same constant; never two modules' own state;
+- neither class inherits from the other (an override is not a copy).
 
-Which copy to keep is decided by the import graph: the copy whose name other
-modules import (``from m import Name``) is the one the project uses; a copy
-nobody imports, by name or as a module, is the one to delete.
+Classes come first. Two classes are one class twice when their encodings match, or when at least
+``threshold`` of their methods are the same code (a class copied under another name, its attributes and
+parameters renamed): one finding for the class, with the share of matching methods and the renames. Methods
+of classes not reported whole are grouped next (same code under one method name, or alike under one
+``Class.method``); the same methods of one pair of classes make one finding for the pair, listing them, and
+methods of sibling classes of one project base are one ``info`` finding: move them into the base. Functions
+match by equal code under any name, or alike under one name.
+
+Definitions with equal encodings and meanings are one *representative* before anything is compared pairwise,
+so the work grows with the number of distinct bodies, not with the number of copies.
 """
 
 from __future__ import annotations
 
-import bisect
-import re
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from pathlib import Path
-from typing import Hashable, Iterable, Sequence
+from typing import Hashable, Iterable, Literal, Sequence
 
-from healthcheck.checks.duplicates.extract import Definition, DupFacts, without_literals
+from healthcheck.checks.duplicates.extract import TRIVIAL, Definition, DupFacts
+from healthcheck.checks.duplicates.resolve import Resolver, code_hash
 
-_PARAMS = re.compile(rb"\bdef\s+\w+\s*\((.*?)\)\s*(?:->[^:]*)?:", re.S)
-_PARAM_NAME = re.compile(rb"(?:^|[(,])\s*\**\s*([A-Za-z_]\w*)")
-_ASSIGNED = re.compile(rb"^([ \t]*)((?:[A-Za-z_]\w*[ \t]*,[ \t]*)*[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
-_LOOP = re.compile(rb"\bfor\s+([\w\s,()*]+?)\s+in\b")
-_AS = re.compile(rb"\bas\s+([A-Za-z_]\w*)")
-_IDENT = re.compile(rb"[A-Za-z_]\w*")
-_TOKEN = re.compile(rb"\.[ \t]*[A-Za-z_]\w*|[A-Za-z_]\w*|[^\s\w]|\w+")  # ".attr" stays whole: not a local
+_RENAMES_LISTED = 6
+RENAMED_MIN_LINES = 4  # logical lines, the signature included, a copy under another name must have
+RENAMED_CLASS_MIN_LINES = 10  # the same for a class (a header and two stored parameters match too often)
 
 
 @dataclass(frozen=True)
 class Located:
-    """One definition in one module, and the facts of its file."""
+    """One definition in one module."""
 
     path: str
     module: str
     definition: Definition
-    facts: DupFacts
 
-    def units(self) -> tuple[int, ...]:
-        """The normalised lines of code of the definition (from the parse, no source needed)."""
-        first = bisect.bisect_left(self.facts.first_line, self.definition.line)
-        last = bisect.bisect_right(self.facts.first_line, self.definition.end_line)
-        return self.facts.hashes[first:last]
+    @property
+    def owner(self) -> str:
+        """``module.Class`` of a class or of a method's class."""
+        return f"{self.module}.{self.definition.name.partition('.')[0]}"
 
 
 @dataclass
 class ImplementationGroup:
-    """Alike definitions of one name in two or more modules."""
+    """Alike definitions in two or more modules."""
 
     name: str
-    kind: str
+    kind: str  # "class", "function", "method"
     members: list[Located]
     similarity: float  # the least alike linked pair, 0..1
-
-
-def _local_names(text: bytes, is_class: bool) -> set[bytes]:
-    """Names a definition binds for itself; for a class, its methods' (not its own attributes)."""
-    found: set[bytes] = set()
-    for params in _PARAMS.findall(text):
-        found.update(_PARAM_NAME.findall(params))
-    attribute_indent = _body_indent(text) if is_class else -1
-    for match in _ASSIGNED.finditer(text):
-        if len(match.group(1).expandtabs()) != attribute_indent:
-            found.update(_IDENT.findall(match.group(2)))
-    for targets in _LOOP.findall(text):
-        found.update(_IDENT.findall(targets))
-    found.update(_AS.findall(text))
-    return found
-
-
-def _body_indent(text: bytes) -> int:
-    """The indentation of a class's own statements: the least one deeper than its first line."""
-    lines = [line.expandtabs() for line in text.split(b"\n") if line.strip()]
-    if not lines:
-        return -1
-    outer = len(lines[0]) - len(lines[0].lstrip())
-    deeper = [len(line) - len(line.lstrip()) for line in lines[1:]]
-    return min((d for d in deeper if d > outer), default=-1)
-
-
-def body_lines(raw_lines: Sequence[bytes], definition: Definition) -> list[bytes]:
-    """The definition's lines with its own names as ``N`` and spaces removed (blank ones dropped)."""
-    text = without_literals(b"\n".join(raw_lines[definition.line - 1 : definition.end_line]))
-    local = _local_names(text, definition.kind == "class")
-    out: list[bytes] = []
-    for line in text.split(b"\n"):
-        tokens = [b"N" if t in local else t for t in _TOKEN.findall(line)]
-        if tokens:
-            out.append(b"".join(tokens))
-    return out
+    names: tuple[str, ...] = ()  # every name the copies go by, when more than one
+    base: str | None = None  # methods of sibling classes: the common base to move them into
+    methods: tuple[str, ...] = ()  # a class pair sharing only some methods: those
+    share: float | None = None  # classes: methods that match over methods of the larger class
+    renames: tuple[str, ...] = ()  # "self.table -> self.networks"
+    severity: Literal["error", "info"] = "error"
 
 
 def similarity(a: Sequence[Hashable], b: Sequence[Hashable], threshold: float = 0.0) -> float:
@@ -117,110 +80,229 @@ def similarity(a: Sequence[Hashable], b: Sequence[Hashable], threshold: float = 
     return matcher.ratio()
 
 
-class SourceCache:
-    """Source files read on demand (only those holding a candidate), split into lines."""
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.score: dict[int, float] = {}
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.lines: dict[str, list[bytes]] = {}
-
-    def get(self, path: str) -> list[bytes]:
-        if path not in self.lines:
-            try:
-                data = (self.root / path).read_bytes()
-            except OSError:
-                data = b""
-            self.lines[path] = data.replace(b"\r\n", b"\n").split(b"\n")
-        return self.lines[path]
-
-
-def _components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
-    parent = list(range(n))
-
-    def find(x: int) -> int:
+    def find(self, x: int) -> int:
+        parent = self.parent
+        parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for a, b in edges:
-        parent[find(b)] = find(a)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return [g for g in groups.values() if len(g) > 1]
+    def join(self, a: int, b: int, score: float) -> None:
+        ra, rb = self.find(a), self.find(b)
+        least = min(self.score.get(ra, 1.0), self.score.get(rb, 1.0), score)
+        self.parent[rb] = ra
+        self.score[ra] = least
+
+    def components(self) -> list[tuple[list[int], float]]:
+        groups: dict[int, list[int]] = {}
+        for x in list(self.parent):
+            groups.setdefault(self.find(x), []).append(x)
+        return [(sorted(m), round(self.score.get(r, 1.0), 3)) for r, m in groups.items() if len(m) > 1]
 
 
-def alike_groups(
-    candidates: Sequence[Located], sources: SourceCache, threshold: float
-) -> list[tuple[list[Located], float]]:
-    """Split same-named definitions into groups of alike bodies from different modules."""
-    units = [Counter(c.units()) for c in candidates]
-    sizes = [sum(u.values()) for u in units]
-    bodies: dict[int, list[bytes]] = {}
+@dataclass
+class _Finder:
+    located: list[Located]
+    resolver: Resolver
+    threshold: float
+    keys: dict[int, int] = field(default_factory=dict)
 
-    def body(i: int) -> list[bytes]:
-        if i not in bodies:
-            bodies[i] = body_lines(sources.get(candidates[i].path), candidates[i].definition)
-        return bodies[i]
+    def key(self, i: int) -> int:
+        """Equal for two definitions that are the same code meaning the same things."""
+        found = self.keys.get(i)
+        if found is None:
+            d, module = self.located[i].definition, self.located[i].module
+            meanings = tuple(self.resolver.meaning(module, n) for n in d.free)
+            name = d.name if d.kind != "method" and self.short(d) else ""  # short bodies match under one name
+            found = self.keys[i] = hash((d.kind, name, code_hash(d.code), meanings))
+        return found
 
-    edges: list[tuple[int, int]] = []
-    scores: dict[tuple[int, int], float] = {}
-    for i in range(len(candidates)):
-        for j in range(i + 1, len(candidates)):
-            if candidates[i].module == candidates[j].module:
-                continue
-            # The normalised units (names erased) are a cheap first sieve; the bodies decide.
-            if sizes[i] + sizes[j] and 2 * sum((units[i] & units[j]).values()) < threshold * (sizes[i] + sizes[j]):
-                continue
-            score = similarity(body(i), body(j), threshold)
-            if score >= threshold:
-                edges.append((i, j))
-                scores[(i, j)] = score
-    out: list[tuple[list[Located], float]] = []
-    for component in _components(len(candidates), edges):
-        members = set(component)
-        least = min(s for (i, j), s in scores.items() if i in members and j in members)
-        out.append(([candidates[i] for i in sorted(component)], round(least, 3)))
-    return out
+    @staticmethod
+    def short(d: Definition) -> bool:
+        """Too short to be taken for a copy under another name."""
+        return len(d.code) < (RENAMED_CLASS_MIN_LINES if d.kind == "class" else RENAMED_MIN_LINES)
+
+    def representatives(self, indices: Iterable[int], union: _Union) -> list[int]:
+        """One index per distinct key; the others are joined to it (same code, score 1). A short method
+        joins only the same method of a class of the same name."""
+        first: dict[tuple[int, str], int] = {}
+        for i in indices:
+            d = self.located[i].definition
+            owner = d.name.partition(".")[0] if d.kind == "method" and self.short(d) else ""
+            rep = first.setdefault((self.key(i), owner), i)
+            if rep != i and self.allowed(rep, i):
+                union.join(rep, i, 1.0)
+        return list(first.values())
+
+    def allowed(self, i: int, j: int) -> bool:
+        a, b = self.located[i], self.located[j]
+        if a.module == b.module:
+            return False
+        return a.definition.kind == "function" or not self.resolver.related(a.owner, b.owner)
+
+    def alike(self, i: int, j: int) -> float:
+        """How alike two definitions' code is, 0 if their shared free names mean different things."""
+        a, b = self.located[i], self.located[j]
+        if not self.allowed(i, j):
+            return 0.0
+        if not self.resolver.same_meaning((a.module, a.definition.free), (b.module, b.definition.free)):
+            return 0.0
+        if a.definition.shape == b.definition.shape:
+            return 0.0  # the same code with other literals: a variant (per backend, per locale), not a copy
+        return similarity(a.definition.code, b.definition.code, self.threshold)
+
+    def near(self, reps: Sequence[int], by: dict[str, list[int]], union: _Union) -> None:
+        """Join representatives of one name whose code is alike at the threshold."""
+        for members in by.values():
+            for x, i in enumerate(members):
+                for j in members[x + 1 :]:
+                    score = self.alike(i, j)
+                    if score >= self.threshold:
+                        union.join(i, j, score)
 
 
 def find_implementations(
     files: Sequence[tuple[str, str, DupFacts]],
-    sources: SourceCache,
+    resolver: Resolver,
     threshold: float,
     ignored: frozenset[str],
     skip_flags: int,
 ) -> list[ImplementationGroup]:
-    """Every group of alike definitions sharing a name across modules.
+    """Every group of definitions implemented twice (see the module docstring).
 
-    ``files`` are (path, module, facts) of the files to compare; a definition
-    carrying any of ``skip_flags`` (overload, abstract, protocol, conditional,
-    stub) or a name in ``ignored`` (or a dunder) is never a candidate.
+    A definition carrying any of ``skip_flags`` (overload, abstract, protocol, conditional, stub), a trivial
+    body (one line), a name in ``ignored`` or a dunder name is never reported.
     """
-    by_name: dict[tuple[str, str], list[Located]] = {}
-    for path, module, facts in files:
-        for d in facts.definitions:
-            owner, _, short = d.name.rpartition(".")
-            dunder = len(short) > 4 and short.startswith("__") and short.endswith("__")
-            if d.flags & skip_flags or short in ignored or owner in ignored or dunder:
-                continue
-            by_name.setdefault((d.kind, d.name), []).append(Located(path, module, d, facts))
-    shared = {
-        key: located for key, located in by_name.items()
-        if len(located) > 1 and len({x.module for x in located}) > 1
-    }
-    groups: list[ImplementationGroup] = []
-    reported_classes: set[tuple[str, str]] = set()
-    for kind in ("class", "function", "method"):
-        for (k, name), located in sorted(item for item in shared.items() if item[0][0] == kind):
-            if kind == "method":
-                cls = name.partition(".")[0]
-                located = [x for x in located if (x.module, cls) not in reported_classes]
-                if len({x.module for x in located}) < 2:
+    located = [Located(path, module, d) for path, module, facts in files for d in facts.definitions]
+    finder = _Finder(located, resolver, threshold)
+    eligible = [i for i, x in enumerate(located) if _eligible(x.definition, skip_flags | TRIVIAL, ignored)]
+    methods_of: dict[str, list[int]] = {}
+    for i, x in enumerate(located):
+        if x.definition.kind == "method":
+            methods_of.setdefault(x.owner, []).append(i)
+    classes = [i for i in eligible if located[i].definition.kind == "class"]
+    class_groups = _class_groups(finder, classes, methods_of)
+    whole = {located[i].owner for g in class_groups for i in g[0]}
+    methods = [i for i in eligible if located[i].definition.kind == "method" and located[i].owner not in whole]
+    functions = [i for i in eligible if located[i].definition.kind == "function"]
+    groups = [_class_group(finder, members, score, methods_of) for members, score in class_groups]
+    groups += _method_groups(finder, methods, methods_of)
+    groups += [_group(finder, members, score, "function") for members, score in _function_groups(finder, functions)]
+    return sorted(groups, key=lambda g: ({"class": 0, "function": 1, "method": 2}[g.kind], g.name, g.members[0].path))
+
+
+def _eligible(d: Definition, skip: int, ignored: frozenset[str]) -> bool:
+    owner, _, short = d.name.rpartition(".")
+    dunder = len(short) > 4 and short.startswith("__") and short.endswith("__")
+    return not (d.flags & skip or short in ignored or owner in ignored or dunder)
+
+
+def _by_name(finder: _Finder, reps: Iterable[int]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i in reps:
+        out.setdefault(finder.located[i].definition.name, []).append(i)
+    return out
+
+
+def _function_groups(finder: _Finder, functions: list[int]) -> list[tuple[list[int], float]]:
+    union = _Union()
+    reps = finder.representatives(functions, union)
+    finder.near(reps, _by_name(finder, reps), union)
+    return union.components()
+
+
+def _class_groups(finder: _Finder, classes: list[int], methods_of: dict[str, list[int]]) -> list[tuple[list[int], float]]:
+    """Classes whose code matches, or alike under one name, or sharing most of their methods."""
+    union = _Union()
+    reps = finder.representatives(classes, union)
+    finder.near(reps, _by_name(finder, reps), union)
+    method_keys = {i: {finder.key(m) for m in methods_of.get(finder.located[i].owner, [])} for i in reps}
+    holders: dict[int, list[int]] = {}
+    for i in (i for i in reps if not finder.short(finder.located[i].definition)):
+        for m in methods_of.get(finder.located[i].owner, []):
+            method = finder.located[m].definition
+            if not method.flags & TRIVIAL and not finder.short(method):
+                holders.setdefault(finder.key(m), []).append(i)
+    seen: set[tuple[int, int]] = set()
+    for sharing in holders.values():
+        for x, i in enumerate(sharing):
+            for j in sharing[x + 1 :]:
+                if (i, j) in seen or union.find(i) == union.find(j) or not finder.allowed(i, j):
                     continue
-            for members, score in alike_groups(located, sources, threshold):
-                groups.append(ImplementationGroup(name, kind, members, score))
-                if kind == "class":
-                    reported_classes.update((m.module, name) for m in members)
-    return groups
+                seen.add((i, j))
+                share = len(method_keys[i] & method_keys[j]) / max(len(method_keys[i]), len(method_keys[j]))
+                if share >= finder.threshold:
+                    union.join(i, j, share)
+    return union.components()
+
+
+def _renames(finder: _Finder, a: Located, b: Located, methods_of: dict[str, list[int]]) -> tuple[str, ...]:
+    """Own names and self attributes one class's methods use where the other's use others."""
+    theirs = {finder.located[m].definition.name.partition(".")[2]: finder.located[m].definition
+              for m in methods_of.get(b.owner, [])}
+    found: dict[str, None] = {}
+    for m in methods_of.get(a.owner, []):
+        mine = finder.located[m].definition
+        other = theirs.get(mine.name.partition(".")[2])
+        if other is None or mine.code != other.code:
+            continue
+        for x, y in zip(mine.attrs, other.attrs):
+            if x != y:
+                found[f"self.{x} -> self.{y}"] = None
+        for x, y in zip(mine.bound, other.bound):
+            if x != y:
+                found[f"{x} -> {y}"] = None
+    return tuple(found)[:_RENAMES_LISTED]
+
+
+def _group(finder: _Finder, members: list[int], score: float, kind: str) -> ImplementationGroup:
+    located = [finder.located[i] for i in members]
+    names = tuple(dict.fromkeys(x.definition.name for x in located))
+    return ImplementationGroup(names[0], kind, located, score, names if len(names) > 1 else ())
+
+
+def _class_group(
+    finder: _Finder, members: list[int], score: float, methods_of: dict[str, list[int]]
+) -> ImplementationGroup:
+    group = _group(finder, members, score, "class")
+    first, second = group.members[0], group.members[1]
+    keys = [{finder.key(m) for m in methods_of.get(x.owner, [])} for x in (first, second)]
+    group.share = round(len(keys[0] & keys[1]) / max(len(keys[0]), len(keys[1]), 1), 3) if any(keys) else 1.0
+    group.renames = _renames(finder, first, second, methods_of)
+    return group
+
+
+def _method_groups(finder: _Finder, methods: list[int], methods_of: dict[str, list[int]]) -> list[ImplementationGroup]:
+    union = _Union()
+    reps = finder.representatives(methods, union)
+    finder.near(reps, _by_name(finder, reps), union)
+    by_classes: dict[tuple[str, ...], list[tuple[list[int], float]]] = {}
+    for members, score in union.components():
+        owners = tuple(sorted({finder.located[i].owner for i in members}))
+        by_classes.setdefault(owners, []).append((members, score))
+    out: list[ImplementationGroup] = []
+    for owners, parts in sorted(by_classes.items()):
+        base = finder.resolver.common_base(owners)
+        if len(parts) == 1:
+            group = _group(finder, *parts[0], "method")
+        else:  # some methods of the same classes: one finding for the classes, listing the methods
+            members = sorted({i for m, _ in parts for i in m})
+            first_of = {finder.located[i].owner: i for i in members}
+            located = [finder.located[i] for i in sorted(first_of.values())]
+            names = tuple(dict.fromkeys(x.definition.name.partition(".")[0] for x in located))
+            group = ImplementationGroup(
+                names[0], "class", located, min(s for _, s in parts), names if len(names) > 1 else ()
+            )
+            group.methods = tuple(sorted({finder.located[i].definition.name.partition(".")[2] for i in members}))
+            sizes = [len(methods_of.get(o, [])) for o in owners]
+            group.share = round(len(group.methods) / max(sizes), 3)
+        if base is not None:
+            group.base, group.severity = base, "info"
+        out.append(group)
+    return out

@@ -46,12 +46,18 @@ def test_dup_code_fixture_exact_findings() -> None:
     )
     assert same["data"]["similarity"] == 1.0 and same["severity"] == "warning"
     assert [r["line"] for r in same["related"]] == [18]
-    assert findings(doc, "duplicate-implementation") == []
-    assert doc["metrics"]["duplicate_implementations"] == 0
+    # Five lines are too few for copied code, but the same function under another name is one implementation.
+    [renamed] = findings(doc, "duplicate-implementation")
+    assert renamed["message"] == (
+        "function get_client (also as build_client) is implemented in 2 modules (similarity 1.00): "
+        "no static import of any of them"
+    )
+    assert renamed["data"]["names"] == ["get_client", "build_client"]
+    assert doc["metrics"]["duplicate_implementations"] == 1
     assert doc["metrics"]["duplicated_lines_percent"] == round(100 * 41 / 73, 2)
     gates = {g["name"]: (g["actual"], g["passed"]) for g in doc["gates"]}
     assert gates == {
-        "max_duplicate_implementations": (0, True),
+        "max_duplicate_implementations": (1, False),
         "max_duplicated_lines_percent": (round(100 * 41 / 73, 2), False),
     }
 
@@ -69,15 +75,15 @@ def test_dup_implementations_fixture_exact_findings() -> None:
     geoip = next(f for f in findings(doc, "duplicate-implementation") if f["data"]["name"] == "GeoIPService")
     assert geoip["message"] == (
         "class GeoIPService is implemented in 2 modules (similarity 1.00): "
-        "keep pkg.session.geoip (imported by 1); nothing imports pkg.session.geoip_service"
+        "keep pkg.session.geoip (imported by 1); no static import of pkg.session.geoip_service"
     )
     assert geoip["severity"] == "error"
     assert [(r["path"], r["line"]) for r in geoip["related"]] == [("pkg/session/geoip.py", 6)]
     assert geoip["data"]["locations"] == [
         {"path": "pkg/session/geoip.py", "line": 6, "end_line": 25, "module": "pkg.session.geoip",
-         "imported_by": 1, "module_importers": 1},
+         "name": "GeoIPService", "imported_by": 1, "module_importers": 1, "named_in_strings": 0},
         {"path": "pkg/session/geoip_service.py", "line": 6, "end_line": 25, "module": "pkg.session.geoip_service",
-         "imported_by": 0, "module_importers": 0},
+         "name": "GeoIPService", "imported_by": 0, "module_importers": 0, "named_in_strings": 0},
     ]
     assert doc["metrics"]["duplicate_implementations"] == 2
     # The copied class is copied code too; main() of two scripts is a conventional name but still a copy.
@@ -149,9 +155,9 @@ def test_the_result_is_kept_until_a_file_or_a_setting_changes(tmp_path: Path) ->
 
     (repo / "app" / "near_b.py").write_text("def read_records(path):\n    return []\n")
     changed = scan(repo, ONLY, cache_dir=str(cache)).report.to_json()
-    assert [f["path"] for f in changed["findings"]] == ["app/report.py"]
+    assert [f["path"] for f in changed["findings"]] == ["app/boiler_a.py", "app/report.py"]
     tighter = scan(repo, ONLY, cache_dir=str(cache), overrides={"duplicates": {"min_lines": 9}}).report.to_json()
-    assert tighter["findings"] == []
+    assert [f["check"] for f in tighter["findings"]] == ["duplicate-implementation"]
 
     (cache / "duplicates-result.pickle").write_bytes(b"not a pickle")
     assert scan(repo, ONLY, cache_dir=str(cache)).report.to_json()["findings"] == changed["findings"]
@@ -168,7 +174,7 @@ def test_the_copy_to_keep_may_be_known_only_by_its_module(tmp_path: Path) -> Non
     [finding] = findings(doc, "duplicate-implementation")
     assert finding["message"] == (
         "function slugify is implemented in 2 modules (similarity 1.00): "
-        "keep pkg.text (its module imported by 1); nothing imports pkg.old_text"
+        "keep pkg.text (its module imported by 1); no static import of pkg.old_text"
     )
     assert finding["related"][0]["message"] == "the one the project imports (0 by name, 1 as a module)"
 

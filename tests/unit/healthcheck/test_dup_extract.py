@@ -7,7 +7,7 @@ import pickle
 import textwrap
 
 from healthcheck.checks.duplicates.extract import (
-    ABSTRACT, CONDITIONAL, OVERLOAD, PROTOCOL, STUB, DupFacts, extract, normalise, without_literals,
+    ABSTRACT, CONDITIONAL, OVERLOAD, PROTOCOL, STUB, TRIVIAL, DupFacts, extract, normalise, without_literals,
 )
 
 
@@ -138,16 +138,16 @@ def test_definitions_and_their_flags() -> None:
     )
     got = {(d.name, d.kind, d.flags) for d in facts.definitions}
     assert got == {
-        ("parse", "function", OVERLOAD | STUB),
-        ("parse", "function", 0),
-        ("Port", "class", PROTOCOL),
-        ("Port.get", "method", PROTOCOL | STUB),
+        ("parse", "function", OVERLOAD | STUB | TRIVIAL),
+        ("parse", "function", TRIVIAL),
+        ("Port", "class", PROTOCOL | TRIVIAL),
+        ("Port.get", "method", PROTOCOL | STUB | TRIVIAL),
         ("Base", "class", PROTOCOL),
-        ("Base.run", "method", PROTOCOL | ABSTRACT | STUB),
+        ("Base.run", "method", PROTOCOL | ABSTRACT | STUB | TRIVIAL),
         ("Impl", "class", 0),
-        ("Impl.run", "method", 0),
-        ("loads", "function", CONDITIONAL),
-        ("Later", "class", CONDITIONAL),
+        ("Impl.run", "method", TRIVIAL),
+        ("loads", "function", CONDITIONAL | TRIVIAL),
+        ("Later", "class", CONDITIONAL | TRIVIAL),
         ("outer", "function", 0),
     }
     spans = {d.name: (d.line, d.end_line) for d in facts.definitions if d.kind == "class"}
@@ -182,7 +182,7 @@ def test_match_and_loops_are_walked_for_nested_definitions() -> None:
             value = 1
         """
     )
-    assert {(d.name, d.flags) for d in facts.definitions} == {("handler", 0), ("Row", 0)}
+    assert {(d.name, d.flags) for d in facts.definitions} == {("handler", TRIVIAL), ("Row", TRIVIAL)}
 
 
 def test_inside_a_function_only_the_docstring_is_left_out_and_an_import_is_compared_as_written() -> None:

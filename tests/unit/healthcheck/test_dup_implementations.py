@@ -1,114 +1,150 @@
-"""Duplicate implementations: likeness of same-named definitions, what is never a candidate."""
+"""Duplicate implementations: identity that respects behaviour, inheritance, whole classes, what is never one."""
 
 from __future__ import annotations
 
-import ast
 import textwrap
 from pathlib import Path
+from typing import Any
 
-from healthcheck.checks.duplicates.extract import OVERLOAD, STUB, Definition, DupFacts, extract
-from healthcheck.checks.duplicates.implementations import SourceCache, body_lines, find_implementations, similarity
+from healthcheck.checks.base import ScanOptions
+from healthcheck.checks.duplicates.identity import bound_names, encode, logical_lines
+from healthcheck.checks.duplicates.implementations import similarity
+from healthcheck.engine import scan
+from healthcheck.report.json_report import validation_errors
 
-CLASS = '''
-class Cache:
-    """Keeps values for a while."""
-
-    limit = 10
-
-    def __init__(self, clock):
-        self.clock = clock
-        self.items = {}
-
-    def get(self, key, default=None):
-        entry = self.items.get(key)
-        if entry is None:
-            return default
-        value, stamp = entry
-        for name in (key,):
-            self.touched = name
-        return value
-'''
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+ONLY = ScanOptions(only=frozenset({"duplicates"}))
 
 
-def write(root: Path, files: dict[str, str]) -> list[tuple[str, str, DupFacts]]:
-    out = []
+def implementations(root: Path) -> list[dict[str, Any]]:
+    doc = scan(root, ONLY, cache_dir="none").report.to_json()
+    assert validation_errors(doc) == []
+    return sorted(
+        (f for f in doc["findings"] if f["check"] == "duplicate-implementation"), key=lambda f: f["path"]
+    )
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    (root / "pkg").mkdir(parents=True, exist_ok=True)
+    (root / "pkg" / "__init__.py").write_text("")
     for rel, source in files.items():
-        text = textwrap.dedent(source)
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        module = rel[:-3].replace("/", ".")
-        out.append((rel, module, extract(ast.parse(text), text.splitlines(), module)))
-    return out
+        (root / "pkg" / rel).write_text(textwrap.dedent(source))
+    return root
 
 
-def find(root: Path, files: dict[str, str], threshold: float = 0.8, ignored: frozenset[str] = frozenset()):  # type: ignore[no-untyped-def]
-    return find_implementations(write(root, files), SourceCache(root), threshold, ignored, OVERLOAD | STUB)
+def encoded(source: str) -> tuple[int, ...]:
+    text = textwrap.dedent(source)
+    lines = logical_lines(text, 1)
+    return encode(lines, "f", bound_names(lines, ["a", "b"]), frozenset(), frozenset()).code
 
 
-def test_renamed_locals_do_not_change_a_body(tmp_path: Path) -> None:
-    renamed = CLASS.replace("(self, clock)", "(self, timer)").replace("= clock", "= timer")
-    for old, new in (("entry", "found"), ("stamp", "when"), ("name", "label"), ("key", "k")):
-        renamed = renamed.replace(old, new)
-    groups = find(tmp_path, {"a.py": CLASS, "b.py": renamed})
-    assert [(g.name, g.kind, g.similarity, [m.path for m in g.members]) for g in groups] == [
-        ("Cache", "class", 1.0, ["a.py", "b.py"])
+def test_the_behaviour_fixture_reports_the_two_copies_and_one_move_into_the_base() -> None:
+    found = [(f["severity"], f["path"], f["message"]) for f in implementations(FIXTURES / "dup_behaviour")]
+    assert found == [
+        ("info", "pkg/backends/mysql.py",
+         "method Operations.bulk_batch_size: the same code in 2 subclasses of pkg.backends.base.BaseOperations "
+         "(similarity 1.00): move it into pkg.backends.base.BaseOperations"),
+        ("error", "pkg/handlers_b.py",
+         "class Handler is implemented in 2 modules (similarity 1.00): keep pkg.handlers_a (imported by 1)"),
+        ("error", "pkg/locator.py",
+         "class GeoIPService (also as NetworkLocator) is implemented in 2 modules (similarity 1.00, 100% of the "
+         "methods): keep pkg.geo (imported by 1); no static import of pkg.locator"),
     ]
 
 
-def test_a_class_attribute_is_part_of_the_interface_not_a_local(tmp_path: Path) -> None:
-    lines = body_lines(textwrap.dedent(CLASS).encode().split(b"\n"), Definition("Cache", "class", 2, 18, 0))
-    assert b"limit=10" in lines
-    assert b"N.clock=N" in lines  # the attribute keeps its name, the parameter does not
-    assert b"N,N=N" in lines
+def test_a_renamed_class_is_one_finding_with_its_renames() -> None:
+    [renamed] = [f for f in implementations(FIXTURES / "dup_behaviour") if f["data"]["name"] == "GeoIPService"]
+    assert renamed["data"]["names"] == ["GeoIPService", "NetworkLocator"]
+    assert renamed["data"]["share"] == 1.0
+    assert renamed["data"]["renames"][:2] == ["self.table -> self.networks", "self.hits -> self.count"]
 
 
-def test_different_bodies_under_one_name_are_not_reported(tmp_path: Path) -> None:
-    other = '''
-    class Cache:
-        def __init__(self):
-            self.backend = connect()
-
-        def get(self, key):
-            return self.backend.fetch(key, timeout=3)
-    '''
-    assert find(tmp_path, {"a.py": CLASS, "b.py": other}) == []
+def test_a_handler_named_by_a_dotted_string_is_used() -> None:
+    [handler] = [f for f in implementations(FIXTURES / "dup_behaviour") if f["data"]["name"] == "Handler"]
+    assert handler["data"]["unused"] == []
+    assert [loc["named_in_strings"] for loc in handler["data"]["locations"]] == [0, 1]
+    assert handler["related"][0]["message"] == "the one the project imports (1 by name, 1 as a module)"
 
 
-def test_methods_of_same_named_classes_are_compared_when_the_classes_differ(tmp_path: Path) -> None:
+def test_consistent_renames_match_and_an_inconsistent_one_does_not() -> None:
+    one = encoded("def f(a, b):\n    total = a - b\n    return total\n")
+    renamed = encoded("def f(a, b):\n    diff = a - b\n    return diff\n")
+    swapped = encoded("def f(a, b):\n    total = b - a\n    return total\n")
+    assert one == renamed
+    assert one != swapped
+
+
+def test_literals_are_significant_and_keyword_names_are_not_locals() -> None:
+    assert encoded("def f(a, b):\n    return a % b\n") != encoded("def f(a, b):\n    return b % a\n")
+    assert encoded("def f(a, b):\n    return g(a, '`')\n") != encoded("def f(a, b):\n    return g(a, '\"')\n")
+    assert encoded("def f(a, b):\n    return g(a=a)\n") == encoded("def f(b, a):\n    return g(a=b)\n")
+
+
+def test_a_helper_copied_with_its_caller_is_the_same_helper(tmp_path: Path) -> None:
+    helper = "def _clean(text):\n    parts = text.split()\n    return ' '.join(parts)\n\n\n"
+    caller = "def normalise(value):\n    cleaned = _clean(value)\n    lowered = cleaned.lower()\n    return lowered\n"
+    write(tmp_path, {"a.py": helper + caller, "b.py": helper + caller})
+    assert [f["data"]["name"] for f in implementations(tmp_path)] == ["_clean", "normalise"]
+    other = helper.replace("' '", "'-'")
+    write(tmp_path, {"a.py": helper + caller, "b.py": other + caller})
+    assert implementations(tmp_path) == []  # each module's own, different _clean
+
+
+def test_an_imported_name_means_the_same_thing_wherever_it_is_imported_from(tmp_path: Path) -> None:
+    body = "def total(rows):\n    kept = [r for r in rows if r]\n    return Money(sum(kept))\n"
+    write(tmp_path, {
+        "money.py": "class Money:\n    def __init__(self, v):\n        self.v = v\n",
+        "api.py": "from pkg.money import Money\n",
+        "a.py": "from pkg.money import Money\n\n\n" + body,
+        "b.py": "from .api import Money\n\n\n" + body,
+        "c.py": "from decimal import Decimal as Money\n\n\n" + body,
+    })
+    [found] = implementations(tmp_path)
+    assert sorted(loc["module"] for loc in found["data"]["locations"]) == ["pkg.a", "pkg.b"]
+
+
+def test_the_same_constant_is_the_same_and_module_state_never_is(tmp_path: Path) -> None:
+    body = "def limit(n):\n    capped = min(n, LIMIT)\n    return capped * 2\n"
+    write(tmp_path, {"a.py": "LIMIT = 10\n" + body, "b.py": "LIMIT = 10\n" + body})
+    assert len(implementations(tmp_path)) == 1
+    write(tmp_path, {"a.py": "LIMIT = compute()\n" + body, "b.py": "LIMIT = compute()\n" + body})
+    assert implementations(tmp_path) == []
+
+
+def test_an_override_is_not_a_copy_and_a_star_import_is_followed(tmp_path: Path) -> None:
+    method = "    def render(self, rows):\n        out = [str(r) for r in rows]\n        return ', '.join(out)\n"
+    write(tmp_path, {
+        "base.py": "class Table:\n" + method,
+        "reexport.py": "from pkg.base import *\n",
+        "child.py": "from pkg.reexport import Table as BaseTable\n\n\nclass Table(BaseTable):\n" + method,
+    })
+    assert implementations(tmp_path) == []
+
+
+def test_some_methods_of_two_classes_are_one_finding_listing_them(tmp_path: Path) -> None:
     shared = (
-        "    def render(self, rows):\n"
-        "        out = []\n"
-        "        for row in rows:\n"
-        "            out.append(' | '.join(str(cell) for cell in row))\n"
-        "        return '\\n'.join(out)\n"
+        "    def first(self, rows):\n        kept = [r for r in rows if r]\n        kept.sort()\n        return kept[0]\n\n"
+        "    def last(self, rows):\n        kept = [r for r in rows if r]\n        kept.sort()\n        return kept[-1]\n\n"
     )
-    a = "class Table:\n    kind = 'a'\n    def size(self):\n        return len(self.rows) * 2 + self.offset\n" + shared
-    b = "class Table:\n    def width(self):\n        return max(map(len, self.rows), default=0)\n" + shared
-    groups = find(tmp_path, {"a.py": a, "b.py": b})
-    assert [(g.name, g.kind) for g in groups] == [("Table.render", "method")]
+    write(tmp_path, {
+        "a.py": "class Reader:\n" + shared + "    def size(self):\n        n = 1\n        return n * 4\n",
+        "b.py": "class Picker:\n" + shared + "    def name(self):\n        n = 'p'\n        return n * 2\n"
+                "    def other(self):\n        n = 2\n        return n + 1\n",
+    })
+    [found] = implementations(tmp_path)
+    assert found["data"]["methods"] == ["first", "last"]
+    assert found["data"]["share"] == round(2 / 4, 3)
+    assert found["message"].startswith("class Reader (also as Picker) shares 2 method(s) with 1 other class(es)")
 
 
-def test_same_module_twice_and_ignored_names_are_not_candidates(tmp_path: Path) -> None:
-    body = "def helper(x):\n    y = x * 2\n    return y + 1\n"
-    assert find(tmp_path, {"a.py": body + body}) == []
-    assert find(tmp_path, {"a.py": body, "b.py": body}, ignored=frozenset({"helper"})) == []
-    dunder = "class K:\n    def __repr__(self):\n        return 'K'\n"
-    other = "class K:\n    x = 1\n    y = 2\n    z = 3\n    def __repr__(self):\n        return 'K'\n"
-    assert find(tmp_path, {"a.py": dunder, "b.py": other}, threshold=0.9) == []
-
-
-def test_groups_split_by_likeness(tmp_path: Path) -> None:
-    one = "def area(w, h):\n    total = w * h\n    return round(total, 2)\n"
-    two = "def area(width, height):\n    total = width * height\n    return round(total, 2)\n"
-    three = "def area(shape):\n    return shape.compute_area(precision=4, unit='m2')\n"
-    groups = find(tmp_path, {"a.py": one, "b.py": two, "c.py": three})
-    assert [[m.module for m in g.members] for g in groups] == [["a", "b"]]
-
-
-def test_an_unreadable_source_compares_as_empty(tmp_path: Path) -> None:
-    cache = SourceCache(tmp_path)
-    assert cache.get("missing.py") == [b""]
+def test_trivial_bodies_and_short_renamed_copies_are_never_reported(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "a.py": "class Timeout(Exception):\n    pass\n\n\ndef ok():\n    return True\n\n\n"
+                "def pair(a, b):\n    x = a + b\n    return x\n",
+        "b.py": "class Timeout(Exception):\n    pass\n\n\ndef ok():\n    return True\n\n\n"
+                "def add(a, b):\n    x = a + b\n    return x\n",
+    })
+    assert implementations(tmp_path) == []
 
 
 def test_similarity_bounds() -> None:
