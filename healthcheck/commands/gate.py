@@ -15,7 +15,7 @@ import click
 
 from healthcheck.commands.common import EXIT_GATE, EXIT_OK, guarded, options_from, output_options, run_scan, scan_options
 from healthcheck.commands.gating import baseline_path, judge, print_verdict
-from healthcheck.commands.outputs import write_reports
+from healthcheck.commands.outputs import chosen_formats, write_reports
 from healthcheck.errors import UsageError
 
 
@@ -56,7 +56,7 @@ def gate_command(
         options = options_from(run_tests, python, no_import_check, no_types, diff_base)
         result = run_scan(path, gates, cache_dir, options)
         verdict = judge(result.report, Path(result.report.root), use, update, new_only)
-        written = write_reports(verdict.report, list(formats) or ["json", "markdown"], output, Path(out_dir))
+        written = write_reports(verdict.report, chosen_formats(formats, output), output, Path(out_dir))
         print_verdict(verdict, written)
         return EXIT_OK if verdict.report.passed else EXIT_GATE
 

@@ -23,6 +23,10 @@ from healthcheck.commands.common import write_outputs
 from healthcheck.errors import UsageError
 from healthcheck.model import Report
 
+DEFAULT_FORMATS = ("json", "markdown")
+# ``--output FILE`` alone: the format its extension names.
+FORMAT_OF_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".sarif": "sarif",
+                    ".xml": "junit", ".html": "html", ".htm": "html"}
 HISTORY_DIR = "history"
 HISTORY_KEEP = 100
 
@@ -74,6 +78,20 @@ def load_history(out_dir: Path) -> list[dict[str, Any]]:
         if isinstance(doc, dict) and isinstance(doc.get("metrics"), dict):
             runs.append(doc)
     return runs
+
+
+def chosen_formats(formats: Sequence[str], output: str | None) -> list[str]:
+    """The formats to write: those asked for; with only ``--output FILE``, the one its extension names
+    (``report.json``, ``report.sarif``, ``junit.xml`` ...); else JSON and Markdown."""
+    if formats:
+        return list(formats)
+    if not output:
+        return list(DEFAULT_FORMATS)
+    suffix = Path(output).suffix.lower()
+    if suffix not in FORMAT_OF_SUFFIX:
+        known = ", ".join(sorted(FORMAT_OF_SUFFIX))
+        raise UsageError(f"cannot tell the format of {output} from its extension ({known}); give --format with it")
+    return [FORMAT_OF_SUFFIX[suffix]]
 
 
 def write_reports(report: Report, formats: Sequence[str], output: str | None, out_dir: Path) -> list[Path]:

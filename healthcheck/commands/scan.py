@@ -17,6 +17,7 @@ from healthcheck.commands.common import (
     scan_options,
     write_outputs,
 )
+from healthcheck.commands.outputs import chosen_formats
 from healthcheck.report.console import render_console
 
 
@@ -47,7 +48,7 @@ def scan_command(
     def body() -> int:
         options = options_from(run_tests, python, no_import_check, no_types, diff_base, only)
         result = run_scan(path, gates, cache_dir, options)
-        chosen = list(formats) or ["json", "markdown"]
+        chosen = chosen_formats(formats, output)
         written = write_outputs(result.report, chosen, output, Path(out_dir))
         text = render_console(result.report, color=sys.stdout.isatty())
         click.echo(text.splitlines()[0] if quiet else text.rstrip("\n"))
