@@ -142,8 +142,11 @@ class TestsCheck(BaseCheck):
         last = run.log_tail.strip().splitlines()[-1:] or ["no output"]
         if not run.tests and not run.collect_errors:
             return f"pytest could not run (exit {run.returncode}): {last[0]}"
-        return (f"pytest ended (exit {run.returncode}) before its session finished, after {len(run.tests)} "
-                f"tests: the rest of the suite was never judged ({last[0]})")
+        done = [t for t in run.tests if t.outcome != "timeout"]
+        running = [t.nodeid for t in run.tests if t.outcome == "timeout"]
+        during = f", while {running[0]} ran" if running else ""
+        return (f"pytest ended (exit {run.returncode}) before its session finished, after {len(done)} tests"
+                f"{during}: the rest of the suite was never judged")
 
     def _measured(self, ctx: CheckContext, setup: CoverageSetup, files: Sequence[SourceFile],
                   result: CheckResult) -> list[str]:
