@@ -8,8 +8,17 @@ when a check wants their algorithms.
 
 An edge remembers every statement that makes it, with the statement's kind:
 ``runtime`` edges execute while the importer is being imported, which is what
-makes "partially initialized module" errors possible; ``deferred`` and
-``typing`` edges do not.
+makes "partially initialized module" errors possible; ``deferred``, ``typing``
+and ``main`` (under ``if __name__ == "__main__":``, and every import of a
+``__main__.py``, which is an entry point, never imported) edges do not.
+
+Importing ``a.b.c`` runs ``a/__init__.py`` and ``a/b/__init__.py`` first, when
+they are not running already, so every import also *implies* edges to the
+imported module's parent packages (:attr:`ImportGraph.implied`). They are kept
+apart from the written edges: layer contracts, diffs and the duplicates check
+speak of the imports people wrote; the cycle check asks for both
+(``successor_map(kinds, implied=True)``), because a cycle can close through a
+parent package's ``__init__`` that nobody imported by name.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from typing import Any, Iterable, Sequence
 
 from healthcheck.parse import FileFacts, ImportFact, ImportKind
 
-KIND_RANK: dict[str, int] = {"runtime": 0, "deferred": 1, "typing": 2}
+KIND_RANK: dict[str, int] = {"runtime": 0, "deferred": 1, "typing": 2, "main": 3}
 ALL_KINDS = frozenset(KIND_RANK)
 
 
@@ -31,6 +40,7 @@ class EdgeSite:
     line: int
     text: str
     kind: ImportKind
+    implied_by: str = ""  # for an implied edge to a parent package: the module the statement imports
 
 
 @dataclass(frozen=True)
@@ -50,27 +60,41 @@ class ImportGraph:
     modules: set[str] = field(default_factory=set)
     paths: dict[str, str] = field(default_factory=dict)
     edges: dict[tuple[str, str], list[EdgeSite]] = field(default_factory=dict)
+    implied: dict[tuple[str, str], list[EdgeSite]] = field(default_factory=dict)
     external: dict[str, set[str]] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
     top_level: set[str] = field(default_factory=set)
-    _successor_maps: dict[frozenset[str], dict[str, list[str]]] = field(
+    _successor_maps: dict[tuple[frozenset[str], bool], dict[str, list[str]]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
-    def successor_map(self, kinds: Iterable[str] = ALL_KINDS) -> dict[str, list[str]]:
-        """Each module's imports, over the edges made by at least one statement of the given kinds.
+    def successor_map(self, kinds: Iterable[str] = ALL_KINDS, implied: bool = False) -> dict[str, list[str]]:
+        """Each module's imports, over the edges made by at least one statement of the given kinds
+        (with ``implied``, the edges to parent packages too).
 
         Computed once per set of kinds: the cycle check asks for the same maps many times.
         """
-        key = frozenset(kinds)
+        key = (frozenset(kinds), implied)
         succ = self._successor_maps.get(key)
         if succ is None:
             succ = {}
-            for (importer, imported), sites in sorted(self.edges.items()):
-                if any(site.kind in key for site in sites):
+            for (importer, imported), sites in sorted(self.sites_map(implied).items()):
+                if any(site.kind in key[0] for site in sites):
                     succ.setdefault(importer, []).append(imported)
             self._successor_maps[key] = succ
         return succ
+
+    def sites_map(self, implied: bool = False) -> dict[tuple[str, str], list[EdgeSite]]:
+        """The written edges, or the written and the implied ones together (a written edge keeps its sites)."""
+        if not implied:
+            return self.edges
+        merged = dict(self.implied)
+        merged.update(self.edges)
+        return merged
+
+    def sites(self, importer: str, imported: str) -> list[EdgeSite]:
+        """The statements behind an edge, written or implied."""
+        return self.edges.get((importer, imported)) or self.implied[(importer, imported)]
 
     def without_typing_imports(self) -> ImportGraph:
         """The same graph with the statements under ``if TYPE_CHECKING:`` left out."""
@@ -83,7 +107,7 @@ class ImportGraph:
 
     def edge_kind(self, importer: str, imported: str) -> ImportKind:
         """The strongest kind among the statements making an edge (runtime beats deferred beats typing)."""
-        sites = self.edges[(importer, imported)]
+        sites = self.sites(importer, imported)
         best = min(sites, key=lambda s: KIND_RANK[s.kind])
         return best.kind
 
@@ -142,6 +166,7 @@ def build_graph(
         parts = module.split(".")
         for i in range(1, len(parts)):
             graph.modules.add(".".join(parts[:i]))
+    scripts = _unimported_entry_points(facts, graph.modules)
     for f in facts:
         for fact in f.imports:
             top = fact.module.split(".")[0] if fact.module else ""
@@ -155,9 +180,45 @@ def build_graph(
             targets = _resolve_target(fact, graph.modules)
             if fact.module not in graph.modules and fact.module not in provided and not (not fact.names and targets):
                 graph.unresolved.append(Unresolved(f.module, f.rel, fact.module, fact))
+            kind: ImportKind = "main" if f.module in scripts else fact.kind
             for target in targets:
                 if target == f.module:
                     continue
-                site = EdgeSite(f.rel, fact.line, fact.text, fact.kind)
+                site = EdgeSite(f.rel, fact.line, fact.text, kind)
                 graph.edges.setdefault((f.module, target), []).append(site)
+                for parent in implied_parents(f.module, target):
+                    implied = EdgeSite(f.rel, fact.line, fact.text, kind, implied_by=target)
+                    graph.implied.setdefault((f.module, parent), []).append(implied)
     return graph
+
+
+def _unimported_entry_points(facts: Sequence[FileFacts], modules: set[str]) -> set[str]:
+    """The ``__main__`` modules that run only as programs (``python -m pkg``).
+
+    One that a library module imports at run time (``from pkg import __main__``)
+    does run on import, so its imports keep their kinds.
+    """
+    mains = {f.module for f in facts if f.module.rpartition(".")[2] == "__main__"}
+    for f in facts:
+        if f.module in mains:
+            continue
+        for fact in f.imports:
+            if fact.kind == "runtime" and mains:
+                mains.difference_update(_resolve_target(fact, modules))
+    return mains
+
+
+def implied_parents(importer: str, target: str) -> list[str]:
+    """The parent packages an import of ``target`` may run, outermost first.
+
+    The importer's own ancestors are left out: they started running before the
+    importer did, so importing through them never runs them.
+    """
+    parts = target.split(".")
+    own = importer.split(".")
+    out: list[str] = []
+    for i in range(1, len(parts)):
+        parent = ".".join(parts[:i])
+        if own[:i] != parts[:i] and parent != importer:
+            out.append(parent)
+    return out

@@ -11,7 +11,8 @@ processes) but *facts* drawn from it while it is alive:
 - whether it parses at all, and where it does not;
 - every import statement, resolved to an absolute module, with its line, text
   and *kind*: ``runtime`` (module level or class body), ``deferred`` (inside a
-  function) or ``typing`` (under ``if TYPE_CHECKING:``);
+  function), ``typing`` (under ``if TYPE_CHECKING:``) or ``main`` (under
+  ``if __name__ == "__main__":``, which runs only when the file is a script);
 - the names reported as undefined: by ruff (:mod:`healthcheck.names_engine`),
   one process beside the parse workers, or by pyflakes' own checker run on the
   tree we already have where ruff is absent or cannot read the file;
@@ -40,9 +41,9 @@ from healthcheck.names_engine import RuffRun, ruff_binary
 from healthcheck.names_model import NameProblem
 from healthcheck.project import SourceFile
 
-ImportKind = Literal["runtime", "deferred", "typing"]
+ImportKind = Literal["runtime", "deferred", "typing", "main"]
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 4: the "main" import kind
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,16 @@ def _is_type_checking(test: ast.expr) -> bool:
     return False
 
 
+def _is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``, either way round: the body runs only when the file is run as a script."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    named = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+    main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+    return named and main
+
+
 def _resolve(module: str | None, level: int, current: str, is_package: bool) -> str:
     if level == 0:
         return module or ""
@@ -167,8 +178,11 @@ class _ImportCollector:
                 names = tuple(a.name for a in node.names)
                 self.found.append(ImportFact(target, names, node.lineno, self.text(node), k, node.level))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                inner: ImportKind = "typing" if k == "typing" else "deferred"
+                inner: ImportKind = k if k in ("typing", "main") else "deferred"
                 stack.extend((child, inner) for child in reversed(node.body))
+            elif isinstance(node, ast.If) and _is_main_guard(node.test):
+                stack.extend((child, k) for child in reversed(node.orelse))
+                stack.extend((child, "main") for child in reversed(node.body))
             elif isinstance(node, ast.If) and _is_type_checking(node.test):
                 stack.extend((child, k) for child in reversed(node.orelse))
                 stack.extend((child, "typing") for child in reversed(node.body))

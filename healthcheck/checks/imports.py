@@ -86,6 +86,30 @@ def dependency_order(modules: list[str], succ: Mapping[str, Iterable[str]]) -> l
     return order
 
 
+def check_time_limit(ctx: CheckContext) -> float:
+    """Seconds the import check (and the cycle proof, which imports the same way) may take in all."""
+    return float(ctx.option(ImportCheck.name, "timeout")) or min(ctx.options.timeout, ctx.config.timeout)
+
+
+def probe_job(ctx: CheckContext, limit: float) -> ProbeJob:
+    """How the repository's code is run: its interpreter, source roots, time limits and environment
+    (shared with the cycle proof, :mod:`healthcheck.checks.cycle_proof`)."""
+    env = dict(os.environ)
+    if ctx.cache_dir is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(ctx.cache_dir / "pycache")  # keep the repository free of .pyc files
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return ProbeJob(
+        python=ctx.python,
+        root=ctx.root,
+        sys_path=[str(r) for r in ctx.project.source_roots],
+        project_files=[str(f.path) for f in ctx.project.files],
+        module_timeout=float(ctx.option(ImportCheck.name, "module_timeout")),
+        deadline=time.monotonic() + limit,
+        env=env,
+    )
+
+
 class ImportCheck(BaseCheck):
     name: ClassVar[str] = "import-failure"
     produces: ClassVar[tuple[str, ...]] = ("import-failure",)
@@ -132,16 +156,8 @@ class ImportCheck(BaseCheck):
         if not modules:
             return CheckResult(metrics=_metrics(0, 0, []), detail="no modules to import", extra=extra)
 
-        limit = float(ctx.option(self.name, "timeout")) or min(ctx.options.timeout, ctx.config.timeout)
-        job = ProbeJob(
-            python=ctx.python,
-            root=ctx.root,
-            sys_path=[str(r) for r in ctx.project.source_roots],
-            project_files=[str(f.path) for f in ctx.project.files],
-            module_timeout=float(ctx.option(self.name, "module_timeout")),
-            deadline=time.monotonic() + limit,
-            env=self._env(ctx),
-        )
+        limit = check_time_limit(ctx)
+        job = probe_job(ctx, limit)
         ctx.progress(f"importing {len(modules)} modules")
         try:
             done = run_probe(job, modules, int(ctx.option(self.name, "workers")))
@@ -172,14 +188,6 @@ class ImportCheck(BaseCheck):
             result.status = "error"
             result.detail += f"; stopped after {limit:g} s with {len(untried)} modules not tried"
         return result
-
-    def _env(self, ctx: CheckContext) -> dict[str, str]:
-        env = dict(os.environ)
-        if ctx.cache_dir is not None:
-            env["PYTHONPYCACHEPREFIX"] = str(ctx.cache_dir / "pycache")  # keep the repository free of .pyc files
-        else:
-            env["PYTHONDONTWRITEBYTECODE"] = "1"
-        return env
 
     def _finding(self, failure: Failure, ctx: CheckContext, declared: set[str]) -> Finding:
         data: dict[str, Any] = {
@@ -308,7 +316,11 @@ def _linked(failure: Failure, findings: Iterable[Finding]) -> list[str]:
         pair = {failure.partial, failure.module}
         cycles = [f for f in findings if f.check == "import-cycle" and failure.partial in f.data.get("modules", ())]
         both = [f for f in cycles if pair <= set(f.data.get("modules", ()))]
-        best = sorted(both or cycles, key=lambda f: (KIND_RANK.get(str(f.data.get("kind")), 3), len(f.data["modules"])))
+        best = sorted(  # the cycles proven to crash first: they are this failure, seen from each entry
+            both or cycles,
+            key=lambda f: (f.data.get("verdict") != "crashes", KIND_RANK.get(str(f.data.get("kind")), 3),
+                           len(f.data["modules"])),
+        )
         return [f.id for f in best[:3]]
     if failure.cause == "syntax":
         return [f.id for f in findings if f.check == "syntax-error" and f.path == failure.path]

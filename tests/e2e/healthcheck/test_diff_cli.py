@@ -24,7 +24,8 @@ def test_a_new_cycle_is_found_and_traced_to_the_changed_line(tmp_path: Path) -> 
     assert out[0].startswith("diff against main (") and out[0].endswith(
         "1 file(s), 2 line(s) changed; 2 new finding(s), 0 fixed, 1 new import edge(s)")
     assert ("  new error   src/cleanpkg/core.py:6  runtime import cycle: cleanpkg.core -> cleanpkg.util -> cleanpkg.core"
-            "  (changed: src/cleanpkg/util.py:4)") in out
+            " (unsafe: importing cleanpkg.util first, cleanpkg.core asks the half-initialised cleanpkg.util for now"
+            " at src/cleanpkg/core.py:6 before it is bound)  (changed: src/cleanpkg/util.py:4)") in out
     diff = json.loads((repo / "reports" / "healthcheck.json").read_text())["diff"]
     assert [(e["importer"], e["imported"], e["kind"]) for e in diff["new_import_edges"]] == [
         ("cleanpkg.util", "cleanpkg.core", "runtime")]

@@ -19,7 +19,7 @@ def test_gate_without_baseline_fails_with_terse_output_and_writes_reports(tmp_pa
     assert re.fullmatch(r"healthcheck gate FAILED \(5 of \d+ gates\): 7 new finding\(s\)", lines[0])
     assert lines[1:6] == [
         "  FAIL  max_syntax_errors: 1 <= 0", "  FAIL  max_undefined_names: 1 <= 0",
-        "  FAIL  max_unresolved_imports: 1 <= 0", "  FAIL  max_import_cycles: 2 <= 0",
+        "  FAIL  max_unresolved_imports: 1 <= 0", "  FAIL  max_import_cycles: 1 <= 0",
         "  FAIL  max_contract_violations: 1 <= 0"]
     assert "::error" not in proc.stdout  # annotations only inside GitHub Actions
     assert lines[-1] == "reports: reports/healthcheck.json, reports/healthcheck.md"
@@ -31,7 +31,7 @@ def test_annotations_in_github_actions(tmp_path: Path) -> None:
     proc = healthcheck("gate", ".", *FAST, cwd=repo, env={"GITHUB_ACTIONS": "true"})
     assert "::error file=wsm/session/retry.py,line=5,title=undefined-name::'time' is used but never defined or imported" \
         in proc.stdout.splitlines()
-    assert "::error title=healthcheck gate::FAIL  max_import_cycles: 2 <= 0" in proc.stdout.splitlines()
+    assert "::error title=healthcheck gate::FAIL  max_import_cycles: 1 <= 0" in proc.stdout.splitlines()
 
 
 def test_baseline_then_ratchet_new_fixed_update_and_expiry(tmp_path: Path) -> None:

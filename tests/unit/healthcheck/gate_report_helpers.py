@@ -24,7 +24,7 @@ INFO = Finding.create("import-cycle", "typing import cycle", key="typing", path=
 def report(findings: tuple[Finding, ...] = (CYCLE, NAME, PROJECT, INFO), passed: bool = False,
            extra: dict[str, Any] | None = None, root: str = "/tmp/repo") -> Report:
     gates = (
-        GateResult("max_import_cycles", "import_cycles.runtime", "<=", 0, 1.0, passed),
+        GateResult("max_import_cycles", "import_cycle_verdicts.failing", "<=", 0, 1.0, passed),
         GateResult("max_undefined_names", "undefined_names", "<=", 0, 1.0, True),
     )
     return Report(
@@ -36,6 +36,7 @@ def report(findings: tuple[Finding, ...] = (CYCLE, NAME, PROJECT, INFO), passed:
             "type-error": CheckOutcome("type-error", "skipped", 0.0, "type checking turned off"),
             "import-health": CheckOutcome("import-health", "error", 0.2, "RuntimeError: boom"),
         },
-        metrics={"files": 4, "import_cycles": {"runtime": 1, "deferred": 0, "typing": 1}, "undefined_names": 1},
+        metrics={"files": 4, "import_cycles": {"runtime": 1, "deferred": 0, "typing": 1},
+                 "import_cycle_verdicts": {"failing": 1}, "undefined_names": 1},
         gates=gates, findings=findings, version="0.1.0", extra=dict(extra or {}),
     )

@@ -66,7 +66,7 @@ def _repo(tmp_path: Path) -> Path:
 def test_judge_against_a_baseline_and_tighten_it(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     path = root / bl.DEFAULT_NAME
-    bl.save(path, bl.build(root, [CYCLE, NAME], {"import_cycles.runtime": 2.0, "undefined_names": 1.0}))
+    bl.save(path, bl.build(root, [CYCLE, NAME], {"import_cycle_verdicts.failing": 2.0, "undefined_names": 1.0}))
     verdict = judge(report(findings=(CYCLE, PROJECT)), root, path, update=True, new_only=False)
     gates = {g.name: g for g in verdict.report.gates}
     assert gates["max_import_cycles"].passed and gates["max_import_cycles"].baseline == 2
@@ -74,7 +74,7 @@ def test_judge_against_a_baseline_and_tighten_it(tmp_path: Path) -> None:
     assert verdict.report.extra["baseline"]["fixed"][0]["id"] == NAME.id
     assert verdict.tightened == "baseline tightened: 1 entry removed, 1 metric(s) improved"
     tightened = bl.load(path, root)
-    assert set(tightened.entries) == {CYCLE.id} and tightened.metrics["import_cycles.runtime"] == 1.0
+    assert set(tightened.entries) == {CYCLE.id} and tightened.metrics["import_cycle_verdicts.failing"] == 1.0
     lines = terse(verdict)
     assert lines[0] == "healthcheck gate FAILED (1 of 3 gates): 1 new finding(s), 1 accepted in the baseline"
     assert "  fixed: 1 baseline entry" in lines and lines[-1] == f"  {verdict.tightened}"
