@@ -15,7 +15,9 @@ unique sentinel closing each file, and then:
    as the similarity of the two sides, ``2 * matched / (len_a + len_b)``, stays
    at or above the threshold; a pair within one file never overlaps itself. A
    pair is a copy when the lines it *really* shares (code of the same shape,
-   data as written) number at least ``min_lines``;
+   data as written) number at least ``min_lines``; a stretch that is mostly data
+   (fewer than a third of its lines code) must also be alike *as written* at the
+   threshold: tables of one shape with other values are not copies;
 3. **groups**: pairs are joined into one group when their places overlap, so
    three copies make one finding with three places, and a clone nested in a
    bigger one is part of the bigger one's group.
@@ -168,26 +170,27 @@ class _Extender:
         if p * stride + q in visited:
             return None
         same_file = self.units.file_of[p] == self.units.file_of[q]
-        i, j, matched, weight = p, q, 0, 0
+        i, j, matched, weight, same = p, q, 0, 0, 0
         limit = q if same_file else len(h)
-        best = (i, j, matched, weight)
+        best = (i, j, matched, weight, same)
         while True:
             while i < limit and h[i] == h[j] and h[i] >= 0:
                 visited.add(i * stride + j)
                 if seeds[i] == seeds[j]:
                     weight += sizes[i]
+                    same += 1
                 i += 1
                 j += 1
                 matched += 1
             alike = 2 * matched / ((i - p) + (j - q)) if i > p else 0.0
             if alike >= self.threshold:
-                best = (i, j, matched, weight)
+                best = (i, j, matched, weight, same)
             # Past a gap, only a range that meets the threshold is kept, but the walk goes on while it
             # is near: two added statements look costly until the lines after them are counted.
             if alike < self.threshold - _SLACK or not self._bridge(i, j, limit):
                 break
             i, j = self._bridged
-        a1, b1, matched, weight = best
+        a1, b1, matched, weight, same = best
         a0, b0 = p, q
         floor_b = a1 if same_file else 0
         while a0 > 0 and b0 - 1 >= floor_b and h[a0 - 1] == h[b0 - 1] and h[a0 - 1] >= 0:
@@ -197,9 +200,19 @@ class _Extender:
             visited.add(a0 * stride + b0)
             if seeds[a0] == seeds[b0]:
                 weight += sizes[a0]
+                same += 1
         if weight < self.min_lines:
             return None
+        if 2 * same < self.threshold * ((a1 - a0) + (b1 - b0)) and self._mostly_data(a0, a1):
+            return None  # data of the same shape with other values (a table per locale), not a copy
         return _Pair(a0, a1, b0, b1, matched)
+
+    def _mostly_data(self, start: int, end: int) -> bool:
+        """Whether fewer than a third of the units are code (compared by shape, their seed their hash):
+        the rest are data lines (names, literals, calls), compared as written."""
+        h, seeds = self.h, self.units.seeds
+        code = sum(1 for k in range(start, end) if seeds[k] == h[k])
+        return 3 * code < end - start
 
     def _bridge(self, i: int, j: int, limit: int) -> bool:
         """Skip a statement added, removed or changed if the two sides agree again right after it."""

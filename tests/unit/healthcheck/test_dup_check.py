@@ -197,3 +197,75 @@ def test_a_file_without_facts_is_counted_not_compared(tmp_path: Path) -> None:
     result = _compute(ctx, _Settings.read(ctx))
     assert result.detail.endswith("; 1 file(s) could not be compared")
     assert result.metrics == {"duplicate_implementations": 0, "duplicated_lines_percent": 0.0}
+
+
+LOCALE = '''DATE_FORMAT = "{date}"
+TIME_FORMAT = "{time}"
+DATETIME_FORMAT = "{date} {time}"
+YEAR_MONTH_FORMAT = "{month}"
+MONTH_DAY_FORMAT = "{day}"
+SHORT_DATE_FORMAT = "{short}"
+FIRST_DAY_OF_WEEK = {first}
+DECIMAL_SEPARATOR = "{dec}"
+THOUSAND_SEPARATOR = "{thousand}"
+NUMBER_GROUPING = {group}
+DATE_INPUT_FORMATS = ["%Y-%m-%d"]
+TIME_INPUT_FORMATS = ["%H:%M:%S", "%H:%M"]
+DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S"]
+MONTH_INPUT_FORMATS = ["%Y-%m"]
+WEEK_INPUT_FORMATS = ["%Y-W%W"]
+DECIMAL_INPUT = True
+'''
+
+
+def test_tables_of_one_shape_with_other_values_are_not_copies_and_the_same_values_are(tmp_path: Path) -> None:
+    (tmp_path / "locale").mkdir()
+    values = [
+        dict(date="j F Y", time="H:i", month="F Y", day="j F", short="d.m.Y", first=1, dec=",", thousand=".", group=3),
+        dict(date="Y-m-d", time="P", month="Y F", day="F j", short="m/d/Y", first=0, dec=".", thousand=",", group=0),
+    ]
+    for name, v in zip(("de", "en"), values):
+        (tmp_path / "locale" / f"{name}.py").write_text(LOCALE.format(**v))
+    doc = scan(tmp_path, ONLY, cache_dir="none").report.to_json()
+    assert findings(doc, "duplicate-code") == []  # six lines alike as written, of sixteen of one shape
+    (tmp_path / "locale" / "de_AT.py").write_text(LOCALE.format(**values[0]))
+    doc = scan(tmp_path, ONLY, cache_dir="none").report.to_json()
+    assert code_places(doc) == [(("locale/de.py", 1, 16), ("locale/de_AT.py", 1, 16))]
+
+
+def test_overload_stacks_and_all_lists_are_never_copies(tmp_path: Path) -> None:
+    overloads = "".join(
+        f"@overload\ndef parse(value: {t}, strict: bool = ..., base: int = ...) -> {t}:\n    ...\n\n\n"
+        for t in ("int", "str", "bytes", "float")
+    )
+    names = "__all__ = [\n" + "".join(f'    "{n}",\n' for n in "abcdefgh") + "]\n"
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.py").write_text("from typing import overload\n\n" + names + overloads)
+    doc = scan(tmp_path, ONLY, cache_dir="none").report.to_json()
+    assert findings(doc, "duplicate-code") == [] and findings(doc, "duplicate-implementation") == []
+
+
+def test_docs_and_examples_trees_are_left_out_and_listed_and_the_trees_are_an_option(tmp_path: Path) -> None:
+    body = "def slugify(text):\n    words = text.lower().split()\n    kept = [w for w in words if w]\n    return '-'.join(kept)\n"
+    for folder in ("docs/source", "examples", "pkg"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "text.py").write_text(body)
+    doc = scan(tmp_path, ONLY, cache_dir="none").report.to_json()
+    assert findings(doc, "duplicate-implementation") == []
+    assert doc["duplicates"] == {"left_out": [{"tree": "docs", "files": 1}, {"tree": "examples", "files": 1}]}
+    assert doc["checks"]["duplicates"]["detail"].endswith("; left out: docs/ (1 files), examples/ (1 files)")
+    doc = scan(tmp_path, ONLY, cache_dir="none", overrides={"duplicates": {"exclude_trees": ["docs"]}}).report.to_json()
+    [found] = findings(doc, "duplicate-implementation")
+    assert [loc["path"] for loc in found["data"]["locations"]] == ["examples/text.py", "pkg/text.py"]
+
+
+def test_an_entry_point_in_the_project_file_counts_as_a_use(tmp_path: Path) -> None:
+    body = "def serve(port):\n    address = ('', port)\n    started = listen(address)\n    return started\n"
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "cli.py").write_text(body)
+    (tmp_path / "pkg" / "old_cli.py").write_text(body)
+    (tmp_path / "pyproject.toml").write_text('[project.scripts]\nserve = "pkg.cli:serve"\n')
+    doc = scan(tmp_path, ONLY, cache_dir="none").report.to_json()
+    [found] = findings(doc, "duplicate-implementation")
+    assert found["message"].endswith("keep pkg.cli (named in 1 string(s)); no static import of pkg.old_cli")
