@@ -115,9 +115,9 @@ class NamesCheck(BaseCheck):
                     message = f"'{problem.name}' is listed in __all__ but never defined"
                 else:
                     message = f"'{problem.name}' is used but never defined or imported"
-                condition = None if problem.export else guards.condition_at(problem.line)
+                condition = None if problem.export else guards.condition_at(problem.line, problem.name)
                 if condition:
-                    message += f" ({condition}: there on purpose on some Pythons)"
+                    message += f" ({condition}: missing on purpose in some environments)"
                 findings.append(
                     Finding.create(
                         "undefined-name", message,

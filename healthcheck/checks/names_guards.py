@@ -9,7 +9,8 @@ knows better, because the code says so:
 - optional imports: an import inside ``try:`` whose handler catches ``ImportError`` is a dependency the code
   does without;
 - conditional names: a name used under ``if PY2:`` / ``if sys.version_info < (3,):`` (either branch of a
-  version test runs on some Pythons only) or inside ``try: ... except NameError:`` is there on purpose.
+  version test runs on some Pythons only), inside a ``try`` whose handler catches ``NameError`` (or
+  ``Exception``), or tested with ``try: name`` / ``except NameError:`` (``get_ipython``) is there on purpose.
 
 The facts are plain tuples so that they cache with the rest of the parse (:class:`~healthcheck.parse.Extractor`).
 """
@@ -23,6 +24,7 @@ from typing import Iterator, Sequence
 from healthcheck.parse import Extractor
 
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+NAME_ERRORS = frozenset({"NameError", "Exception", "BaseException"})
 VERSION_NAMES = frozenset({"PY2", "PY3", "PY26", "PY27", "PY34", "PY35", "PY36", "PY37", "PY38", "PY39", "IS_PY2",
                            "IS_PY3", "PYTHON2", "PYTHON3", "PY2K", "PY3K", "_PY3", "_PY2", "is_py2", "is_py3"})
 
@@ -35,12 +37,15 @@ class NameGuards:
     extends_path: bool = False  # the file (a package's __init__) changes its __path__
     optional_imports: tuple[int, ...] = ()  # lines of imports inside try/except ImportError
     conditional: tuple[tuple[int, int, str], ...] = ()  # (first line, last line, why) of guarded stretches
+    probed: tuple[str, ...] = ()  # names whose existence the file tests with try: name / except NameError
 
     def optional(self, line: int) -> bool:
         return line in self.optional_imports
 
-    def condition_at(self, line: int) -> str | None:
-        """Why a name used at ``line`` may be missing on purpose, or None."""
+    def condition_at(self, line: int, name: str = "") -> str | None:
+        """Why ``name`` used at ``line`` may be missing on purpose, or None."""
+        if name and name in self.probed:
+            return "its existence is tested with try/except NameError"
         return next((why for first, last, why in self.conditional if first <= line <= last), None)
 
 
@@ -143,7 +148,7 @@ def _child_statements(node: ast.stmt) -> list[ast.stmt]:
 
 
 def _guards(body: Sequence[ast.stmt], optional: list[int], conditional: list[tuple[int, int, str]],
-            guarded: bool = False) -> None:
+            guarded: bool = False, probed: set[str] | None = None) -> None:
     """Collect the optional imports and conditional stretches below ``body``; ``guarded``: inside a ``try``
     whose handler catches ImportError (an import in a function defined there runs later, unguarded)."""
     for node in body:
@@ -155,31 +160,35 @@ def _guards(body: Sequence[ast.stmt], optional: list[int], conditional: list[tup
             handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
             caught = {name for h in handlers for name in _handler_names(h)}
             body_of: list[ast.stmt] = getattr(node, "body", [])
-            if "NameError" in caught and body_of:
-                conditional.append((*_span(body_of), "inside try/except NameError"))
-            _guards(body_of, optional, conditional, guarded or bool(caught & IMPORT_ERRORS))
+            if caught & NAME_ERRORS and body_of:
+                conditional.append((*_span(body_of), "inside a try that catches NameError"))
+            if "NameError" in caught and probed is not None:
+                probed.update(n.id for stmt in body_of for n in ast.walk(stmt)
+                              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+            _guards(body_of, optional, conditional, guarded or bool(caught & IMPORT_ERRORS), probed)
             rest = [s for h in handlers for s in h.body] + list(getattr(node, "orelse", [])) + list(
                 getattr(node, "finalbody", []))
-            _guards(rest, optional, conditional, guarded)
+            _guards(rest, optional, conditional, guarded, probed)
             continue
         if isinstance(node, ast.If) and _mentions_version(node.test):
             for branch in (node.body, node.orelse):
                 if branch:
                     conditional.append((*_span(branch), "only under a Python-version branch"))
         inner = guarded and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        _guards(_child_statements(node), optional, conditional, inner)
+        _guards(_child_statements(node), optional, conditional, inner, probed)
 
 
 def name_guards(tree: ast.Module, lines: Sequence[str], module: str) -> NameGuards:
     """The facts of one file (an :class:`~healthcheck.parse.Extractor` function)."""
     optional: list[int] = []
     conditional: list[tuple[int, int, str]] = []
-    _guards(tree.body, optional, conditional)
+    probed: set[str] = set()
+    _guards(tree.body, optional, conditional, probed=probed)
     prefixes = set(_runtime_keys(tree, module))
     if module.rsplit(".", 1)[-1] == "six":  # six's moves come from its import hook
         prefixes.add(module + ".moves")
     return NameGuards(tuple(sorted(prefixes)), _changes_path(tree), tuple(sorted(set(optional))),
-                      tuple(sorted(set(conditional))))
+                      tuple(sorted(set(conditional))), tuple(sorted(probed)))
 
 
-EXTRACTOR = Extractor("name-guards", 1, name_guards)
+EXTRACTOR = Extractor("name-guards", 2, name_guards)

@@ -59,9 +59,14 @@ VERSION_GUARDS = {
         "if sys.version_info < (3,):\n    number = long\n"
         "try:\n    chars = unichr\nexcept NameError:\n    chars = chr\n"
         "print(frobnicate)\n"
+        "def in_notebook():\n    try:\n        get_ipython\n    except NameError:\n        return False\n"
+        "    return get_ipython()\n"
+        "try:\n    hook = get_hook()\nexcept Exception:\n    hook = None\n"
     ),
 }
-ON_PURPOSE = "(only under a Python-version branch: there on purpose on some Pythons)"
+PROBED = "(its existence is tested with try/except NameError: missing on purpose in some environments)"
+CAUGHT = "(inside a try that catches NameError: missing on purpose in some environments)"
+ON_PURPOSE = "(only under a Python-version branch: missing on purpose in some environments)"
 
 
 @pytest.mark.parametrize(("files", "metric", "expected"), [
@@ -74,6 +79,8 @@ ON_PURPOSE = "(only under a Python-version branch: there on purpose on some Pyth
         ("undefined-name", "error", "compat.py", 13, "'frobnicate' is used but never defined or imported"),
         ("undefined-name", "info", "compat.py", 4, f"'unicode' is used but never defined or imported {ON_PURPOSE}"),
         ("undefined-name", "info", "compat.py", 8, f"'long' is used but never defined or imported {ON_PURPOSE}"),
+        ("undefined-name", "info", "compat.py", 19, f"'get_ipython' is used but never defined or imported {PROBED}"),
+        ("undefined-name", "info", "compat.py", 21, f"'get_hook' is used but never defined or imported {CAUGHT}"),
     ], id="names under version branches or NameError guards are info"),
 ])
 def test_guarded_code_is_info_and_not_counted(
