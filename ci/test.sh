@@ -2,8 +2,9 @@
 # Set up and run every test. This is what the README and .ci/run call.
 #
 # 1. installs the project with its dev extras into the interpreter named by
-#    $PYTHON (python3 by default), after the OS packages the tests call
-#    (git; the venv module for the suites that build their own environment),
+#    $PYTHON (python3 by default), pinned by the lock ci/constraints.txt, after
+#    the OS packages the tests call (git; the venv module for the suites that
+#    build their own environment), and lints the code with ruff,
 # 2. makes sure a Docker engine answers (installs and starts one from the OS
 #    packages when none does) and the workspace image exists, and a throwaway
 #    PostgreSQL server answers on loopback (ci/postgres-up.sh),
@@ -22,7 +23,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[dev]"
+# From the lock (ci/constraints.txt, written by `python ci/deps.py lock`): the same versions on every run.
+"$PYTHON" -m pip install -q --disable-pip-version-check -c ci/constraints.txt -e ".[dev]"
+
+echo "== lint (ruff, configured in pyproject.toml)"
+"$PYTHON" -m ruff check .
 
 echo "== docker engine"
 if ! bash ci/docker-up.sh; then

@@ -62,7 +62,7 @@ class _Recorder:
 
     # -- exceptions -----------------------------------------------------------------
 
-    def _project_rel(self, filename: str) -> str | None:
+    def project_rel(self, filename: str) -> str | None:
         try:
             path = Path(filename).resolve()
             rel = path.relative_to(self.root)
@@ -93,7 +93,7 @@ class _Recorder:
         out: dict[str, Any] = {"exception": name, "message": message[:MESSAGE_LIMIT]}
         innermost: tuple[str, int, str] | None = None
         for f, line in self._frames(exc.__traceback__):
-            rel = self._project_rel(f.f_code.co_filename)
+            rel = self.project_rel(f.f_code.co_filename)
             if rel is not None:
                 innermost = (rel, line, f.f_code.co_name)
         if innermost is not None:
@@ -106,7 +106,7 @@ class _Recorder:
         elif isinstance(exc, (NameError, AttributeError)):
             facts["name"] = getattr(exc, "name", None)
         elif isinstance(exc, SyntaxError):
-            facts["path"] = self._project_rel(exc.filename) if exc.filename else None
+            facts["path"] = self.project_rel(exc.filename) if exc.filename else None
             facts["line"] = exc.lineno
         if facts:
             out["facts"] = facts
@@ -213,7 +213,7 @@ def pytest_exception_interact(node: pytest.Item | pytest.Collector, call: pytest
     if _recorder is None or call.excinfo is None or isinstance(node, pytest.Item):
         return
     path = getattr(node, "path", None)
-    rel = _recorder._project_rel(str(path)) if path is not None else None
+    rel = _recorder.project_rel(str(path)) if path is not None else None
     details = _recorder.describe(call.excinfo.value)
     _recorder.write({"event": "collect", "nodeid": node.nodeid, "outcome": "failed", "path": rel, **details})
 

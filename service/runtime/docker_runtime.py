@@ -248,7 +248,8 @@ class _Events:
         raw: Iterator[dict[str, Any]] = iter(self._stream)
         while True:
             try:
-                item = self._runtime._call(lambda _c: next(raw, None))
+                # noqa reason: the runtime's own error mapping, used by the event stream it created
+                item = self._runtime._call(lambda _c: next(raw, None))  # noqa: SLF001
             except (ValueError, AttributeError, OSError) as exc:  # stream closed under us by close()
                 raise RuntimeUnavailable(f"event stream closed: {exc}") from exc
             if item is None:
