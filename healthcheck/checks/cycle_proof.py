@@ -13,9 +13,12 @@ import hangs), in parallel, within the import check's time limit.
 A member whose import fails with "partially initialized module" is a
 :class:`Crash`: the entry, the exception, the project line that raised it and
 the edge to move (from the module that raised to the half-initialised one). A
-component is *proven* when every member that can be imported was, and none
-crashed; one with a member that could not be tried or failed for another
-reason keeps its static verdict.
+component is *proven* when every member that can be imported was tried to the
+end and none crashed with a circular import. A member that fails for another
+reason (a missing dependency, an ``assert sys.platform == "win32"``) did not
+crash on a cycle in this interpreter: that failure is the import check's
+finding. One that hung or killed its interpreter, or was not reached in time,
+leaves its component with the static verdict.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ class Proof:
     """What importing each member first showed, per runtime component (by index)."""
 
     crashes: dict[int, Crash] = field(default_factory=dict)
-    proven: set[int] = field(default_factory=set)  # every member imported, none crashed
+    proven: set[int] = field(default_factory=set)  # every member tried to the end, none crashed
     detail: str = ""
 
 
@@ -126,7 +129,8 @@ def prove(ctx: CheckContext, components: Sequence[Sequence[str]]) -> Proof:
         if crash is not None:
             target = index.get(crash.partial, i)
             proof.crashes.setdefault(target, crash)
-        conclusive[i] = conclusive.get(i, True) and outcome is not None and (outcome.ok or crash is not None)
+        finished = outcome is not None and not outcome.timed_out and outcome.exit_code is None
+        conclusive[i] = conclusive.get(i, True) and finished
     proof.proven = {i for i, ok in conclusive.items() if ok and i not in proof.crashes}
     crashed = sum(1 for o in outcomes.values() if o is not None and _crash(o, ctx) is not None)
     proof.detail = (
