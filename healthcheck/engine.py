@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from healthcheck import __version__
+from healthcheck.cache_store import default_cache_dir
 from healthcheck.checks import all_checks
 from healthcheck.checks.base import Check, CheckContext, CheckResult, ScanOptions
 from healthcheck.config import Config, OptionSpec, load_config
@@ -53,14 +54,14 @@ def _check_options(checks: list[Check]) -> dict[str, Mapping[str, OptionSpec]]:
 
 
 def resolve_cache_dir(root: Path, config: Config, override: str | None) -> Path | None:
-    """Where parse results and tool caches live; ``none`` disables caching."""
+    """Where parse results and tool caches live (by default outside the scanned tree); ``none`` disables caching."""
     chosen = override or os.environ.get("HEALTHCHECK_CACHE_DIR") or config.cache_dir
     if chosen and chosen.lower() == "none":
         return None
     if chosen:
         path = Path(chosen)
         return path if path.is_absolute() else root / path
-    return root / ".healthcheck_cache"
+    return default_cache_dir(root)
 
 
 def package_graph(graph: ImportGraph, depth: int = 2) -> dict[str, Any]:

@@ -30,16 +30,18 @@ import ast
 import hashlib
 import io
 import os
-import pickle
 import sys
 import tokenize
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
+from healthcheck.cache_store import read_pickle, write_pickle
 from healthcheck.names_engine import RuffRun, ruff_binary
 from healthcheck.names_model import NameProblem
 from healthcheck.project import SourceFile
+from healthcheck.shape import Checker, Mismatch, record_classes
 
 ImportKind = Literal["runtime", "deferred", "typing", "main"]
 
@@ -302,7 +304,11 @@ class FactsCache:
     """A single pickle of {content key: FileFacts}, rewritten atomically after a scan.
 
     One file rather than one per source file: loading 900 entries from one
-    pickle costs a few milliseconds; opening 900 files costs far more.
+    pickle costs a few milliseconds; opening 900 files costs far more. The file
+    is read back with :mod:`healthcheck.cache_store`'s allow-list (the classes
+    of :class:`FileFacts` and of what each extractor declares it returns) and
+    every entry is checked against those classes' type hints before it is used:
+    an entry that fails is parsed again, like one that was never cached.
     """
 
     def __init__(self, directory: Path | None, extractors: Sequence[Extractor], engine: str = "pyflakes") -> None:
@@ -310,19 +316,21 @@ class FactsCache:
         sig = ",".join(f"{e.name}:{e.version}" for e in extractors) + f"|names={engine}"
         tag = hashlib.sha1(f"{CACHE_FORMAT}|{sys.version_info[:2]}|{sig}".encode()).hexdigest()[:12]
         self.path = directory / f"facts-{tag}.pickle" if directory else None
+        self.allowed = record_classes([FileFacts, *(_returns(e) for e in extractors)])
         self.entries: dict[str, FileFacts] = {}
         self.dirty = False
 
     def load(self) -> None:
-        if self.path is None or not self.path.is_file():
+        if self.path is None:
             return
-        try:
-            with self.path.open("rb") as fh:
-                loaded = pickle.load(fh)
-            if isinstance(loaded, dict):
-                self.entries = loaded
-        except Exception:  # a corrupt or foreign cache is just a cold cache
-            self.entries = {}
+        loaded = read_pickle(self.path, self.allowed)
+        if type(loaded) is not dict:
+            return
+        checker = Checker(self.allowed)
+        for key, facts in loaded.items():
+            if type(key) is str and type(facts) is FileFacts and facts.sha == key and _valid(checker, facts):
+                self.entries[key] = facts
+        self.dirty = len(self.entries) != len(loaded)
 
     def save(self, keep: Iterable[str]) -> None:
         if self.path is None or not self.dirty:
@@ -330,17 +338,29 @@ class FactsCache:
         assert self.directory is not None
         wanted = set(keep)
         entries = {k: v for k, v in self.entries.items() if k in wanted}
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-            with tmp.open("wb") as fh:
-                pickle.dump(entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+        if write_pickle(self.path, entries):
             gitignore = self.directory / ".gitignore"
             if not gitignore.exists():
-                gitignore.write_text("*\n")
-        except OSError:
-            pass  # an unwritable cache only costs speed next time
+                try:
+                    gitignore.write_text("*\n")
+                except OSError:
+                    pass  # an unwritable cache only costs speed next time
+
+
+def _returns(extractor: Extractor) -> Any:
+    """The return hint of an extractor's function: the classes its facts may hold in the cache."""
+    try:
+        return typing.get_type_hints(extractor.fn).get("return", Any)
+    except Exception:  # an unresolvable hint: its facts may then hold plain data only
+        return Any
+
+
+def _valid(checker: Checker, facts: FileFacts) -> bool:
+    try:
+        checker.check(facts, FileFacts)
+    except (Mismatch, RecursionError):
+        return False
+    return True
 
 
 def _unreadable(source: SourceFile, exc: OSError) -> FileFacts:

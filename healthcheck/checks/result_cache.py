@@ -3,19 +3,34 @@
 A warm scan of an unchanged repository should cost little more than reading
 its files: the parse is cached by content, and a check whose inputs (the import
 graph, the facts, its options, its own code) hash to the same key as last time
-can return last time's result. One small pickle per check, replaced atomically;
-a missing, stale or corrupt file only means computing again.
+can return last time's result. One small pickle per check, replaced atomically,
+read back only through :mod:`healthcheck.cache_store`'s allow-list; a missing,
+stale, corrupt or forged file only means computing again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, NamedTuple
 
+from healthcheck.cache_store import read_pickle, write_pickle
 from healthcheck.checks.base import CheckResult
+from healthcheck.model import Finding
+from healthcheck.shape import conforms, record_classes
+
+
+class Stored(NamedTuple):
+    """What one check's cache file holds."""
+
+    key: str
+    findings: tuple[Finding, ...]
+    metrics: dict[str, Any]
+    detail: str
+    extra: dict[str, Any]
+
+
+_ALLOWED = record_classes([Stored])
 
 
 def code_digest(*modules: str) -> str:
@@ -41,36 +56,25 @@ def result_key(parts: Iterable[str]) -> str:
 
 
 def load_result(cache_dir: Path | None, name: str, key: str) -> CheckResult | None:
-    """The result kept under ``name`` when its key is ``key``, else None."""
+    """The result kept under ``name`` when its key is ``key``, else None.
+
+    Read with :mod:`healthcheck.cache_store`'s allow-list (findings and their
+    related places, besides plain data) and checked against :class:`Stored`'s
+    hints: a file of another shape is a result never kept.
+    """
     if cache_dir is None:
         return None
-    try:
-        with (cache_dir / f"{name}-result.pickle").open("rb") as fh:
-            stored = pickle.load(fh)
-        if stored["key"] != key:
-            return None
-        return CheckResult(
-            findings=list(stored["findings"]), metrics=dict(stored["metrics"]),
-            detail=stored["detail"], extra=dict(stored.get("extra", {})),
-        )
-    except Exception:  # no cache, an old one or a corrupt one: compute
+    stored = read_pickle(cache_dir / f"{name}-result.pickle", _ALLOWED)
+    if type(stored) is not Stored or not conforms(stored, Stored, _ALLOWED) or stored.key != key:
         return None
+    return CheckResult(
+        findings=list(stored.findings), metrics=dict(stored.metrics), detail=stored.detail, extra=dict(stored.extra),
+    )
 
 
 def save_result(cache_dir: Path | None, name: str, key: str, result: CheckResult) -> None:
     """Keep an ``ok`` result for the next scan (errors are never kept: they deserve a retry)."""
     if cache_dir is None or result.status != "ok":
         return
-    stored = {
-        "key": key, "findings": result.findings, "metrics": result.metrics,
-        "detail": result.detail, "extra": result.extra,
-    }
-    path = cache_dir / f"{name}-result.pickle"
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with tmp.open("wb") as fh:
-            pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # an unwritable cache only costs speed next time
+    stored = Stored(key, tuple(result.findings), dict(result.metrics), result.detail, dict(result.extra))
+    write_pickle(cache_dir / f"{name}-result.pickle", stored)  # an unwritable cache only costs speed next time

@@ -115,7 +115,8 @@ def scan_options(fn: F) -> F:
     """The options every scanning command takes, in one place."""
     decorators = [
         click.option("--gate", "gates", multiple=True, metavar="NAME=VALUE", help="Override a gate threshold."),
-        click.option("--cache-dir", help="Cache folder (default PATH/.healthcheck_cache; 'none' disables)."),
+        click.option("--cache-dir",
+                     help="Cache folder (default: one per tree in the user's cache folder; 'none' disables)."),
         click.option("--tests/--no-tests", "run_tests", default=None,
                      help="Run the repository's test suite (never unasked)."),
         click.option("--python", "python", help="Interpreter of the scanned repository (default: this one)."),

@@ -9,6 +9,7 @@ no finding, whatever debt the base already had.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from healthcheck.commands.gating import Verdict, print_verdict
 from healthcheck.commands.outputs import write_reports
 from healthcheck.diffscan import base_root, changed_lines, compare, repository_of, resolve_ref, worktree
 from healthcheck import baseline as bl
+from healthcheck.cache_store import default_cache_dir
 from healthcheck.errors import UsageError
 from healthcheck.gates import new_findings_gate
 
@@ -54,7 +56,8 @@ def diff_command(
         commit = resolve_ref(top, base)
         head_options = options_from(run_tests, python, no_import_check, no_types, diff_base=commit)
         base_options = options_from(run_tests, python, no_import_check, no_types)
-        shared_cache = cache_dir or str(root.resolve() / ".healthcheck_cache")
+        # The base is scanned with the working tree's cache: most of its files are the same.
+        shared_cache = cache_dir or os.environ.get("HEALTHCHECK_CACHE_DIR") or str(default_cache_dir(root))
         with worktree(top, commit) as tree:
             before = run_scan(str(base_root(tree, inside)), gates, shared_cache, base_options)
         after = run_scan(path, gates, cache_dir, head_options)

@@ -21,7 +21,7 @@ from healthcheck.triage import plan_lines
 @click.command("triage")
 @click.argument("path", default=".", type=click.Path())
 @click.option("--python", "python", help="Interpreter of the scanned repository (default: this one).")
-@click.option("--cache-dir", help="Cache folder (default PATH/.healthcheck_cache; 'none' disables).")
+@click.option("--cache-dir", help="Cache folder (default: one per tree in the user's cache folder; 'none' disables).")
 @click.option("--no-import-check", is_flag=True, help="Do not import the repository's modules.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def triage_command(path: str, python: str | None, cache_dir: str | None, no_import_check: bool, as_json: bool) -> None:

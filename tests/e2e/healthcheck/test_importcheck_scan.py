@@ -12,6 +12,7 @@ from typing import Any
 
 from e2e.healthcheck.scan_helpers import FIXTURES, run_cli
 
+from healthcheck.cache_store import default_cache_dir
 from healthcheck.report.json_report import validation_errors
 
 IMPORTS = ("--only", "import-failure", "--only", "syntax-error", "--only", "names", "--only", "import-cycle")
@@ -104,7 +105,7 @@ def test_tests_and_entry_points_are_never_imported_and_no_bytecode_lands_in_the_
     modules = set(_failures(report))
     assert "tests.test_shop" not in modules and "shop.__main__" not in modules
     assert not list(repo.rglob("__pycache__"))
-    assert list((repo / ".healthcheck_cache" / "pycache").rglob("*.pyc"))
+    assert list((default_cache_dir(repo) / "pycache").rglob("*.pyc"))
 
 
 def test_a_clean_project_imports_entirely(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from e2e.healthcheck.scan_helpers import FIXTURES, run_cli
 from envs import make_venv
 
+from healthcheck.cache_store import default_cache_dir
 from healthcheck.report.json_report import validation_errors
 
 TYPES = ("--only", "type-error", "--only", "syntax-error")
@@ -88,7 +89,7 @@ def test_protocol_notes_belong_to_their_error(tmp_path: Path) -> None:
 def test_a_warm_cache_gives_the_same_findings_with_the_same_ids(tmp_path: Path) -> None:
     repo = _copy("types_mismatch", tmp_path)
     _, cold, _ = _scan(repo, *TYPES)
-    assert (repo / ".healthcheck_cache" / "mypy").is_dir()
+    assert (default_cache_dir(repo) / "mypy").is_dir()
     _, warm, _ = _scan(repo, *TYPES)
     ids = lambda r: sorted(f["id"] for f in r["findings"])  # noqa: E731
     assert ids(warm) == ids(cold)
