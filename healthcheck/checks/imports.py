@@ -179,8 +179,13 @@ class ImportCheck(BaseCheck):
         declared = declared_dependencies(ctx.root)
         findings = [self._finding(f, ctx, declared) for f in roots]
         ok = sum(1 for o in outcomes if o.ok)
-        result = CheckResult(findings=findings, metrics=_metrics(ok, len(modules), roots), extra=extra)
-        result.detail = f"{ok} of {len(modules)} modules import"
+        # Modules of another platform cannot import here and are no defect: they count on neither side.
+        elsewhere = {m for f in roots if f.cause == "platform" for m in (f.module, *f.dependents)}
+        total = len(modules) - len(elsewhere)
+        result = CheckResult(findings=findings, metrics=_metrics(ok, total, roots), extra=extra)
+        result.detail = f"{ok} of {total} modules import"
+        if elsewhere:
+            result.detail += f" ({len(elsewhere)} more run only on another platform)"
         if done.problem:
             result.status = "error"
             result.detail += f"; the interpreter could not import anything ({done.problem})"
@@ -214,7 +219,7 @@ class ImportCheck(BaseCheck):
         if failure.cause in SHARED_CAUSES and failure.subject:  # one finding for many modules: named by its cause
             key = f"{failure.cause}:{failure.subject}"
         return Finding.create(
-            "import-failure", what, key=key,
+            "import-failure", what, key=key, severity="info" if failure.cause == "platform" else "error",
             path=failure.path, line=failure.line, related=tuple(related), data=data,
         )
 

@@ -172,3 +172,5 @@ def test_causes_outside_the_code_are_named_once_each(tmp_path: Path) -> None:
          "packages; ImportError: libGL.so.1: cannot open shared object file: No such file or directory) "
          "at app/gl.py:1"),
     ]
+    assert [f.severity for f in report.findings if f.data.get("cause") == "platform"] == ["info"]
+    assert report.checks["import-failure"].detail == "2 of 8 modules import (1 more run only on another platform)"
