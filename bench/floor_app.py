@@ -1,13 +1,13 @@
 """The floor under the service's HTTP figures: a Flask app that stores nothing, served exactly like the service.
 
-``bench.service_load`` drives this app with the same ``wrk`` scripts as the service, under the same gunicorn
-configuration (``service.cli.GunicornServer``: processes, threads, ``SO_REUSEPORT``, GIL switch interval,
-``gc.freeze``). Its routes read what the service's routes read (the bearer token, the JSON body) and answer
+``bench.service_load`` drives this app with the same ``wrk`` scripts as the service, under either of the
+service's server configurations (``service.cli.rsgi_server``: granian with the service's request limits;
+``service.cli.gthread_server``: gunicorn; the same processes, threads, GIL switch interval, ``gc.freeze``). Its routes read what the service's routes read (the bearer token, the JSON body) and answer
 a document of the same shape, and do nothing else: no database, no validation, no task. Whatever latency it
 shows is what Flask and gunicorn alone cost on the machine at that load, so the service's figure divided by
 this one says how much of the latency the service itself adds.
 
-Run: python -m bench.floor_app PORT
+Run: python -m bench.floor_app [--server granian|gunicorn] PORT
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from service.cli import GunicornServer
+from service.api.rsgi import WsgiOverRsgi
+from service.cli.gthread_server import GunicornServer
+from service.cli.rsgi_server import GranianServer, wrap
 from service.settings import Settings
 
 
@@ -72,13 +74,22 @@ class FloorServer(GunicornServer):
         return create_floor_app()
 
 
+def floor_rsgi() -> WsgiOverRsgi:
+    """The floor app behind the service's granian configuration (granian's factory in each worker)."""
+    return wrap(create_floor_app(), Settings.from_env())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the floor app on 127.0.0.1:PORT.")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
     parser.add_argument("port", type=int, metavar="PORT", help="0 to 65535")
-    port = parser.parse_args().port
-    if not 0 <= port <= 65535:
-        parser.error(f"PORT must be 0 to 65535, not {port}")
-    FloorServer(Settings.from_env(), f"127.0.0.1:{port}").run()
+    args = parser.parse_args()
+    if not 0 <= args.port <= 65535:
+        parser.error(f"PORT must be 0 to 65535, not {args.port}")
+    if args.server == "gunicorn":
+        FloorServer(Settings.from_env(), f"127.0.0.1:{args.port}").run()
+    else:
+        GranianServer(Settings.from_env(), "127.0.0.1", args.port, "bench.floor_app:floor_rsgi").run()
 
 
 if __name__ == "__main__":

@@ -57,8 +57,12 @@ class Settings:
     reconcile: bool = True  # run the reconciler too (``serve`` gives it to one gunicorn process only)
     host: str = "127.0.0.1"
     port: int = 8080
-    http_processes: int = 2  # gunicorn worker processes: one GIL each; ``workers`` are split among them
+    http_server: str = "granian"  # or "gunicorn" (gthread: slow clients can hold its threads)
+    http_processes: int = 2  # server worker processes: one GIL each; ``workers`` are split among them
     http_threads: int = 8
+    header_seconds: float = 10.0  # a request's headers must be in within this (granian)
+    body_seconds: float = 10.0  # and its body within this, or 408 (granian)
+    client_requests: int = 64  # requests one client address may have in progress in one process, or 429 (granian)
     limits: Limits = field(default_factory=Limits)
 
     @classmethod

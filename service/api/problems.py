@@ -21,10 +21,12 @@ _TITLES = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -50,18 +52,23 @@ class Problem(Exception):
         self.extensions = extensions
 
 
-def problem_response(
-    status: int, detail: str, headers: dict[str, str] | None = None, extensions: dict[str, object] | None = None
-) -> Response:
-    """Build a problem document response."""
+def problem_document(status: int, detail: str, instance: str) -> dict[str, object]:
+    """The RFC 9457 document for ``status``; the server front (``api.rsgi``) answers the same shape."""
     title = _TITLES.get(status, "Error")
-    body: dict[str, object] = {
+    return {
         "type": f"urn:workspace-service:problem:{title.lower().replace(' ', '-')}",
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.path,
+        "instance": instance,
     }
+
+
+def problem_response(
+    status: int, detail: str, headers: dict[str, str] | None = None, extensions: dict[str, object] | None = None
+) -> Response:
+    """Build a problem document response."""
+    body = problem_document(status, detail, request.path)
     body.update(extensions or {})
     response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
     for name, value in (headers or {}).items():

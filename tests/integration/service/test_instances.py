@@ -8,7 +8,7 @@ from pathlib import Path
 import requests
 from integration.service.live import Server
 
-from service.cli import leader_path
+from service.cli.processes import leader_path
 from service.settings import Settings
 
 
