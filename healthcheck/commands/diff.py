@@ -18,7 +18,7 @@ import click
 
 from healthcheck.commands.common import EXIT_GATE, EXIT_OK, guarded, options_from, output_options, run_scan, scan_options
 from healthcheck.commands.gating import Verdict, print_verdict
-from healthcheck.commands.outputs import write_reports
+from healthcheck.commands.outputs import chosen_formats, write_reports
 from healthcheck.diffscan import base_root, changed_lines, compare, repository_of, resolve_ref, worktree
 from healthcheck import baseline as bl
 from healthcheck.cache_store import default_cache_dir
@@ -71,7 +71,7 @@ def diff_command(
             gates=(gate,) if new_only else (*report.gates, gate),
             extra={**report.extra, "diff": change.to_json(changed)},
         )
-        written = write_reports(report, list(formats) or ["json", "markdown"], output, Path(out_dir))
+        written = write_reports(report, chosen_formats(formats, output), output, Path(out_dir))
         traces = {f.id: change.traced(f, changed) for f in new}
         verdict = Verdict(report, None, None, new_since_base=tuple(new), traces=traces, command="diff")
         click.echo(
