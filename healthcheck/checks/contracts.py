@@ -14,10 +14,12 @@ Each broken chain becomes one finding placed at the first illegal import.
 from __future__ import annotations
 
 import configparser
+import sys
 import importlib
 import importlib.util
 import pkgutil
 import tomllib
+from importlib import metadata
 from copy import deepcopy
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
@@ -202,6 +204,8 @@ class ContractCheck(BaseCheck):
             broken += 1
             result.findings.extend(self._findings(ctx, contract_name, check.metadata))
         result.metrics["contract_violations"] = len(result.findings)
+        result.engine = {"name": "import-linter", "version": metadata.version("import-linter"),
+                         "python": sys.executable, "environment": "healthcheck's own, on healthcheck's import graph"}
         result.metrics["contracts"] = {"total": contracts, "broken": broken}
         if problems:
             result.status = "error"

@@ -116,9 +116,7 @@ def prepare(scratch: Path, target: Interpreter, targets: Sequence[str]) -> Cover
     errors.unlink(missing_ok=True)
     env = {"COVERAGE_PROCESS_START": str(rc), ERRORS_ENV: str(errors)}
     paths = [str(boot)]
-    if target.has("coverage"):
-        source = f"the repository's coverage.py {target.engines['coverage']}"
-    else:
+    if not target.has("coverage"):
         import coverage
 
         lib = scratch / "coverage-lib"
@@ -129,9 +127,20 @@ def prepare(scratch: Path, target: Interpreter, targets: Sequence[str]) -> Cover
             link.unlink()
         link.symlink_to(package, target_is_directory=True)
         paths.append(str(lib))
-        source = f"healthcheck's coverage.py {own_coverage_version()}, loaded into the repository's interpreter"
-        if tuple(target.version[:2]) != sys.version_info[:2]:
-            env["COVERAGE_CORE"] = "pytrace"  # its C tracer is built for healthcheck's Python version only
-            source += " with its pure-Python tracer"
+        if pure_python_tracer(target):
+            env["COVERAGE_CORE"] = "pytrace"
     env["PYTHONPATH"] = os.pathsep.join(paths)
-    return CoverageSetup(env=env, data_file=data_file, errors_file=errors, source=source)
+    return CoverageSetup(env=env, data_file=data_file, errors_file=errors, source=coverage_source(target))
+
+
+def pure_python_tracer(target: Interpreter) -> bool:
+    """Whether healthcheck's lent coverage.py must trace in pure Python: its C tracer is built for our version."""
+    return not target.has("coverage") and tuple(target.version[:2]) != sys.version_info[:2]
+
+
+def coverage_source(target: Interpreter) -> str:
+    """Which coverage.py measures a suite run by ``target``, in words for the report and ``doctor``."""
+    if target.has("coverage"):
+        return f"the repository's coverage.py {target.engines['coverage']}"
+    source = f"healthcheck's coverage.py {own_coverage_version()}, loaded into the repository's interpreter"
+    return source + (" with its pure-Python tracer" if pure_python_tracer(target) else "")

@@ -26,6 +26,7 @@ import tempfile
 import textwrap
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
@@ -33,6 +34,7 @@ from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSp
 from healthcheck.checks.mypy_config import MypyConfig, read_mypy_config
 from healthcheck.checks.mypy_output import MypyError, parse_json, parse_text
 from healthcheck.config import OptionSpec
+from healthcheck.interpreter import Interpreter
 from healthcheck.model import Finding
 
 JSON_SINCE = (1, 11)  # first mypy with ``-O json``
@@ -52,29 +54,40 @@ def own_mypy_version() -> str:
     return str(mypy.version.__version__)
 
 
-class MypyRun:
-    """One invocation of mypy on a file list, and what it printed.
+@dataclass(frozen=True)
+class MypyChoice:
+    """Which mypy judges a repository: the interpreter that runs it, its version, and from which environment."""
 
-    Which mypy: the repository's own when its interpreter has one (the version the repository pins), else
-    healthcheck's, pointed at the repository's interpreter with ``--python-executable`` so that its installed
-    packages are found. "The repository's interpreter is healthcheck's own" is decided by ``sys.prefix``
-    (:attr:`Interpreter.ours`), never by resolving the binary: a virtualenv's ``bin/python`` resolves to the same
-    base binary while having none of healthcheck's packages.
+    python: str
+    version: str
+    foreign: bool  # healthcheck's mypy on another interpreter: it needs --python-executable
+    environment: str
+
+
+def choose_mypy(target: Interpreter) -> MypyChoice:
+    """The repository's own mypy when its interpreter has one (the version it pins), else healthcheck's.
+
+    "The repository's interpreter is healthcheck's own" is decided by ``sys.prefix`` (:attr:`Interpreter.ours`),
+    never by resolving the binary: a virtualenv's ``bin/python`` resolves to the same base binary while having
+    none of healthcheck's packages.
     """
+    if target.ours:
+        return MypyChoice(sys.executable, own_mypy_version(), False, "healthcheck's own, which is also the repository's")
+    if target.has("mypy"):
+        return MypyChoice(target.path, target.engines["mypy"], False, f"the repository's ({target.prefix})")
+    return MypyChoice(sys.executable, own_mypy_version(), True,
+                      f"healthcheck's own ({sys.prefix}), with --python-executable {target.path}")
+
+
+class MypyRun:
+    """One invocation of mypy on a file list, and what it printed (mypy chosen by :func:`choose_mypy`)."""
 
     def __init__(self, ctx: CheckContext, config: MypyConfig) -> None:
         self.ctx = ctx
         self.config = config
-        target = ctx.interpreter
-        if target.ours:
-            self.python, self.version, self.foreign = sys.executable, own_mypy_version(), False
-            self.environment = "healthcheck's own, which is also the repository's"
-        elif target.has("mypy"):
-            self.python, self.version, self.foreign = ctx.python, target.engines["mypy"], False
-            self.environment = f"the repository's ({target.prefix})"
-        else:
-            self.python, self.version, self.foreign = sys.executable, own_mypy_version(), True
-            self.environment = f"healthcheck's own ({sys.prefix}), with --python-executable {ctx.python}"
+        choice = choose_mypy(ctx.interpreter)
+        self.python, self.version, self.foreign = choice.python, choice.version, choice.foreign
+        self.environment = choice.environment
         self.json = _version_tuple(self.version) >= JSON_SINCE
 
     def engine(self) -> dict[str, str]:

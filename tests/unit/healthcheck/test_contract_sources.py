@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from healthcheck.checks.base import ScanOptions
 from healthcheck.engine import scan
 
@@ -85,3 +87,67 @@ def test_an_unreadable_configuration_is_reported(tmp_path: Path) -> None:
     outcome = report.checks["contract-violation"]
     assert outcome.status == "error"
     assert "cannot read import-linter configuration" in outcome.detail
+
+
+CONTRACT = "[importlinter]\nroot_package = app\n\n[importlinter:contract:one]\nname = high over low\ntype = layers\n"
+
+
+def _gate(report: object) -> object:
+    return next(g for g in report.gates if g.name == "max_contract_violations")  # type: ignore[attr-defined]
+
+
+def test_every_built_in_contract_type_is_found_through_the_public_contract_class() -> None:
+    from healthcheck.checks.contracts import builtin_contract_types
+
+    found = builtin_contract_types()
+    assert {"layers", "forbidden", "independence"} <= set(found)
+    assert found["layers"].__name__ == "LayersContract"
+
+
+def test_import_linter_s_api_drifting_is_an_error_never_a_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A release that removes the documented reader: the check must say so, and its gate must fail.
+    import importlinter.api
+
+    root = _repo(tmp_path)
+    (root / ".importlinter").write_text(CONTRACT + LAYERS)
+    monkeypatch.delattr(importlinter.api, "read_configuration")
+    report = scan(root, ONLY, cache_dir="none").report
+    outcome = report.checks["contract-violation"]
+    assert (outcome.status, outcome.detail) == ("error", ".importlinter: cannot read import-linter configuration: "
+                                                "module 'importlinter.api' has no attribute 'read_configuration'")
+    gate = _gate(report)
+    assert gate.passed is False  # type: ignore[attr-defined]
+    assert gate.detail.startswith("contract-violation could not run fully: .importlinter: cannot read")  # type: ignore[attr-defined]
+
+
+def test_contract_classes_losing_their_type_name_is_an_error_naming_the_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthcheck.checks import contracts
+
+    root = _repo(tmp_path)
+    (root / ".importlinter").write_text(CONTRACT + LAYERS)
+    monkeypatch.setattr(contracts, "builtin_contract_types", lambda: {})
+    report = scan(root, ONLY, cache_dir="none").report
+    outcome = report.checks["contract-violation"]
+    assert (outcome.status, outcome.detail) == (
+        "error", "invalid contracts: high over low: unknown contract type 'layers' (known: )")
+    assert _gate(report).passed is False  # type: ignore[attr-defined]
+
+
+def test_a_contract_type_of_the_repository_s_own_code_is_never_imported(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / "app" / "mycontract.py").write_text("raise SystemExit('the repository ran inside healthcheck')\n")
+    (root / ".importlinter").write_text(
+        "[importlinter]\nroot_package = app\ncontract_types =\n    mine: app.mycontract.Mine\n\n"
+        "[importlinter:contract:one]\nname = high over low\ntype = layers\n" + LAYERS)
+    import sys
+
+    sys.path.insert(0, str(root))
+    try:
+        report = scan(root, ONLY, cache_dir="none").report
+    finally:
+        sys.path.remove(str(root))
+    outcome = report.checks["contract-violation"]
+    assert outcome.status == "error"
+    assert "contract type 'mine': app.mycontract.Mine is the repository's own code" in outcome.detail

@@ -1,0 +1,133 @@
+"""What a scan would run, with what, and what is missing: the few lines to read before trusting a run.
+
+A verdict is only as good as the engine behind it, and the engine depends on
+the machine: which interpreter ``--python`` names, whether it has pytest,
+coverage.py or mypy, which versions healthcheck itself brings. ``healthcheck
+doctor`` answers those questions without running a check: it asks the
+interpreter (:mod:`healthcheck.interpreter`), makes the same choices the
+checks make (the same functions decide), and says for each check ``ok``,
+``skipped`` (and why) or ``error`` (the check would fail, and so would its
+gates). It never imports or runs the repository's code.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from healthcheck.checks.contracts import contract_types, find_contract_file
+from healthcheck.checks.coverage_boot import coverage_source
+from healthcheck.checks.types import choose_mypy
+from healthcheck.config import Config
+from healthcheck.interpreter import Interpreter, inspect
+from healthcheck.names_engine import ruff_binary
+
+
+@dataclass(frozen=True)
+class Line:
+    """One check's readiness."""
+
+    check: str
+    status: str  # ok | skipped | error
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"check": self.check, "status": self.status, "detail": self.text}
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _names() -> Line:
+    ruff = ruff_binary()
+    pyflakes = f"pyflakes {_version('pyflakes')}"
+    if ruff is None:
+        return Line("names", "ok", f"{pyflakes} (ruff not found)")
+    return Line("names", "ok", f"ruff {_version('ruff')} at {ruff}; {pyflakes} where ruff cannot read a file")
+
+
+def _contracts(root: Path) -> Line:
+    path = find_contract_file(root)
+    if path is None:
+        return Line("contract-violation", "skipped", "no import-linter contracts in .importlinter, setup.cfg or "
+                                                      "pyproject.toml")
+    from importlinter import api
+
+    try:
+        options = api.read_configuration(config_filename=str(path))
+    except Exception as exc:  # import-linter's readers raise a variety of errors
+        return Line("contract-violation", "error", f"{path.name}: cannot read import-linter configuration: {exc}")
+    types, problems = contract_types(dict(options["session_options"]), root)
+    contracts = options["contracts_options"]
+    unknown = sorted({str(c.get("type")) for c in contracts} - set(types))
+    problems += [f"unknown contract type {name!r}" for name in unknown]
+    text = f"import-linter {_version('import-linter')}: {len(contracts)} contracts in {path.name}"
+    if problems:
+        return Line("contract-violation", "error", f"{text}; " + "; ".join(problems))
+    return Line("contract-violation", "ok", text)
+
+
+def _types(target: Interpreter, asked: bool) -> Line:
+    if not asked:
+        return Line("type-error", "skipped", "turned off (--no-types)")
+    choice = choose_mypy(target)
+    return Line("type-error", "ok", f"mypy {choice.version}: {choice.environment}")
+
+
+def _imports(target: Interpreter, asked: bool) -> Line:
+    if not asked:
+        return Line("import-failure", "skipped", "turned off (--no-import-check or import_check = false)")
+    return Line("import-failure", "ok", f"imports the project's modules in {target.describe()} (this runs its code)")
+
+
+def _tests(target: Interpreter, asked: bool) -> Line:
+    when = "" if asked else "only with --tests: "
+    if not target.has("pytest"):
+        return Line("test-suite", "error" if asked else "skipped",
+                    f"{when}pytest is not installed in {target.describe()}: the test-suite check and its gates "
+                    f"would fail")
+    xdist = f"; pytest-xdist {target.engines['xdist']} (workers measured)" if target.has("xdist") else ""
+    return Line("test-suite", "ok" if asked else "skipped",
+                f"{when}pytest {target.engines['pytest']}; coverage: {coverage_source(target)}{xdist}")
+
+
+def diagnose(root: Path, config: Config, python: str | None, tests: bool | None, types: bool = True,
+             import_check: bool = True) -> tuple[Interpreter, list[Line]]:
+    """The interpreter and one line per check. Raises UsageError when ``python`` is no usable interpreter."""
+    target = inspect(python or config.python or sys.executable)
+    ours = f"healthcheck's Python {sys.version.split()[0]}"
+    lines = [
+        Line("syntax-error", "ok", f"Python's parser ({ours})"),
+        _names(),
+        Line("import-cycle", "ok", "healthcheck's own import graph, from the shared parse"),
+        _contracts(root),
+        Line("duplicates", "ok", "healthcheck's own clone detection, from the shared parse"),
+        _types(target, types),
+        _imports(target, import_check and config.import_check),
+        _tests(target, config.tests if tests is None else tests),
+    ]
+    return target, lines
+
+
+def as_json(root: Path, target: Interpreter, lines: list[Line]) -> dict[str, Any]:
+    return {
+        "root": str(root),
+        "python": {"path": target.path, "version": target.version_text, "prefix": target.prefix,
+                   "healthcheck_environment": target.ours, "engines": dict(target.engines)},
+        "healthcheck": {"python": sys.executable, "prefix": sys.prefix},
+        "checks": [line.to_json() for line in lines],
+    }
+
+
+def text(root: Path, target: Interpreter, lines: list[Line]) -> list[str]:
+    width = max(len(line.check) for line in lines)
+    out = [f"healthcheck doctor: {root}", f"interpreter  {target.describe()}"]
+    out += [f"{line.check:<{width}}  {line.status:<7}  {line.text}" for line in lines]
+    return out
