@@ -21,6 +21,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
+from healthcheck.checks.import_diagnosis import PY2_BUILTINS
 from healthcheck.parse import Extractor
 
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -38,6 +39,7 @@ class NameGuards:
     optional_imports: tuple[int, ...] = ()  # lines of imports inside try/except ImportError
     conditional: tuple[tuple[int, int, str], ...] = ()  # (first line, last line, why) of guarded stretches
     probed: tuple[str, ...] = ()  # names whose existence the file tests with try: name / except NameError
+    supports_python2: bool = False  # the file tests the Python version: its Python 2 builtins are on purpose
 
     def optional(self, line: int) -> bool:
         return line in self.optional_imports
@@ -46,7 +48,10 @@ class NameGuards:
         """Why ``name`` used at ``line`` may be missing on purpose, or None."""
         if name and name in self.probed:
             return "its existence is tested with try/except NameError"
-        return next((why for first, last, why in self.conditional if first <= line <= last), None)
+        branch = next((why for first, last, why in self.conditional if first <= line <= last), None)
+        if branch is None and self.supports_python2 and name in PY2_BUILTINS:
+            return "a Python 2 builtin in a file that tests the Python version"
+        return branch
 
 
 def _is_sys_modules(node: ast.expr) -> bool:
@@ -171,6 +176,8 @@ def _guards(body: Sequence[ast.stmt], optional: list[int], conditional: list[tup
             _guards(rest, optional, conditional, guarded, probed)
             continue
         if isinstance(node, ast.If) and _mentions_version(node.test):
+            test_end = getattr(node.test, "end_lineno", None) or node.lineno
+            conditional.append((node.lineno, test_end, "only under a Python-version branch"))
             for branch in (node.body, node.orelse):
                 if branch:
                     conditional.append((*_span(branch), "only under a Python-version branch"))
@@ -178,17 +185,27 @@ def _guards(body: Sequence[ast.stmt], optional: list[int], conditional: list[tup
         _guards(_child_statements(node), optional, conditional, inner, probed)
 
 
+def _tests_version(tree: ast.Module) -> bool:
+    return any(isinstance(node, (ast.If, ast.IfExp, ast.While, ast.Assign)) and _mentions_version(
+        node.value if isinstance(node, ast.Assign) else node.test) for node in ast.walk(tree))
+
+
 def name_guards(tree: ast.Module, lines: Sequence[str], module: str) -> NameGuards:
-    """The facts of one file (an :class:`~healthcheck.parse.Extractor` function)."""
+    """The facts of one file (an :class:`~healthcheck.parse.Extractor` function). The whole-tree walks run
+    only on files whose text mentions what they look for: most files hold none of it."""
+    text = "\n".join(lines)
     optional: list[int] = []
     conditional: list[tuple[int, int, str]] = []
     probed: set[str] = set()
     _guards(tree.body, optional, conditional, probed=probed)
-    prefixes = set(_runtime_keys(tree, module))
+    prefixes = set(_runtime_keys(tree, module)) if "sys.modules" in text else set()
     if module.rsplit(".", 1)[-1] == "six":  # six's moves come from its import hook
         prefixes.add(module + ".moves")
-    return NameGuards(tuple(sorted(prefixes)), _changes_path(tree), tuple(sorted(set(optional))),
-                      tuple(sorted(set(conditional))), tuple(sorted(probed)))
+    versioned = any(word in text for word in ("version_info", "PY2", "PY3", "hexversion", "sys.version"))
+    return NameGuards(
+        tuple(sorted(prefixes)), "__path__" in text and _changes_path(tree), tuple(sorted(set(optional))),
+        tuple(sorted(set(conditional))), tuple(sorted(probed)), versioned and _tests_version(tree),
+    )
 
 
-EXTRACTOR = Extractor("name-guards", 2, name_guards)
+EXTRACTOR = Extractor("name-guards", 3, name_guards)
