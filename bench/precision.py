@@ -17,8 +17,10 @@ same for all of them:
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -47,6 +49,7 @@ CORPUS: tuple[Project, ...] = (
     Project("click", "click==8.1.8", "click-8.1.8"),
     Project("flask", "flask==3.1.0", "flask-3.1.0", ("werkzeug", "jinja2", "itsdangerous", "blinker")),
     Project("attrs", "attrs==24.3.0", "attrs-24.3.0"),
+    Project("docutils", "docutils==0.21.2", "docutils-0.21.2"),
     Project("more-itertools", "more-itertools==10.5.0", "more_itertools-10.5.0"),
 )
 
@@ -82,14 +85,20 @@ def project_python(project: Project) -> str:
 
 def scan_report(root: Path, *args: str, python: str | None = None) -> dict[str, Any]:
     """healthcheck's JSON report of ``root`` (a fresh process, no cache), with the extra scan ``args``."""
-    out = DATA / "reports" / f"{root.name}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    (DATA / "reports").mkdir(parents=True, exist_ok=True)
+    # A file of this run's own: benchmarks that share the harness scan the same project at the same time.
+    handle, name = tempfile.mkstemp(prefix=f"{root.name}-", suffix=".json", dir=DATA / "reports")
+    os.close(handle)
+    out = Path(name)
     command = [sys.executable, "-m", "healthcheck.cli", "scan", str(root), "--cache-dir", "none",
                "--format", "json", "--output", str(out), *args]
     if python:
         command += ["--python", python]
     subprocess.run(command, capture_output=True, text=True, check=False)
-    report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    try:
+        report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    finally:
+        out.unlink(missing_ok=True)
     return report
 
 

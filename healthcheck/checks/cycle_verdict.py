@@ -68,6 +68,7 @@ class ModuleFacts:
 
     aliases: Sequence[Sequence[Any]] = ()
     events: list[tuple[int, int, Any]] = field(default_factory=list)
+    targets: dict[tuple[str, int], str | None] = field(default_factory=dict)  # bound_module's answers, kept
 
     @classmethod
     def of(cls, facts: FileFacts) -> ModuleFacts:
@@ -152,8 +153,8 @@ class _Run:
             raise _Crash(access)
 
     def run_import(self, module: str, fact: ImportFact) -> None:
-        if not fact.module or fact.module not in self.modules and not self.chain(fact.module):
-            return
+        if fact.module.partition(".")[0] not in self.modules:
+            return  # not the project's
         for step in self.chain(fact.module):
             self.load(step)
         for name in fact.names:
@@ -191,6 +192,11 @@ class _Run:
     def bound_module(self, module: str, name: str, line: int) -> str | None:
         """The project module ``name`` refers to at ``line``, if an import statement bound it to one."""
         facts = self.facts[module]
+        if (name, line) not in facts.targets:
+            facts.targets[(name, line)] = self.resolve_name(facts, name, line)
+        return facts.targets[(name, line)]
+
+    def resolve_name(self, facts: ModuleFacts, name: str, line: int) -> str | None:
         found: tuple[int, str | None] = (0, None)
         for fact in facts.imports:
             if fact.line > line:
@@ -240,6 +246,7 @@ def judge(component: Iterable[str], facts: Mapping[str, ModuleFacts], modules: I
     return ComponentVerdict(verdict, tuple(accesses))
 
 
-def module_facts(facts: Iterable[FileFacts]) -> dict[str, ModuleFacts]:
-    """The abstract-execution facts of every module that parsed."""
-    return {f.module: ModuleFacts.of(f) for f in facts if f.parsed}
+def module_facts(facts: Iterable[FileFacts], wanted: Iterable[str]) -> dict[str, ModuleFacts]:
+    """The abstract-execution facts of the ``wanted`` modules (the members of runtime components) that parsed."""
+    keep = frozenset(wanted)
+    return {f.module: ModuleFacts.of(f) for f in facts if f.parsed and f.module in keep}

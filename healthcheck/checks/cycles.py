@@ -101,7 +101,7 @@ class CycleCheck(BaseCheck):
         GateSpec("max_typing_import_cycles", "import_cycle_components_by_kind.typing", "<=", None),
     )
     options: ClassVar[Mapping[str, OptionSpec]] = {
-        "max_cycles_per_component": OptionSpec(int, 50, "cycles listed per strongly connected component"),
+        "max_cycles_per_component": OptionSpec(int, 50, "cycles listed per strongly connected component", low=1),
     }
     extractors: ClassVar[tuple[Extractor, ...]] = (
         Extractor(cycle_verdict.BINDINGS, cycle_bindings.VERSION, cycle_bindings.extract),
@@ -134,7 +134,7 @@ class CycleCheck(BaseCheck):
         component_of = {m: i for i, comp in enumerate(components, start=1) for m in comp}
         breakers = self._breakers(graph, components)
         runtime = strongly_connected(graph.modules, graph.successor_map({"runtime"}, implied=True))
-        facts = module_facts(ctx.facts)
+        facts = module_facts(ctx.facts, (m for comp in runtime for m in comp))
         static = {i: judge(comp, facts, graph.modules) for i, comp in enumerate(runtime)}
         proof = cycle_proof.prove(ctx, runtime) if prove else None
         runtime_of = {m: i for i, comp in enumerate(runtime) for m in comp}

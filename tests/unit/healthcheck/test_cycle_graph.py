@@ -27,7 +27,7 @@ def _graph(tmp_path: Path, files: dict[str, str]) -> tuple[ImportGraph, list[Fil
 def _verdict(tmp_path: Path, files: dict[str, str]) -> tuple[str, list[tuple[str, str, str, bool]]]:
     graph, facts = _graph(tmp_path, files)
     (component,) = strongly_connected(graph.modules, graph.successor_map({"runtime"}, implied=True))
-    judged = judge(component, module_facts(facts), graph.modules)
+    judged = judge(component, module_facts(facts, component), graph.modules)
     return judged.verdict, [(a.entry, a.importer, a.name, a.ok) for a in judged.accesses]
 
 
