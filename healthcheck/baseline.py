@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any, Iterable, Mapping
 
 from healthcheck.errors import UsageError
 from healthcheck.model import Finding
+from healthcheck.regular_file import BASELINE_LIMIT, CONFIG_LIMIT, read_regular_text
 
 BASELINE_SCHEMA = "healthcheck.baseline/1"
 DEFAULT_NAME = ".healthcheck-baseline.json"
@@ -94,11 +96,11 @@ def repository_identity(root: Path) -> str:
     """
     pyproject = root / "pyproject.toml"
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_text(pyproject, CONFIG_LIMIT))
         name = data.get("project", {}).get("name")
         if isinstance(name, str) and name.strip():
             return name.strip()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):  # ValueError: not TOML, or not UTF-8
         pass
     return root.resolve().name
 
@@ -139,35 +141,48 @@ def _fail(path: Path, why: str) -> UsageError:
 def _entry(path: Path, raw: Any, index: int) -> Entry:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("check"), str):
         raise _fail(path, f"finding #{index + 1} needs an 'id' and a 'check' string")
+    for key in ("path", "message", "reason", "expires"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise _fail(path, f"finding {raw['id']!r}: {key} must be a string, got {type(raw[key]).__name__}")
     expires = raw.get("expires")
     if expires is not None:
         try:
-            dt.date.fromisoformat(str(expires))
+            dt.date.fromisoformat(expires)
         except ValueError:
-            raise _fail(path, f"finding {raw['id']}: expires {expires!r} is not an ISO date (YYYY-MM-DD)") from None
-    reason = raw.get("reason")
+            raise _fail(path, f"finding {raw['id']!r}: expires {expires!r} is not an ISO date (YYYY-MM-DD)") from None
     return Entry(
         id=raw["id"],
         check=raw["check"],
-        path=raw.get("path") if isinstance(raw.get("path"), str) else None,
-        message=str(raw.get("message", "")),
-        reason=str(reason) if reason else None,
-        expires=str(expires) if expires else None,
+        path=raw.get("path"),
+        message=raw.get("message") or "",
+        reason=raw.get("reason") or None,
+        expires=expires or None,
     )
+
+
+def _no_constant(name: str) -> Any:
+    """``json.loads`` hook for NaN and Infinity, which are no JSON and no metric value."""
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def load(path: Path, root: Path) -> Baseline:
     """Read and validate a baseline; a corrupt one, or one of another schema or repository, is a UsageError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path, BASELINE_LIMIT)
     except FileNotFoundError:
         raise _fail(path, "does not exist (write one with `healthcheck baseline`)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(path, f"cannot be read: {exc}") from None
+    except OSError as exc:
+        raise _fail(path, f"cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _fail(path, f"is corrupt (not UTF-8 at byte {exc.start})") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise _fail(path, f"is corrupt (not JSON: {exc.msg} at line {exc.lineno})") from None
+    except ValueError as exc:
+        raise _fail(path, f"is corrupt ({exc})") from None
+    except RecursionError:
+        raise _fail(path, "is corrupt (nested too deeply)") from None
     if not isinstance(doc, dict):
         raise _fail(path, "is corrupt (not a JSON object)")
     schema = doc.get("schema")
@@ -183,8 +198,14 @@ def load(path: Path, root: Path) -> Baseline:
     metrics: dict[str, float] = {}
     for name, value in raw_metrics.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _fail(path, f"metric {name!r} must be a number, got {value!r}")
-        metrics[name] = float(value)
+            raise _fail(path, f"metric {name!r} must be a number, got {type(value).__name__}")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond a float's range
+            number = math.inf
+        if not math.isfinite(number):
+            raise _fail(path, f"metric {name!r} must be a finite number")
+        metrics[name] = number
     entries = {e.id: e for e in (_entry(path, raw, i) for i, raw in enumerate(raw_findings))}
     return Baseline(repository=here, entries=entries, metrics=metrics, created_at=str(doc.get("created_at", "")))
 

@@ -7,17 +7,22 @@ threshold that silently falls back to the default is a gate nobody enforces.
 Gate thresholds are top-level keys named after the gate (``max_import_cycles =
 0``). Options of one check live in a sub-table named after the check
 (``[tool.healthcheck.duplicates] min_lines = 8``); each check declares which
-options it takes and of which type, and :func:`load_config` checks them all.
+options it takes, of which type and, for numbers, in which range, and
+:func:`load_config` checks them all when the configuration loads: a negative
+timeout, a NaN similarity or a million reruns is one line and exit 2, never a
+hang or a ``ValueError`` halfway through a scan.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from healthcheck.errors import ConfigError
+from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text
 
 # Keys of [tool.healthcheck] that are not gate thresholds or check tables.
 GENERAL_KEYS: Mapping[str, type | tuple[type, ...]] = {
@@ -31,6 +36,8 @@ GENERAL_KEYS: Mapping[str, type | tuple[type, ...]] = {
     "import_check": bool,
     "timeout": (int, float),
 }
+# The range of each number among them: the scan's time limit is more than nothing and at most a week.
+GENERAL_RANGES: Mapping[str, tuple[float, float]] = {"timeout": (0.001, 604800.0)}
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class OptionSpec:
     type: type | tuple[type, ...]
     default: Any
     help: str = ""
+    low: float = 0.0  # a number's range, both ends included; every number has one
+    high: float = 1e9
 
 
 @dataclass(frozen=True)
@@ -80,17 +89,37 @@ def _check_type(where: str, value: Any, expected: type | tuple[type, ...]) -> No
         raise ConfigError(f"{where} must be {_type_name(expected)}, got {type(value).__name__} {value!r}")
 
 
+def check_number(where: str, value: Any, low: float, high: float) -> None:
+    """A finite number within ``low``..``high``, else a :class:`ConfigError` that says so."""
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond a float's range
+        number = math.inf
+    if not math.isfinite(number):
+        raise ConfigError(f"{where} must be a finite number, got {number}")
+    if not low <= number <= high:
+        raise ConfigError(f"{where} = {value} is out of range ({low:g} to {high:g})")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def read_table(root: Path) -> tuple[dict[str, Any], str | None]:
     """The raw ``[tool.healthcheck]`` table of ``root/pyproject.toml`` and the file it came from."""
     path = root / "pyproject.toml"
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return {}, None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+        data = tomllib.loads(read_regular_text(path, CONFIG_LIMIT))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer of thousands of digits
+        raise ConfigError(f"{path}: not valid TOML: {str(exc)[:200]}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     tool = data.get("tool", {})
     table = tool.get("healthcheck", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
@@ -128,12 +157,12 @@ def load_config(
             _check_type(where, value, GENERAL_KEYS[key])
             if isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where} must be a list of strings")
+            if key in GENERAL_RANGES:
+                check_number(where, value, *GENERAL_RANGES[key])
             general[key] = value
         elif key in gate_names:
             _check_type(where, value, (int, float))
-            low, high = gate_names[key]
-            if not low <= float(value) <= high:
-                raise ConfigError(f"{where} = {value} is out of range ({low:g} to {high:g})")
+            check_number(where, value, *gate_names[key])
             thresholds[key] = float(value)
         elif key in check_options:
             if not isinstance(value, dict):
@@ -144,7 +173,10 @@ def load_config(
                 if opt not in specs:
                     known = ", ".join(sorted(specs)) or "none"
                     raise ConfigError(f"{where}.{opt} is not an option of {key} (known: {known})")
-                _check_type(f"{where}.{opt}", opt_value, specs[opt].type)
+                spec = specs[opt]
+                _check_type(f"{where}.{opt}", opt_value, spec.type)
+                if _is_number(opt_value):
+                    check_number(f"{where}.{opt}", opt_value, spec.low, spec.high)
                 checked[opt] = opt_value
             options[key] = checked
         else:

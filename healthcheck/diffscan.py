@@ -24,6 +24,7 @@ from healthcheck.engine import ScanResult
 from healthcheck.errors import UsageError
 from healthcheck.graph import ImportGraph
 from healthcheck.model import Finding
+from healthcheck.regular_file import TEXT_LIMIT, read_regular_text
 
 GIT_TIMEOUT = 120
 
@@ -83,8 +84,8 @@ def changed_lines(root: Path, commit: str) -> dict[str, set[int]]:
     untracked = git(root, "ls-files", "--others", "--exclude-standard", "--", ".")
     for name in untracked.stdout.splitlines():
         try:
-            count = len((root / name).read_text(encoding="utf-8", errors="replace").splitlines())
-        except OSError:
+            count = len(read_regular_text(root / name, TEXT_LIMIT, errors="replace").splitlines())
+        except OSError:  # gone, unreadable, or no regular file (a FIFO, a link to /dev/zero): no lines to trace
             continue
         changed[name] = set(range(1, count + 1))
     return changed

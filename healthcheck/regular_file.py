@@ -52,9 +52,9 @@ def read_regular(path: Path, limit: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise RefusedFile(f"{path}: not a regular file ({_kind(info.st_mode)})")
+            raise RefusedFile(f"not a regular file ({_kind(info.st_mode)})")
         if info.st_size > limit:
-            raise RefusedFile(f"{path}: larger than {limit // KIB} KiB ({info.st_size // KIB} KiB)")
+            raise RefusedFile(f"larger than {limit // KIB} KiB ({info.st_size // KIB} KiB)")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -64,7 +64,7 @@ def read_regular(path: Path, limit: int) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:  # it grew while being read
-            raise RefusedFile(f"{path}: larger than {limit // KIB} KiB")
+            raise RefusedFile(f"larger than {limit // KIB} KiB")
         return b"".join(chunks)
     finally:
         os.close(fd)

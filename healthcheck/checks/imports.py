@@ -121,9 +121,9 @@ class ImportCheck(BaseCheck):
         ),
     )
     options: ClassVar[Mapping[str, OptionSpec]] = {
-        "module_timeout": OptionSpec((int, float), 20, "seconds one module may take to import"),
+        "module_timeout": OptionSpec((int, float), 20, "seconds one module may take to import", low=0.001),
         "timeout": OptionSpec((int, float), 0, "seconds for the whole check (0: the scan's timeout)"),
-        "workers": OptionSpec(int, 2, "worker processes importing in parallel"),
+        "workers": OptionSpec(int, 2, "worker processes importing in parallel", low=1, high=64),
         "exclude": OptionSpec(list, [], "module name patterns never to import"),
     }
 

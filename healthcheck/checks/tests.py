@@ -50,13 +50,14 @@ class TestsCheck(BaseCheck):
                  help="percent of changed statements run (only with --diff-base)"),
     )
     options: ClassVar[Mapping[str, OptionSpec]] = {
-        "reruns": OptionSpec(int, 1, "times a failing test is re-run; passing on a re-run makes it flaky"),
-        "timeout": OptionSpec((int, float), None, "seconds the whole suite may take (default: the scan timeout)"),
+        "reruns": OptionSpec(int, 1, "times a failing test is re-run; passing on a re-run makes it flaky", high=10),
+        "timeout": OptionSpec((int, float), None, "seconds the whole suite may take (default: the scan timeout)",
+                              low=0.001),
         "coverage": OptionSpec(bool, True, "measure coverage in the same run"),
         "source": OptionSpec(list, [], "top-level packages or modules under test (default: all but tests/docs)"),
         "args": OptionSpec(list, [], "extra pytest arguments, e.g. ['-m', 'not slow']"),
         "file_threshold": OptionSpec((int, float), None, "coverage percent under which a file or package "
-                                                         "gets a finding (default: min_coverage)"),
+                                                         "gets a finding (default: min_coverage)", high=100),
     }
 
     def enabled(self, ctx: CheckContext) -> str | None:
