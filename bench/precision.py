@@ -47,10 +47,16 @@ CORPUS: tuple[Project, ...] = (
             ("charset-normalizer", "idna", "urllib3", "certifi")),
     Project("rich", "rich==13.9.4", "rich-13.9.4", ("markdown-it-py", "pygments")),
     Project("click", "click==8.1.8", "click-8.1.8"),
-    Project("flask", "flask==3.1.0", "flask-3.1.0", ("werkzeug", "jinja2", "itsdangerous", "blinker")),
+    Project("flask", "flask==3.1.0", "flask-3.1.0", ("werkzeug", "jinja2", "itsdangerous", "blinker", "click>=8.1.3")),
     Project("attrs", "attrs==24.3.0", "attrs-24.3.0"),
     Project("docutils", "docutils==0.21.2", "docutils-0.21.2"),
-    Project("more-itertools", "more-itertools==10.5.0", "more_itertools-10.5.0"),
+    Project("more-itertools", "more-itertools==10.5.0", "more[-_]itertools-10.5.0"),
+    # Code that keeps Python 2 branches, vendors other projects or aliases modules at run time: the names and
+    # imports checks' hard cases.
+    Project("six", "six==1.16.0", "six-1.16.0"),
+    Project("setuptools", "setuptools==75.6.0", "setuptools-75.6.0"),
+    Project("simplejson", "simplejson==3.19.3", "simplejson-3.19.3"),
+    Project("urllib3-1", "urllib3==1.26.20", "urllib3-1.26.20"),
 )
 
 

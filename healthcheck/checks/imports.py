@@ -33,7 +33,7 @@ from healthcheck.checks.import_dists import declared_dependencies, distribution_
 from healthcheck.checks.import_runner import ProbeError, ProbeJob, run_probe
 from healthcheck.config import OptionSpec
 from healthcheck.graph import KIND_RANK
-from healthcheck.model import Finding, Related
+from healthcheck.model import Finding, Related, Severity
 from healthcheck.project import SourceFile, entry_point_or_tree
 
 TEST_MODULE_NAMES = ("tests.py", "_tests.py")  # Django's app/tests.py, unittest's foo_tests.py
@@ -219,7 +219,7 @@ class ImportCheck(BaseCheck):
         if failure.cause in SHARED_CAUSES and failure.subject:  # one finding for many modules: named by its cause
             key = f"{failure.cause}:{failure.subject}"
         return Finding.create(
-            "import-failure", what, key=key, severity="info" if failure.cause == "platform" else "error",
+            "import-failure", what, key=key, severity=_severity(failure),
             path=failure.path, line=failure.line, related=tuple(related), data=data,
         )
 
@@ -260,8 +260,25 @@ class ImportCheck(BaseCheck):
             data["distribution"] = distribution
             data["declared"] = is_declared
             status = "declared but not installed" if is_declared else "not installed and not declared"
+            if _wrapped(failure):
+                data["optional"] = True
+                status += f"; the project raises its own {failure.exception} for it: an optional dependency"
             return f"{head}: {failure.missing} is missing (distribution {distribution}, {status}){where}"
         return f"{head}: {failure.exception}: {failure.message}{where}"
+
+
+def _wrapped(failure: Failure) -> bool:
+    """Whether the project caught the missing module and raised its own error ("Error loading psycopg2
+    module"): the dependency is optional by design, and the project already tells its users what to install."""
+    return failure.exception.rsplit(".", 1)[-1] not in ("ModuleNotFoundError", "ImportError", "BlockedImport")
+
+
+def _severity(failure: Failure) -> Severity:
+    """``info`` for a module of another platform, ``warning`` for an optional dependency the project reports
+    itself, ``error`` for the rest."""
+    if failure.cause == "platform":
+        return "info"
+    return "warning" if failure.cause == "missing-dependency" and _wrapped(failure) else "error"
 
 
 class SourceLines:

@@ -102,8 +102,18 @@ def _runtime_keys(tree: ast.Module, module: str) -> Iterator[str]:
                 yield prefix
 
 
+def _module_level(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements that run at module level: the body and its if/try blocks, not functions or classes."""
+    for node in body:
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from _module_level(_child_statements(node))
+
+
 def _changes_path(tree: ast.Module) -> bool:
-    for node in ast.walk(tree):
+    """Whether the module itself changes its ``__path__`` (a class attribute of that name does not count)."""
+    for statement in _module_level(tree.body):
+        node: ast.AST = statement.value if isinstance(statement, ast.Expr) else statement
         targets: list[ast.expr] = []
         if isinstance(node, (ast.Assign, ast.AugAssign)):
             targets = list(node.targets) if isinstance(node, ast.Assign) else [node.target]
@@ -208,4 +218,4 @@ def name_guards(tree: ast.Module, lines: Sequence[str], module: str) -> NameGuar
     )
 
 
-EXTRACTOR = Extractor("name-guards", 3, name_guards)
+EXTRACTOR = Extractor("name-guards", 4, name_guards)

@@ -174,3 +174,18 @@ def test_causes_outside_the_code_are_named_once_each(tmp_path: Path) -> None:
     ]
     assert [f.severity for f in report.findings if f.data.get("cause") == "platform"] == ["info"]
     assert report.checks["import-failure"].detail == "2 of 8 modules import (1 more run only on another platform)"
+
+
+def test_an_optional_dependency_the_project_reports_itself_is_a_warning(tmp_path: Path) -> None:
+    _write(tmp_path, {"db/__init__.py": "", "db/postgres.py": (
+        "class ImproperlyConfigured(Exception):\n    pass\n\n"
+        "try:\n    import nothing_like_it\nexcept ImportError as e:\n"
+        "    raise ImproperlyConfigured(f'Error loading nothing_like_it module: {e}')\n"
+    )})
+    [found] = [f for f in _scan(tmp_path).findings if f.check == "import-failure"]
+    assert (found.severity, found.data["cause"], found.data["optional"]) == ("warning", "missing-dependency", True)
+    assert found.message == (
+        "db.postgres does not import: nothing_like_it is missing (distribution nothing_like_it, not installed and "
+        "not declared; the project raises its own db.postgres.ImproperlyConfigured for it: an optional dependency) "
+        "at db/postgres.py:7"
+    )

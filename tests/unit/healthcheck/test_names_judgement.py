@@ -37,12 +37,15 @@ def test_modules_made_at_run_time_are_not_missing(tmp_path: Path) -> None:
         "req/api.py": (
             "from req.packages.urllib3 import poolmanager\nimport req.compat_json\n"
             "from req._vendor_six.six.moves import urllib\nimport req.plugins.extra\nimport req.nothere\n"
+            "import req.loader.gone\n"
         ),
+        "req/loader.py": "class Hook:\n    __path__ = []  # the class's, not the module's\n",
     })
     assert _found(report) == [
         ("unresolved-import", "error", "req/api.py", 5, "imports req.nothere, which does not exist in the project"),
+        ("unresolved-import", "error", "req/api.py", 6, "imports req.loader.gone, which does not exist in the project"),
     ]
-    assert report.metrics["unresolved_imports"] == 1
+    assert report.metrics["unresolved_imports"] == 2
 
 
 OPTIONAL_IMPORT = {
