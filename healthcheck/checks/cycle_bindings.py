@@ -20,15 +20,20 @@ can keep it:
   every read that runs at import time (module level, class bodies, decorators,
   default values), the attribute chain spelt out;
 - ``guarded``: lines of imports inside ``try:`` blocks that catch ``ImportError``;
-- ``aliases``: ``[line, "c", "a.b"]`` for every ``import a.b as c``.
+- ``aliases``: ``[line, "c", "a.b"]`` for every ``import a.b as c``;
+- ``off_platform``: lines of imports in a branch this platform never takes (``if sys.platform ==
+  "win32":`` on Linux, ``if os.name == "nt" and ...``): they run elsewhere, so the cycle they close is
+  judged by what runs here.
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import sys
 from typing import Any, Iterable, Sequence
 
-VERSION = 1
+VERSION = 2
 CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
@@ -44,6 +49,42 @@ def _is_guard(test: ast.expr) -> bool:
             isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
         )
     return False
+
+
+def _platform_test(test: ast.expr) -> bool | None:
+    """The value of a test on ``sys.platform`` or ``os.name`` on this platform; None for any other test."""
+    if isinstance(test, ast.BoolOp):
+        values = [_platform_test(v) for v in test.values]
+        if isinstance(test.op, ast.And) and False in values:
+            return False
+        if isinstance(test.op, ast.Or) and True in values:
+            return True
+        return None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _platform_test(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith":
+        actual = _platform_value(test.func.value)
+        prefix = test.args[0] if len(test.args) == 1 else None
+        if actual is not None and isinstance(prefix, ast.Constant) and isinstance(prefix.value, str):
+            return actual.startswith(prefix.value)
+        return None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq)):
+        actual = _platform_value(test.left)
+        other = test.comparators[0]
+        if actual is None or not (isinstance(other, ast.Constant) and isinstance(other.value, str)):
+            return None
+        return (actual == other.value) == isinstance(test.ops[0], ast.Eq)
+    return None
+
+
+def _platform_value(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        if (node.value.id, node.attr) == ("sys", "platform"):
+            return sys.platform
+        if (node.value.id, node.attr) == ("os", "name"):
+            return os.name
+    return None
 
 
 def _target_names(target: ast.expr) -> Iterable[str]:
@@ -89,6 +130,7 @@ class _Walker:
         self.reads: list[tuple[str, int, str]] = []
         self.guarded: set[int] = set()
         self.aliases: list[list[Any]] = []
+        self.off_platform: list[int] = []
 
     def bind(self, name: str, line: int) -> None:
         if name not in self.bound or line < self.bound[name]:
@@ -115,6 +157,12 @@ class _Walker:
                 self.bind(node.name, node.end_lineno or node.lineno)
         elif isinstance(node, ast.If) and _is_guard(node.test):
             self.statements(node.orelse, module_level, guarded)
+        elif isinstance(node, ast.If) and _platform_test(node.test) is not None:
+            taken, skipped = (node.body, node.orelse) if _platform_test(node.test) else (node.orelse, node.body)
+            self.statements(taken, module_level, guarded)
+            self.off_platform.extend(
+                n.lineno for child in skipped for n in ast.walk(child) if isinstance(n, (ast.Import, ast.ImportFrom))
+            )
         elif isinstance(node, (ast.Try, ast.TryStar)):
             catches = any(_catches_import_error(h) for h in node.handlers)
             self.statements(node.body, module_level, guarded or catches)
@@ -206,4 +254,5 @@ def extract(tree: ast.Module, lines: Sequence[str], module: str) -> dict[str, An
         "uses": {name: sorted(entries) for name, entries in sorted(uses.items())},
         "guarded": sorted(walker.guarded),
         "aliases": walker.aliases,
+        "off_platform": sorted(walker.off_platform),
     }

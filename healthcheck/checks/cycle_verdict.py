@@ -73,9 +73,12 @@ class ModuleFacts:
     @classmethod
     def of(cls, facts: FileFacts) -> ModuleFacts:
         extra = facts.extra.get(BINDINGS) or {}
+        elsewhere = frozenset(extra.get("off_platform", ()))  # branches this platform never takes
         made = cls(
             rel=facts.rel,
-            imports=sorted((i for i in facts.imports if i.kind == "runtime"), key=lambda i: i.line),
+            imports=sorted(
+                (i for i in facts.imports if i.kind == "runtime" and i.line not in elsewhere), key=lambda i: i.line
+            ),
             bound=extra.get("bound", {}),
             any_name_from=int(extra.get("any_name_from", 0)),
             uses=extra.get("uses", {}),

@@ -3,6 +3,7 @@ execution behind the static verdict, on repositories written in tmp."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from healthcheck.checks.cycle_bindings import extract
@@ -121,5 +122,15 @@ def test_an_alias_used_only_in_functions_asks_nothing(tmp_path: Path) -> None:
         "p/__init__.py": "",
         "p/a.py": "import p.b as b\ndef f():\n    return b.g()\n",
         "p/b.py": "import p.a as a\nX = a\ndef g():\n    return a.f\n",
+    })
+    assert (verdict, accesses) == ("safe", [])
+
+
+def test_an_import_in_a_branch_this_platform_never_takes_closes_no_cycle_here(tmp_path: Path) -> None:
+    other = "win32" if not sys.platform.startswith("win") else "linux"
+    verdict, accesses = _verdict(tmp_path, {
+        "p/__init__.py": "",
+        "p/compat.py": f"import sys\nif sys.platform == {other!r} and True:\n    from p.console import stream\n",
+        "p/console.py": "from p.compat import helper\nstream = 1\n",
     })
     assert (verdict, accesses) == ("safe", [])
