@@ -10,9 +10,12 @@ mypy runs as a subprocess: the scanned repository's own mypy when its
 interpreter has one (the version the repository pins), else healthcheck's,
 pointed at the repository's interpreter with ``--python-executable`` so that
 its installed packages are found. It runs in the repository's root, so it reads
-the repository's own configuration; a repository without one gets mypy's
-defaults (not strict, and missing third-party packages reported, because a
-dependency that is not installed is a real problem). The cache lives under
+the repository's own configuration (its plugins included); which files it is
+given, and how much its findings weigh when the project has no mypy
+configuration at all, follow the project's own use of mypy
+(:mod:`healthcheck.checks.mypy_scope`: its configured files, packages and
+modules, else its own code without tests, docs or benchmarks; a stub beside a
+source file stands for it); the report's ``type_check_scope`` says which. The cache lives under
 healthcheck's cache folder, so a second scan re-checks only what changed.
 """
 
@@ -33,6 +36,8 @@ from typing import Any, ClassVar, Mapping
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
 from healthcheck.checks.mypy_config import MypyConfig, read_mypy_config
 from healthcheck.checks.mypy_output import MypyError, parse_json, parse_text
+from healthcheck.checks.mypy_scope import Scope
+from healthcheck.checks.mypy_scope import choose as choose_scope
 from healthcheck.config import OptionSpec
 from healthcheck.interpreter import Interpreter
 from healthcheck.model import Finding
@@ -110,9 +115,14 @@ class MypyRun:
             overlay = work / "mypy-overlay.ini"
             overlay.write_text(self.config.overlay(skip), encoding="utf-8")
             args += ["--config-file", str(overlay)]
+        # File names are data: mypy reads each line of its @file as an argument, so a name that starts with
+        # "-" is given as ./-name, and one the @file cannot carry (a line break, bytes that are not UTF-8)
+        # goes after "--" on the command line.
+        listed = ["./" + f if f.startswith("-") else f for f in files if _listable(f)]
         listing = work / "mypy-files.txt"
-        listing.write_text("\n".join(files) + "\n", encoding="utf-8")
-        return [*args, f"@{listing}"]
+        listing.write_text("\n".join(listed) + "\n", encoding="utf-8")
+        rest = [f for f in files if not _listable(f)]
+        return [*args, f"@{listing}", *(["--", *rest] if rest else [])]
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -134,6 +144,15 @@ class MypyRun:
                 return -1, [], [], f"mypy did not finish within {timeout:g} s"
         errors, other = (parse_json if self.json else parse_text)(done.stdout)
         return done.returncode, errors, other, done.stderr
+
+
+def _listable(name: str) -> bool:
+    """Whether a file name can be one line of mypy's @file: no line break, and encodable as UTF-8."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, decoded to lone surrogates
+        return False
+    return "\n" not in name and "\r" not in name
 
 
 def _blocking(errors: list[MypyError], files: set[str], root: Path) -> dict[str, list[MypyError]]:
@@ -195,7 +214,8 @@ class TypesCheck(BaseCheck):
     def run(self, ctx: CheckContext) -> CheckResult:
         config = read_mypy_config(ctx.root)
         by_rel = ctx.project.by_rel()
-        files = sorted(f.rel for f in ctx.parsed() if config.wants(f.rel))
+        scope = choose_scope(config, [by_rel[f.rel] for f in ctx.parsed() if f.rel in by_rel], ctx.root)
+        files = list(scope.files)
         skip = sorted({f.module for f in ctx.facts if not f.parsed})
         if not files:
             return CheckResult(metrics=self._metrics([], ctx), detail="no files for mypy to check")
@@ -232,14 +252,15 @@ class TypesCheck(BaseCheck):
             failed = CheckResult.error(self._failure(code, other, stderr, errors, ctx.root))
             failed.engine = runner.engine()
             return failed
-        findings = self._findings(blockers + errors, ctx)
+        findings = self._findings(blockers + errors, ctx, scope)
         detail = f"{len(findings)} type errors in {len(files)} files (mypy {runner.version})"
         if dropped:
             detail += f"; mypy could not read {', '.join(sorted(dropped))}"
         if crashed:
             detail += f"; mypy crashed on {', '.join(sorted(crashed))} (left out)"
         return CheckResult(findings=findings, metrics=self._metrics(findings, ctx), detail=detail,
-                           engine=runner.engine())
+                           engine=runner.engine(),
+                           extra={"type_check_scope": {"mode": scope.mode, "why": scope.why, "files": len(files)}})
 
     def _failure(self, code: int, other: list[str], stderr: str, errors: list[MypyError], root: Path) -> str:
         if code == -1:
@@ -251,7 +272,7 @@ class TypesCheck(BaseCheck):
         why = lines[-1].strip() if lines else "no output"
         return f"mypy failed (exit {code}): {why}"
 
-    def _findings(self, errors: list[MypyError], ctx: CheckContext) -> list[Finding]:
+    def _findings(self, errors: list[MypyError], ctx: CheckContext, scope: Scope) -> list[Finding]:
         seen: Counter[tuple[str, str]] = Counter()
         findings: list[Finding] = []
         for e in errors:
@@ -269,6 +290,7 @@ class TypesCheck(BaseCheck):
                     path=rel,
                     line=e.line,
                     end_line=e.end_line if e.end_line and e.line and e.end_line >= e.line else None,
+                    severity=scope.severity(code),
                     data={"code": code, "category": e.category, "notes": _dedented(e.notes), "column": e.column},
                 )
             )
@@ -282,7 +304,7 @@ class TypesCheck(BaseCheck):
             source = by_rel.get(f.path or "")
             packages[(source.package or source.module) if source else "(other)"] += 1
         return {
-            "type_errors": len(findings),
+            "type_errors": sum(1 for f in findings if f.severity == "error"),
             "type_errors_by_category": dict(sorted(categories.items())),
             "type_errors_by_package": dict(sorted(packages.items())),
         }

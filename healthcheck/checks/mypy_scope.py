@@ -1,0 +1,94 @@
+"""Which files mypy checks and how much its findings weigh: the way the project itself uses mypy.
+
+Handing mypy every ``.py`` file of a repository checks what the project never checks (its tests, benchmarks,
+documentation) and, because a file named explicitly is checked even when a ``.pyi`` stub sits beside it, reports
+errors plain ``mypy`` on the project does not. So the scope follows the project:
+
+- ``configured``: its mypy configuration names ``files``, ``packages`` or ``modules``: exactly those (its
+  ``exclude`` applied), as ``mypy`` with no arguments would check;
+- ``packages``: a configuration without targets, or none at all: the project's own code (its packages and
+  top-level modules), never its tests, entry points (``setup.py`` ...), docs, examples or benchmark folders;
+- a stub beside a source file stands for it, as it does when mypy finds the module itself.
+
+With no mypy configuration at all (``unconfigured``), the project has not chosen to type-check: the codes that
+only ask for annotations (``var-annotated``, ``no-untyped-def`` ...) and imports the environment lacks
+(``import-not-found``, ``import-untyped``) are ``info``, so the gate fails on real mismatches, not on the absence
+of annotations. The mode and the reason for it are in the check's detail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from healthcheck.checks.mypy_config import MypyConfig
+from healthcheck.model import Severity
+from healthcheck.project import SourceFile, entry_point_or_tree
+
+ANNOTATION_CODES = frozenset({
+    "var-annotated", "no-untyped-def", "no-untyped-call", "annotation-unchecked", "type-arg", "no-any-return",
+    "no-any-unimported", "has-type",
+})
+IMPORT_CODES = frozenset({"import-not-found", "import-untyped", "import"})
+NOT_LIBRARY = frozenset({"bench", "benchmarks", "benchmark", "scripts", "tools", "tasks", "ci", "examples",
+                         "example", "docs", "doc", "tests", "test", "testing"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The files mypy is given, and how its findings count."""
+
+    mode: str  # "configured" | "packages" | "unconfigured"
+    why: str
+    files: tuple[str, ...]  # relative, "/"-separated: a stub where one stands beside the source
+
+    def severity(self, code: str) -> Severity:
+        """``info`` for what an unconfigured project never asked mypy about; ``error`` otherwise."""
+        if self.mode == "unconfigured" and (code in ANNOTATION_CODES or code in IMPORT_CODES):
+            return "info"
+        return "error"
+
+
+def _targets(config: MypyConfig) -> tuple[list[str], list[str]]:
+    """The ``packages`` and ``modules`` options as dotted names."""
+    options = config.global_options
+
+    def names(key: str) -> list[str]:
+        return [n.strip() for n in options.get(key, "").split(",") if n.strip()]
+
+    return names("packages"), names("modules")
+
+
+def _library(source: SourceFile) -> bool:
+    """The project's own code: not a test, entry point, documentation, example or benchmark tree."""
+    if source.is_test or entry_point_or_tree(source.rel) is not None:
+        return False
+    return source.rel.split("/")[0] not in NOT_LIBRARY
+
+
+def _stub_for(source: SourceFile, root: Path) -> str:
+    stub = source.path.with_suffix(".pyi")
+    return stub.relative_to(root).as_posix() if stub.is_file() else source.rel
+
+
+def choose(config: MypyConfig, sources: Iterable[SourceFile], root: Path) -> Scope:
+    """The scope of one run over the parsed ``sources``."""
+    sources = list(sources)
+    packages, modules = _targets(config)
+    if config.files or packages or modules:
+        def wanted(s: SourceFile) -> bool:
+            in_package = any(s.module == p or s.module.startswith(p + ".") for p in packages)
+            return (config.files and config.wants(s.rel)) or in_package or s.module in modules
+
+        picked = [s for s in sources if wanted(s) and not (config.exclude and config.exclude.search(s.rel))]
+        where = config.source.name if config.source else "the configuration"
+        mode, why = "configured", f"the files, packages and modules {where} names"
+    else:
+        picked = [s for s in sources if _library(s) and config.wants(s.rel)]
+        if config.source is not None:
+            mode, why = "packages", f"{config.source.name} configures mypy but names no files: the packages"
+        else:
+            mode, why = "unconfigured", ("no mypy configuration: the packages, annotation requests and imports "
+                                         "missing from the environment as info")
+    return Scope(mode, why, tuple(sorted({_stub_for(s, root) for s in picked})))

@@ -1,0 +1,66 @@
+"""type-error follows the project's own use of mypy: its configured scope, stubs beside sources, and with no
+configuration only its own code, annotation requests and missing imports as info."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from healthcheck.checks.base import ScanOptions
+from healthcheck.checks.mypy_config import read_mypy_config
+from healthcheck.checks.mypy_scope import choose
+from healthcheck.config import Config
+from healthcheck.engine import scan
+from healthcheck.project import discover
+
+
+def _repo(root: Path, files: dict[str, str]) -> Path:
+    (root / ".git").mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def _scope(root: Path) -> tuple[str, tuple[str, ...]]:
+    scope = choose(read_mypy_config(root), discover(root, Config()).files, root)
+    return scope.mode, scope.files
+
+
+LAYOUT = {
+    "app/__init__.py": "", "app/core.py": "", "app/core.pyi": "", "tool.py": "", "setup.py": "",
+    "tests/test_app.py": "", "bench/speed.py": "", "docs/conf.py": "", "examples/demo.py": "",
+}
+
+
+def test_without_configuration_only_the_project_s_own_code(tmp_path: Path) -> None:
+    assert _scope(_repo(tmp_path, LAYOUT)) == ("unconfigured", ("app/__init__.py", "app/core.pyi", "tool.py"))
+
+
+def test_a_configuration_without_targets_checks_the_same(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {**LAYOUT, "mypy.ini": "[mypy]\nstrict = True\n"})
+    assert _scope(root) == ("packages", ("app/__init__.py", "app/core.pyi", "tool.py"))
+
+
+def test_configured_packages_modules_and_excludes(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {**LAYOUT, "app/gen/x.py": "", "pyproject.toml": (
+        '[tool.mypy]\npackages = ["app"]\nmodules = ["bench.speed"]\nexclude = ["app/gen/"]\n')})
+    assert _scope(root) == ("configured", ("app/__init__.py", "app/core.pyi", "bench/speed.py"))
+
+
+def test_an_unconfigured_project_fails_on_mismatches_not_on_missing_annotations(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/fast.py": "def twice(x):\n    return x * 2\n",
+        "app/fast.pyi": "def twice(x: int) -> int: ...\n",
+        "app/use.py": "import not_installed_anywhere\nfrom app.fast import twice\n\nlabel: str = twice(2)\nitems = []\n",
+        "tests/test_use.py": "n: int = 'tests are not checked'\n",
+    })
+    report = scan(root, options=ScanOptions(only=frozenset({"type-error"})), cache_dir="none").report
+    found = sorted((f.severity, f.path, f.line, f.data["code"]) for f in report.findings)
+    assert found == [
+        ("error", "app/use.py", 4, "assignment"),  # the stub says twice returns int
+        ("info", "app/use.py", 1, "import-not-found"),
+        ("info", "app/use.py", 5, "var-annotated"),
+    ]
+    assert report.metrics["type_errors"] == 1
+    assert report.extra["type_check_scope"]["mode"] == "unconfigured"
