@@ -11,13 +11,17 @@ the denominator is the project's own list of non-test source files:
 - a file that does not parse counts every non-blank, non-comment line as a
   missed statement (no parser can tell us more about it).
 
-Only the data file is read, in-process: analysing coverage parses source files
-but never runs them.
+Only the data file is read, by coverage.py in a short process of healthcheck's
+own interpreter (:func:`read_summary` says why not in healthcheck's process):
+analysing coverage parses source files but never runs them.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,11 +157,43 @@ def package_of(f: SourceFile) -> str:
     return f.package or f.module
 
 
+READER = """
+import json, sys
+from pathlib import Path
+from healthcheck.checks.coverage_data import combine_parallel, _json_summary
+data_file, root, listing, out = (Path(a) for a in sys.argv[1:5])
+combine_parallel(data_file)
+paths = [Path(p) for p in listing.read_text(encoding="utf-8").splitlines() if p]
+Path(out).write_text(json.dumps(_json_summary(data_file, root, paths) if paths else {}), encoding="utf-8")
+"""
+
+
+def read_summary(data_file: Path, root: Path, paths: Sequence[Path]) -> dict[str, Any]:
+    """Combine the run's data files and read coverage.py's summary of ``paths``, in a process of its own.
+
+    Never in healthcheck's process: when that process is itself measured (a suite that runs healthcheck in its
+    tests, as this repository's does), creating a second ``coverage.Coverage`` object there stops the
+    measuring one from saving its data at exit.
+    """
+    with tempfile.TemporaryDirectory(prefix="healthcheck-coverage-") as tmp:
+        listing, out = Path(tmp) / "paths.txt", Path(tmp) / "summary.json"
+        listing.write_text("\n".join(str(p) for p in paths) + "\n", encoding="utf-8")
+        package_root = Path(__file__).resolve().parents[2]
+        env = {**{k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_START"}, "PYTHONPATH": os.pathsep.join(filter(None, [str(package_root),
+                                                                          os.environ.get("PYTHONPATH")]))}
+        done = subprocess.run([sys.executable, "-c", READER, str(data_file), str(root), str(listing), str(out)],
+                              cwd=Path.cwd(), env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"coverage.py could not read the run's data: {last}")
+        summary: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        return summary
+
+
 def analyse(data_file: Path, root: Path, files: Sequence[SourceFile], unparsed: set[str]) -> list[FileCoverage]:
     """Coverage of every file in ``files`` (see the module docstring for how each kind counts)."""
-    combine_parallel(data_file)
     parseable = [f for f in files if f.rel not in unparsed]
-    summary = _json_summary(data_file, root, [f.path for f in parseable]) if parseable else {}
+    summary = read_summary(data_file, root, [f.path for f in parseable])
     out: list[FileCoverage] = []
     for f in files:
         info = summary.get(str(f.path.resolve()))

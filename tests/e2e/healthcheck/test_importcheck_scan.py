@@ -142,11 +142,10 @@ def test_the_whole_check_deadline_stops_it_as_an_error(tmp_path: Path) -> None:
     assert gate["passed"] is False and code == 1
 
 
-def test_an_interpreter_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+def test_an_interpreter_that_does_not_exist_stops_the_scan(tmp_path: Path) -> None:
     repo = _copy("clean", tmp_path)
-    _, report = _scan(repo, *IMPORTS, "--python", str(tmp_path / "no-python"))
-    check = report["checks"]["import-failure"]
-    assert (check["status"], check["detail"]) == ("error", f"cannot run {tmp_path / 'no-python'}: No such file or directory")
+    proc = run_cli("scan", str(repo), *IMPORTS, "--python", str(tmp_path / "no-python"))
+    assert (proc.returncode, proc.stderr) == (2, f"healthcheck: error: --python {tmp_path / 'no-python'}: no such file\n")
 
 
 def test_the_scanned_repositorys_interpreter_is_the_one_that_imports(tmp_path: Path) -> None:

@@ -90,6 +90,8 @@ def test_never_unasked_and_an_interpreter_without_pytest(tmp_path: Path) -> None
     venv = tmp_path / "bare"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     code, report, _, _ = scan_tests(repo, "--python", str(venv / "bin" / "python"))
-    assert report["checks"]["test-suite"] == {"status": "error", "duration_s": report["checks"]["test-suite"][
-        "duration_s"], "detail": f"pytest is not installed in {venv / 'bin' / 'python'}"}
+    check = report["checks"]["test-suite"]
+    assert check["status"] == "error"
+    assert check["detail"] == (f"pytest is not installed in {venv / 'bin' / 'python'} (Python "
+                               f"{sys.version.split()[0]}, environment {venv}): the test suite cannot run")
     assert code == 1 and "tests" not in report["metrics"]
