@@ -27,7 +27,7 @@ PY2_MODULES = frozenset({
     "repr", "Tkinter", "tkMessageBox", "tkFileDialog", "ttk", "anydbm", "dbhash", "whichdb", "dumbdbm", "gdbm",
     "md5", "sha", "sets", "exceptions", "UserDict", "UserList", "UserString", "robotparser",
     "popen2", "mimetools", "rfc822", "imputil", "compiler", "sgmllib", "htmllib", "mhlib", "DocXMLRPCServer",
-    "future_builtins",
+    "future_builtins", "hotshot",
 })
 PY2_BUILTINS = frozenset({
     "unicode", "basestring", "long", "xrange", "unichr", "raw_input", "execfile", "reload", "file", "cmp",

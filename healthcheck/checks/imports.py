@@ -34,9 +34,12 @@ from healthcheck.checks.import_runner import ProbeError, ProbeJob, run_probe
 from healthcheck.config import OptionSpec
 from healthcheck.graph import KIND_RANK
 from healthcheck.model import Finding, Related, Severity
-from healthcheck.project import SourceFile, entry_point_or_tree
+from healthcheck.project import SourceFile, entry_point_or_tree, vendored_tree
 
 TEST_MODULE_NAMES = ("tests.py", "_tests.py")  # Django's app/tests.py, unittest's foo_tests.py
+# Top-level folders of scripts: without an __init__.py they are programs that run when imported
+# (docutils' tools/rst2html.py publishes a document), not modules of the project.
+SCRIPT_FOLDERS = frozenset({"scripts", "tools", "bin", "bench", "benchmarks", "utils", "dev"})
 
 
 def why_not_imported(source: SourceFile, exclude: Iterable[str], used: Collection[str] = ()) -> str | None:
@@ -44,8 +47,9 @@ def why_not_imported(source: SourceFile, exclude: Iterable[str], used: Collectio
 
     Importing runs the module's code, so what is not the project's library code is left out: test modules
     (pytest's business), entry points and documentation or example trees at any depth
-    (:func:`~healthcheck.project.entry_point_or_tree`), names Python cannot import, and the repository's own
-    ``exclude`` patterns. A ``tests.py`` or ``*_tests.py`` that a non-test module of the project imports
+    (:func:`~healthcheck.project.entry_point_or_tree`), vendored copies of other projects, scripts in a
+    top-level ``scripts/``, ``tools/`` ... folder that is no package, names Python cannot import, and the
+    repository's own ``exclude`` patterns. A ``tests.py`` or ``*_tests.py`` that a non-test module of the project imports
     (``used``) is library code with an unlucky name: it runs whenever its importer is imported anyway.
     """
     if source.is_test:
@@ -53,6 +57,12 @@ def why_not_imported(source: SourceFile, exclude: Iterable[str], used: Collectio
     reason = entry_point_or_tree(source.rel)
     if reason:
         return reason
+    vendored = vendored_tree(source.rel)
+    if vendored:
+        return f"vendored ({vendored})"
+    folder = source.rel.split("/")[0]
+    if "/" in source.rel and folder in SCRIPT_FOLDERS and not (source.path.parent / "__init__.py").exists():
+        return f"script ({source.rel.rsplit('/', 1)[0]}/ is no package)"
     name = source.rel.rsplit("/", 1)[-1]
     if name.endswith(TEST_MODULE_NAMES) and source.module not in used:
         return f"test module ({name})"

@@ -41,14 +41,14 @@ def test_the_fixture_s_root_causes_in_process(tmp_path: Path) -> None:
 
 
 def test_a_script_importing_its_neighbour_is_named_as_such(tmp_path: Path) -> None:
-    _write(tmp_path, {"tools/run.py": "from helper import x\n", "tools/helper.py": "x = 1\n", "solo.py": "import nothing_like_it\n"})
+    _write(tmp_path, {"jobs/run.py": "from helper import x\n", "jobs/helper.py": "x = 1\n", "solo.py": "import nothing_like_it\n"})
     report = _scan(tmp_path)
     found = {f.data["module"]: f for f in report.findings if f.check == "import-failure"}
-    assert found["tools.run"].message == (
-        "tools.run does not import: it imports helper, which exists only as tools.helper "
-        "(works only when run as a script from its folder) at tools/run.py:1"
+    assert found["jobs.run"].message == (
+        "jobs.run does not import: it imports helper, which exists only as jobs.helper "
+        "(works only when run as a script from its folder) at jobs/run.py:1"
     )
-    assert (found["tools.run"].data["cause"], found["tools.run"].data["exists_as"]) == ("missing-module", "tools.helper")
+    assert (found["jobs.run"].data["cause"], found["jobs.run"].data["exists_as"]) == ("missing-module", "jobs.helper")
     assert found["solo"].data["cause"] == "missing-dependency"
     assert found["solo"].data["declared"] is False
     assert found["solo"].message == (

@@ -13,7 +13,8 @@ from healthcheck.engine import scan
 NEVER_RUN = (
     "setup.py", "examples/tutorial/setup.py", "app/setup.py", "site/manage.py", "noxfile.py", "tools/fabfile.py",
     "app/conftest.py", "app/__main__.py", "docs/conf.py", "doc/build.py", "app/examples/demo.py", "app/tests.py",
-    "app/unit_tests.py", "app/test_models.py", "app/models_test.py",
+    "app/unit_tests.py", "app/test_models.py", "app/models_test.py", "app/_vendor/lib.py", "tools/dev/release.py",
+    "scripts/publish.py",
 )
 
 
@@ -50,4 +51,7 @@ def test_a_scan_runs_none_of_them(tmp_path: Path) -> None:
         "app/examples/demo.py": "in the examples/ tree",
         "app/tests.py": "test module (tests.py)",
         "app/unit_tests.py": "test module (unit_tests.py)",
+        "app/_vendor/lib.py": "vendored (app/_vendor/)",
+        "tools/dev/release.py": "script (tools/dev/ is no package)",
+        "scripts/publish.py": "script (scripts/ is no package)",
     }
