@@ -151,3 +151,19 @@ def test_a_contract_type_of_the_repository_s_own_code_is_never_imported(tmp_path
     outcome = report.checks["contract-violation"]
     assert outcome.status == "error"
     assert "contract type 'mine': app.mycontract.Mine is the repository's own code" in outcome.detail
+
+
+def test_the_broken_chains_are_the_ones_lint_imports_reports(tmp_path: Path) -> None:
+    # On a tree lint-imports can read (no syntax error), its own verdict in the same test is the reference.
+    import subprocess
+    import sys
+
+    root = _repo(tmp_path)
+    (root / "app" / "broken.py").write_text("x = 1\n")
+    (root / ".importlinter").write_text(CONTRACT + LAYERS)
+    plain = subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; "
+                            "lint_imports_command()", "--no-cache"], cwd=root, capture_output=True, text=True,
+                           env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert plain.returncode == 1, plain.stdout + plain.stderr
+    assert "app.low -> app.high (l.1)" in plain.stdout and "1 broken" in plain.stdout
+    assert _violations(root) == [("app.low", "app.high", "app/low.py")]
