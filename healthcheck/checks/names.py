@@ -19,6 +19,7 @@ Only ``error`` findings count in the gated metrics ``undefined_names`` and ``unr
 from __future__ import annotations
 
 from collections import Counter
+from importlib import metadata
 from typing import ClassVar, Iterable, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
@@ -97,6 +98,9 @@ class NamesCheck(BaseCheck):
         else:
             result.metrics["undefined_names"] = errors["undefined-name"]
         result.metrics["names_engine"] = ctx.parse_stats.names_engine
+        engine = ctx.parse_stats.names_engine
+        result.engine = {"name": engine, "version": _distribution_version(engine),
+                         "environment": "healthcheck's own, on the shared parse"}
         if vendored:
             result.extra["names_not_checked"] = [
                 {"path": tree, "files": n, "reason": "vendored (include_vendored = true checks it)"}
@@ -157,3 +161,11 @@ class NamesCheck(BaseCheck):
             data={"module": item.module, "text": item.fact.text, "importer": item.importer,
                   **({"optional": True} if optional else {})},
         )
+
+
+def _distribution_version(name: str) -> str:
+    """The installed version of the names engine (ruff or pyflakes), for the report."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
