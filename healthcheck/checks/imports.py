@@ -137,6 +137,9 @@ class ImportCheck(BaseCheck):
         "exclude": OptionSpec(list, [], "module name patterns never to import"),
     }
 
+    def __init__(self) -> None:
+        self.imported: set[str] = set()  # modules that imported in this run
+
     def enabled(self, ctx: CheckContext) -> str | None:
         if not ctx.options.import_check:
             return "import check turned off (--no-import-check)"
@@ -187,6 +190,7 @@ class ImportCheck(BaseCheck):
             if failure.cause == "missing-dependency" and _sibling(failure, ctx.project.modules):
                 failure.cause = "missing-module"  # a script's import of its neighbour: ours, not a distribution
         declared = declared_dependencies(ctx.root)
+        self.imported = {o.module for o in outcomes if o.ok}
         findings = [self._finding(f, ctx, declared) for f in roots]
         ok = sum(1 for o in outcomes if o.ok)
         # Modules of another platform cannot import here and are no defect: they count on neither side.
@@ -229,7 +233,7 @@ class ImportCheck(BaseCheck):
         if failure.cause in SHARED_CAUSES and failure.subject:  # one finding for many modules: named by its cause
             key = f"{failure.cause}:{failure.subject}"
         return Finding.create(
-            "import-failure", what, key=key, severity=_severity(failure),
+            "import-failure", what, key=key, severity=_severity(failure, data),
             path=failure.path, line=failure.line, related=tuple(related), data=data,
         )
 
@@ -273,6 +277,9 @@ class ImportCheck(BaseCheck):
             if _wrapped(failure):
                 data["optional"] = True
                 status += f"; the project raises its own {failure.exception} for it: an optional dependency"
+            elif not is_declared and _plug_in(failure, ctx, self.imported):
+                data["optional"] = True
+                status += "; nothing in the project imports it: a plug-in loaded by name, optional"
             return f"{head}: {failure.missing} is missing (distribution {distribution}, {status}){where}"
         return f"{head}: {failure.exception}: {failure.message}{where}"
 
@@ -283,12 +290,28 @@ def _wrapped(failure: Failure) -> bool:
     return failure.exception.rsplit(".", 1)[-1] not in ("ModuleNotFoundError", "ImportError", "BlockedImport")
 
 
-def _severity(failure: Failure) -> Severity:
-    """``info`` for a module of another platform, ``warning`` for an optional dependency the project reports
-    itself, ``error`` for the rest."""
+def _plug_in(failure: Failure, ctx: CheckContext, imported: set[str]) -> bool:
+    """Whether the failing modules are a plug-in the project loads by name (a database backend, a parser):
+    below a package that imports, and imported by no module of the project outside that package (the plug-in's
+    own modules importing each other do not count). An undeclared dependency of such a module is one the
+    project chose not to require."""
+    parent = failure.module.rpartition(".")[0]
+    if not parent or parent not in imported:
+        return False
+    failing = {failure.module, *(d for d in failure.dependents if d.startswith(parent + "."))}
+    modules = ctx.project.modules
+    return not any(
+        imported_ in failing and importer not in failing and importer in modules and not modules[importer].is_test
+        for importer, imported_ in ctx.graph.edges
+    )
+
+
+def _severity(failure: Failure, data: Mapping[str, Any]) -> Severity:
+    """``info`` for a module of another platform, ``warning`` for an optional dependency (one the project
+    reports itself, or an undeclared one of a plug-in), ``error`` for the rest."""
     if failure.cause == "platform":
         return "info"
-    return "warning" if failure.cause == "missing-dependency" and _wrapped(failure) else "error"
+    return "warning" if data.get("optional") else "error"
 
 
 class SourceLines:

@@ -67,7 +67,8 @@ def test_a_module_named_like_the_distribution_it_imports_is_missing_that_distrib
     assert (found.data["cause"], found.data.get("exists_as")) == ("missing-dependency", None)
     assert found.message == (
         "web.platform.nothing_like_it does not import: nothing_like_it is missing (distribution nothing_like_it, "
-        "not installed and not declared) at web/platform/nothing_like_it.py:1"
+        "not installed and not declared; nothing in the project imports it: a plug-in loaded by name, optional) "
+        "at web/platform/nothing_like_it.py:1"
     )
 
 
@@ -189,3 +190,13 @@ def test_an_optional_dependency_the_project_reports_itself_is_a_warning(tmp_path
         "not declared; the project raises its own db.postgres.ImproperlyConfigured for it: an optional dependency) "
         "at db/postgres.py:7"
     )
+
+
+def test_an_undeclared_dependency_of_a_plug_in_is_a_warning_of_a_used_module_an_error(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "db/__init__.py": "", "app.py": "from db import pg\n", "db/pg.py": "import nothing_like_it\n",
+        "db/mysql.py": "import nothing_like_it_either\n", "db/mysql_ops.py": "from db import mysql\n",
+    })
+    found = {f.data["module"]: (f.severity, f.data.get("optional", False))
+             for f in _scan(tmp_path).findings if f.check == "import-failure"}
+    assert found == {"db.pg": ("error", False), "db.mysql": ("warning", True)}  # app uses pg; mysql is a plug-in
