@@ -109,7 +109,9 @@ def assigned_attrs(lines: Sequence[Line], selves: frozenset[str]) -> frozenset[s
     for entry in lines:
         toks = entry.tokens
         for i in range(len(toks) - 2):
-            if toks[i] in selves and toks[i + 1][0] == "." and (toks[i + 2] == "=" or toks[i + 2] in _AUGMENTED):
+            after = toks[i + 2]
+            annotated = after == ":" and i == 0  # "self.x: int = ..." or "self.x: int"
+            if toks[i] in selves and toks[i + 1][0] == "." and (after == "=" or after in _AUGMENTED or annotated):
                 found.add(toks[i + 1][1:].strip())
     return frozenset(found)
 
@@ -232,6 +234,8 @@ def encode(
                     pass  # a keyword argument's name: part of the call, not a reference
                 elif tok in bound:
                     tok = local_ids.setdefault(tok, f"v{len(local_ids)}")
+                elif header and previous == "def":
+                    pass  # a method's own name: its interface, not a reference
                 elif tok not in scope:
                     free.add(tok)
             previous = toks[i]
