@@ -13,6 +13,8 @@ import time
 from types import TracebackType
 from typing import TextIO
 
+from healthcheck.safe_text import console_line
+
 
 class ProgressLine:
     """Call with a message whenever the scan moves on; the line refreshes on its own."""
@@ -28,7 +30,7 @@ class ProgressLine:
         self.shown = False
 
     def __call__(self, message: str) -> None:
-        self.message = message
+        self.message = console_line(message)
 
     def _loop(self) -> None:
         frames = "|/-\\"

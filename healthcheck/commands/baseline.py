@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from healthcheck import baseline as bl
-from healthcheck.commands.common import EXIT_OK, guarded, options_from, run_scan, scan_options
+from healthcheck.commands.common import EXIT_OK, echo, guarded, options_from, run_scan, scan_options
 from healthcheck.commands.gating import baseline_path, gate_metrics
 from healthcheck.errors import UsageError
 
@@ -61,7 +61,7 @@ def baseline_command(
                 for k, e in fresh.entries.items()
             })
         bl.save(target, fresh)
-        click.echo(f"baseline written: {len(fresh.entries)} finding(s), {len(fresh.metrics)} metric(s) -> {target}")
+        echo(f"baseline written: {len(fresh.entries)} finding(s), {len(fresh.metrics)} metric(s) -> {target}")
         return EXIT_OK
 
     sys.exit(guarded(body))

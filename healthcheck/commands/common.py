@@ -9,8 +9,12 @@ ending to a code, so no command can let a traceback reach the user's terminal.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
+import sys
 import tempfile
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -20,11 +24,21 @@ from healthcheck import __version__
 from healthcheck.checks.base import ScanOptions
 from healthcheck.engine import ScanResult, scan
 from healthcheck.errors import UsageError
-from healthcheck.model import Report
+from healthcheck.model import Finding, Report
 from healthcheck.progress import ProgressLine
 from healthcheck.report import RENDERERS
+from healthcheck.safe_text import console_line, console_text, encodable, for_xml, one_line
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+# Formats whose files are XML (the HTML report is read by XML tools too): what XML forbids is dropped.
+XML_FORMATS = frozenset({"junit", "html"})
+# Write errors that mean "the output has nowhere to go", not a bug: a full disk, a quota, a dead device.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE})
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Print text from a scan: every line escaped for a terminal or a CI log (:func:`console_text`)."""
+    click.echo(console_text(text), err=err)
 
 
 def parse_gate_overrides(values: Sequence[str]) -> dict[str, Any]:
@@ -47,16 +61,27 @@ def write_outputs(report: Report, formats: Sequence[str], output: str | None, ou
     written: list[Path] = []
     if output and len(formats) > 1:
         raise UsageError("--output names one file; give one --format with it")
+    report = _one_line_messages(report)
     for fmt in formats:
         renderer, default_name = RENDERERS[fmt]
         path = Path(output) if output else out_dir / default_name
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(renderer(report), encoding="utf-8")
+            text = encodable(renderer(report))
+            path.write_text(for_xml(text) if fmt in XML_FORMATS else text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
         written.append(path)
     return written
+
+
+def _one_line_messages(report: Report) -> Report:
+    """The report with every finding's message on one line, as the schema says, whatever names it quotes."""
+    def fix(f: Finding) -> Finding:
+        related = tuple(replace(r, message=one_line(r.message)) for r in f.related)
+        return replace(f, message=one_line(f.message), related=related)
+
+    return replace(report, findings=tuple(fix(f) for f in report.findings))
 
 
 def crash_log(exc: BaseException) -> Path:
@@ -70,20 +95,50 @@ def crash_log(exc: BaseException) -> Path:
     return path
 
 
-def guarded(fn: Callable[[], int]) -> int:
-    """Run a command body and map every way it can end to an exit code."""
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail again on a closed pipe or a full disk."""
     try:
-        return fn()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def guarded(fn: Callable[[], int]) -> int:
+    """Run a command body and map every way it can end to an exit code.
+
+    Standard output is flushed here, inside the guard: a closed pipe (``| head``)
+    ends the command quietly with exit 2, a full disk with one line and exit 2,
+    instead of a traceback at interpreter exit.
+    """
+    try:
+        code = fn()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_USAGE
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            return _internal(exc)
+        _silence_stdout()
+        click.echo(f"healthcheck: error: cannot write the output: {exc.strerror or exc}", err=True)
+        return EXIT_USAGE
     except UsageError as exc:
-        click.echo(f"healthcheck: error: {exc}", err=True)
+        click.echo(f"healthcheck: error: {console_line(str(exc))}", err=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
         click.echo("healthcheck: interrupted", err=True)
         return 130
     except Exception as exc:
-        path = crash_log(exc)
-        click.echo(f"healthcheck: internal error ({type(exc).__name__}); details in {path}", err=True)
-        return EXIT_INTERNAL
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    path = crash_log(exc)
+    click.echo(f"healthcheck: internal error ({type(exc).__name__}); details in {path}", err=True)
+    return EXIT_INTERNAL
 
 
 def run_scan(

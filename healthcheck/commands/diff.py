@@ -16,7 +16,9 @@ from pathlib import Path
 
 import click
 
-from healthcheck.commands.common import EXIT_GATE, EXIT_OK, guarded, options_from, output_options, run_scan, scan_options
+from healthcheck.commands.common import (
+    EXIT_GATE, EXIT_OK, echo, guarded, options_from, output_options, run_scan, scan_options,
+)
 from healthcheck.commands.gating import Verdict, print_verdict
 from healthcheck.commands.outputs import chosen_formats, write_reports
 from healthcheck.diffscan import base_root, changed_lines, compare, repository_of, resolve_ref, worktree
@@ -74,7 +76,7 @@ def diff_command(
         written = write_reports(report, chosen_formats(formats, output), output, Path(out_dir))
         traces = {f.id: change.traced(f, changed) for f in new}
         verdict = Verdict(report, None, None, new_since_base=tuple(new), traces=traces, command="diff")
-        click.echo(
+        echo(
             f"diff against {base} ({commit[:12]}): {change.changed_files} file(s), "
             f"{change.changed_line_count} line(s) changed; {len(new)} new finding(s), "
             f"{len(bl.gated(change.fixed_findings))} fixed, {len(change.new_edges)} new import edge(s)"

@@ -19,6 +19,7 @@ from healthcheck.errors import UsageError
 from healthcheck.gates import apply_baseline, lookup, new_findings_gate
 from healthcheck.model import Finding, Report
 from healthcheck.report.summary import gate_line, verdict_word, where
+from healthcheck.safe_text import console_line
 
 ANNOTATION_LIMIT = 50
 
@@ -100,7 +101,8 @@ def judge(
 
 
 def _escape(text: str, in_property: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's value: GitHub's own escapes (line breaks stay line breaks), other controls visible."""
+    text = console_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
     return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
 
 
@@ -179,10 +181,10 @@ def _housekeeping(c: bl.Comparison, updated: bool) -> list[str]:
 
 def print_verdict(verdict: Verdict, written: Sequence[Path]) -> None:
     for line in terse(verdict):
-        click.echo(line)
+        click.echo(console_line(line))
     if in_github_actions():
         failed = [gate_line(g) for g in verdict.report.gates if not g.passed]
         for line in github_annotations(verdict.new, failed):
             click.echo(line)
     if written:
-        click.echo("reports: " + ", ".join(str(p) for p in written))
+        click.echo(console_line("reports: " + ", ".join(str(p) for p in written)))

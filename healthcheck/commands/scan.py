@@ -10,6 +10,7 @@ import click
 from healthcheck.commands.common import (
     EXIT_GATE,
     EXIT_OK,
+    echo,
     guarded,
     options_from,
     output_options,
@@ -53,7 +54,7 @@ def scan_command(
         text = render_console(result.report, color=sys.stdout.isatty())
         click.echo(text.splitlines()[0] if quiet else text.rstrip("\n"))
         if not quiet:
-            click.echo("reports: " + ", ".join(str(p) for p in written))
+            echo("reports: " + ", ".join(str(p) for p in written))
         return EXIT_OK if result.report.passed else EXIT_GATE
 
     sys.exit(guarded(body))

@@ -14,7 +14,7 @@ import sys
 import click
 
 from healthcheck.checks.base import ScanOptions
-from healthcheck.commands.common import EXIT_GATE, EXIT_OK, guarded, run_scan
+from healthcheck.commands.common import EXIT_GATE, EXIT_OK, echo, guarded, run_scan
 from healthcheck.triage import plan_lines
 
 
@@ -32,12 +32,12 @@ def triage_command(path: str, python: str | None, cache_dir: str | None, no_impo
         report = run_scan(path, (), cache_dir, options).report
         outcome = report.checks.get("test-suite")
         if outcome is not None and outcome.status != "ok":
-            click.echo(f"healthcheck: the test suite could not run: {outcome.detail}", err=True)
+            echo(f"healthcheck: the test suite could not run: {outcome.detail}", err=True)
             return EXIT_GATE
         plan = report.extra.get("triage") or {"failing_tests": 0, "root_causes": 0, "steps": []}
         if outcome is not None:
-            click.echo(f"tests: {outcome.detail}")
-        click.echo(json.dumps(plan, indent=2) if as_json else "\n".join(plan_lines(plan)))
+            echo(f"tests: {outcome.detail}")
+        echo(json.dumps(plan, indent=2) if as_json else "\n".join(plan_lines(plan)))
         return EXIT_GATE if plan["failing_tests"] else EXIT_OK
 
     sys.exit(guarded(body))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from healthcheck.model import Finding, Report
 from healthcheck.report.first_screen import failing_gates, others
 from healthcheck.report.summary import counts_by_check, gate_line, headline, where
+from healthcheck.safe_text import console_line
 
 PER_GATE = 5  # findings shown under each failing gate
 
@@ -16,12 +17,12 @@ def render_console(report: Report, limit: int = 20, color: bool = False) -> str:
 
     def finding(f: Finding, indent: str = "  ") -> str:
         sev = paint(f"{f.severity:7}", "31" if f.severity == "error" else "33")
-        return f"{indent}{sev} {where(f)}  {f.message}"
+        return f"{indent}{sev} {console_line(where(f))}  {console_line(f.message)}"
 
     lines = [paint(headline(report), "1;32" if report.passed else "1;31")]
     for name, outcome in report.checks.items():
         if outcome.status != "ok":
-            lines.append(paint(f"  check {name}: {outcome.status} - {outcome.detail}", "33"))
+            lines.append(paint(f"  check {name}: {outcome.status} - {console_line(outcome.detail)}", "33"))
     shown: list[Finding] = []
     for gate, behind in failing_gates(report):
         lines.append("  " + paint(gate_line(gate), "31"))
