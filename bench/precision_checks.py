@@ -3,7 +3,7 @@
 Each corpus project (:data:`bench.precision.CORPUS`, sdists from the package index in ``bench/.data``) is
 scanned by healthcheck in a fresh process; the import check runs in a venv holding the project's
 requirements (:func:`bench.precision.project_python`), as the project's own CI would. The findings that count
-are the ones that fail a gate (severity ``error``); each is looked up in ``bench/labels/<check>.jsonl``, where a
+are the ones that fail a gate (severity ``error``); mypy, too, runs against that venv; each is looked up in ``bench/labels/<check>.jsonl``, where a
 person who read the code said whether the maintainer would act on it, and why.
 
     python -m bench.precision_checks                      # every project, every check here
@@ -45,7 +45,8 @@ def scan(project: Project, kinds: Sequence[str]) -> dict[str, Any]:
     """healthcheck's report of ``project`` with the checks behind ``kinds``."""
     only = sorted({CHECKS[k] for k in kinds})
     args = [a for name in only for a in ("--only", name)]
-    python = project_python(project) if "import-failure" in only else None
+    # Code that runs (imports) or is typed against its dependencies needs them installed, as in the project's CI.
+    python = project_python(project) if {"import-failure", "type-error"} & set(only) else None
     return scan_report(project_root(project), *args, python=python)
 
 

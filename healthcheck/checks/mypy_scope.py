@@ -6,6 +6,9 @@ errors plain ``mypy`` on the project does not. So the scope follows the project:
 
 - ``configured``: its mypy configuration names ``files``, ``packages`` or ``modules``: exactly those (its
   ``exclude`` applied), as ``mypy`` with no arguments would check;
+- ``command``: no targets in the configuration, but the project runs ``mypy PATH ...`` in ``tox.ini``,
+  ``noxfile.py``, a ``Makefile``/``justfile`` or a CI workflow: the paths of those commands (attrs checks its
+  ``.pyi`` stubs and typing examples, never the implementation behind them);
 - ``packages``: a configuration without targets, or none at all: the project's own code (its packages and
   top-level modules), never its tests, entry points (``setup.py`` ...), docs, examples or benchmark folders;
 - a stub beside a source file stands for it, as it does when mypy finds the module itself.
@@ -18,6 +21,8 @@ of annotations. The mode and the reason for it are in the check's detail.
 
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -31,6 +36,8 @@ ANNOTATION_CODES = frozenset({
     "no-any-unimported", "has-type",
 })
 IMPORT_CODES = frozenset({"import-not-found", "import-untyped", "import"})
+COMMAND_FILES = ("tox.ini", "noxfile.py", "Makefile", "justfile", ".pre-commit-config.yaml")
+MYPY_COMMAND = re.compile(r"(?:^|[\s'\"(])(?:python3? -m )?mypy\s+([^\n;&|#'\"]+)")
 NOT_LIBRARY = frozenset({"bench", "benchmarks", "benchmark", "scripts", "tools", "tasks", "ci", "examples",
                          "example", "docs", "doc", "tests", "test", "testing"})
 
@@ -67,6 +74,30 @@ def _library(source: SourceFile) -> bool:
     return source.rel.split("/")[0] not in NOT_LIBRARY
 
 
+def command_paths(root: Path) -> tuple[list[str], str | None]:
+    """The paths the project's own ``mypy`` commands check, and the file that says so."""
+    sources = [root / name for name in COMMAND_FILES] + sorted((root / ".github" / "workflows").glob("*.y*ml"))
+    for source in sources:
+        try:
+            text = source.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        found: list[str] = []
+        for match in MYPY_COMMAND.finditer(text):
+            try:
+                words = shlex.split(match.group(1))
+            except ValueError:
+                continue
+            found += [w.rstrip("/") for w in words if not w.startswith("-") and (root / w).exists()]
+        if found:
+            return found, source.relative_to(root).as_posix()
+    return [], None
+
+
+def _under(rel: str, paths: list[str]) -> bool:
+    return any(rel == p or rel.startswith(p + "/") or p in (".", "") for p in paths)
+
+
 def _stub_for(source: SourceFile, root: Path) -> str:
     stub = source.path.with_suffix(".pyi")
     return stub.relative_to(root).as_posix() if stub.is_file() else source.rel
@@ -84,6 +115,12 @@ def choose(config: MypyConfig, sources: Iterable[SourceFile], root: Path) -> Sco
         picked = [s for s in sources if wanted(s) and not (config.exclude and config.exclude.search(s.rel))]
         where = config.source.name if config.source else "the configuration"
         mode, why = "configured", f"the files, packages and modules {where} names"
+    elif command_paths(root)[0]:
+        paths, said = command_paths(root)
+        picked = [s for s in sources if _under(s.rel, paths) or _under(_stub_for(s, root), paths)]
+        mode, why = "command", f"the paths of the mypy command in {said}"
+        return Scope(mode, why, tuple(sorted({_stub_for(s, root) for s in picked} | {
+            p for p in paths if p.endswith(".pyi")})))
     else:
         picked = [s for s in sources if _library(s) and config.wants(s.rel)]
         if config.source is not None:

@@ -64,3 +64,10 @@ def test_an_unconfigured_project_fails_on_mismatches_not_on_missing_annotations(
     ]
     assert report.metrics["type_errors"] == 1
     assert report.extra["type_check_scope"]["mode"] == "unconfigured"
+
+
+def test_the_project_s_own_mypy_command_gives_the_scope(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {**LAYOUT, "app/api.pyi": "", "tests/typing_example.py": "",
+                            "pyproject.toml": "[tool.mypy]\ndisallow_untyped_defs = true\n",
+                            "tox.ini": "[testenv:mypy]\ncommands =\n    mypy tests/typing_example.py app/api.pyi\n"})
+    assert _scope(root) == ("command", ("app/api.pyi", "tests/typing_example.py"))
