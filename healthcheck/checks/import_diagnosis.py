@@ -46,7 +46,8 @@ PLATFORM_MODULES: Mapping[str, str] = {
 _WINDOWS_ONLY_ATTRIBUTES = re.compile(r"has no attribute '(windll|WinDLL|oledll|OleDLL|WinError|FormatError|"
                                       r"wintypes|STARTUPINFO|CREATE_NEW_CONSOLE|getwindowsversion)'")
 _PLATFORM_TEST = re.compile(r"sys\.platform|os\.name|platform\.system|IS_WINDOWS|ON_WINDOWS|WIN32|"
-                            r"is_windows|windows only|only (?:on|for) (?:windows|mac|linux)", re.IGNORECASE)
+                            r"is_windows|(?:windows|macos|linux)[- ]only|"
+                            r"only (?:on |for )?(?:windows|macos|mac|osx|darwin|linux)\b", re.IGNORECASE)
 _PLATFORM_WORDS = (
     (re.compile(r"win32|windows|\bnt\b|cygwin", re.IGNORECASE), "Windows"),
     (re.compile(r"darwin|macos|\bmac\b|osx", re.IGNORECASE), "macOS"),

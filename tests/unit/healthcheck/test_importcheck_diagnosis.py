@@ -30,6 +30,7 @@ def test_platforms_are_named() -> None:
     assert diagnose({"exception": "AttributeError", "message": "module 'ctypes' has no attribute 'windll'"}) == (
         Diagnosis("platform", "Windows")
     )
+    assert diagnose({"exception": "ImportError", "message": "Only macOS is supported"}) == Diagnosis("platform", "macOS")
     assert diagnose({"exception": "AssertionError", "message": ""}, "assert total > 0") is None
 
 
