@@ -37,12 +37,15 @@ from healthcheck.errors import UsageError
 from healthcheck.parse import Extractor
 
 CHECK = "duplicates"
-EXTRACTOR_VERSION = 4  # bump when what extract() draws from the same file changes
+EXTRACTOR_VERSION = 5  # bump when what extract() draws from the same file changes
 CONVENTIONAL_NAMES = (
     "main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass",
     "setup_module", "teardown_module", "run", "cli", "Meta", "Migration", "Command", "Config",
 )
-LEFT_OUT_TREES = ("docs", "doc", "examples", "example", "demo", "demos")
+LEFT_OUT_TREES = (
+    "docs", "doc", "examples", "example", "demo", "demos",  # not the project's code
+    "vendor", "_vendor", "vendored", "third_party",  # someone else's code, copied in
+)
 _STRING_FILES = ("pyproject.toml", "setup.cfg")
 _ENTRY_POINT = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?")
 
@@ -69,7 +72,7 @@ class DuplicatesCheck(BaseCheck):
         "ignore_names": OptionSpec(list, list(CONVENTIONAL_NAMES), "names that are repeated by convention"),
         "include_tests": OptionSpec(bool, False, "compare test files too"),
         "exclude_trees": OptionSpec(
-            list, list(LEFT_OUT_TREES), "folders (by name, at any depth) whose files are not compared: docs, examples"
+            list, list(LEFT_OUT_TREES), "folders (by name, at any depth) whose files are not compared: docs, examples, vendored code"
         ),
     }
     extractors: ClassVar[tuple[Extractor, ...]] = (Extractor(CHECK, EXTRACTOR_VERSION, extract),)

@@ -276,8 +276,10 @@ class _Walker:
         code = header.code + tuple(c for m in methods for c in m.code)
         shape = zlib.crc32(array("I", [header.shape, *(m.shape for m in methods)]).tobytes())
         free = tuple(sorted(set(header.free).union(*(m.free for m in methods))))
-        if _is_trivial(lines, node.body):
-            flags |= TRIVIAL
+        statements = [s for s in node.body if not _is_string_statement(s)]
+        one_trivial_method = len(methods) == 1 and methods[0].flags & TRIVIAL
+        if _is_trivial(lines, node.body) or (len(statements) == 1 and one_trivial_method):
+            flags |= TRIVIAL  # nothing but one short statement, or one method of one
         written = tuple(filter(None, (_dotted(b) for b in node.bases)))
         self.definitions.insert(
             first_method, Definition(node.name, "class", start, end, flags, code, shape, free, (), (), written)

@@ -4,7 +4,8 @@ Two bodies are one implementation when they behave alike, so the encoding keeps 
 erases what does not:
 
 - **own names are numbered** in the order they are first seen: parameters, variables, loop, ``with`` and
-  ``except`` targets, names a comprehension or lambda binds, nested functions and classes, local imports.
+  ``except`` targets, names a comprehension or lambda binds, nested functions and classes (a local import's
+  names stay as written: ``from ._speedups import scanstring`` is not ``... import make_scanner``).
   ``def f(items): for item in items`` and ``def f(rows): for row in rows`` encode alike; a body that swaps
   two names inconsistently does not;
 - **state kept on ``self``** (an attribute some method assigns, ``self.table = ...``) is numbered per method
@@ -127,7 +128,7 @@ def bound_names(lines: Sequence[Line], params: Sequence[str]) -> set[str]:
             declared.update(t for t in toks[1:] if _is_name(t))
             continue
         if first in ("import", "from"):
-            _import_bindings(toks, bound)
+            continue  # a local import's names stay as written: importing another name is other behaviour
         last_assign = -1
         for i, tok, depth in _with_depth(toks):
             if tok == "=" and depth == 0:
@@ -145,18 +146,6 @@ def bound_names(lines: Sequence[Line], params: Sequence[str]) -> set[str]:
         elif len(toks) > 2 and _is_name(first) and first not in _KEYWORDS and toks[1] == ":":
             bound.add(first)  # an annotated name: "x: int = 0" or "x: int"
     return bound - declared
-
-
-def _import_bindings(toks: list[str], bound: set[str]) -> None:
-    names = toks[toks.index("import") + 1 :] if "import" in toks else []
-    expect = True
-    for i, tok in enumerate(names):
-        if tok == ",":
-            expect = True
-        elif expect and _is_name(tok):
-            if not (i + 1 < len(names) and names[i + 1] == "as"):
-                bound.add(tok)
-            expect = False
 
 
 def _loop_targets(toks: list[str], start: int, bound: set[str]) -> None:

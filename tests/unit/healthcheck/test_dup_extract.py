@@ -142,7 +142,7 @@ def test_definitions_and_their_flags() -> None:
         ("parse", "function", TRIVIAL),
         ("Port", "class", PROTOCOL | TRIVIAL),
         ("Port.get", "method", PROTOCOL | STUB | TRIVIAL),
-        ("Base", "class", PROTOCOL),
+        ("Base", "class", PROTOCOL | TRIVIAL),
         ("Base.run", "method", PROTOCOL | ABSTRACT | STUB | TRIVIAL),
         ("Impl", "class", 0),
         ("Impl.run", "method", TRIVIAL),

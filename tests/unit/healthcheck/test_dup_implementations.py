@@ -147,6 +147,16 @@ def test_trivial_bodies_and_short_renamed_copies_are_never_reported(tmp_path: Pa
     assert implementations(tmp_path) == []
 
 
+def test_a_class_of_one_short_method_is_trivial_and_a_local_import_keeps_its_names(tmp_path: Path) -> None:
+    record = "class Struct:\n    def __init__(self, **kw):\n        self.__dict__.update(kw)\n"
+    loader = "def _load_{0}():\n    try:\n        from ._speedups import {0}\n        return {0}\n" \
+             "    except ImportError:\n        return None\n"
+    write(tmp_path, {"a.py": record + loader.format("scanstring"), "b.py": record + loader.format("make_scanner")})
+    assert implementations(tmp_path) == []
+    write(tmp_path, {"a.py": loader.format("scanstring"), "b.py": loader.format("scanstring")})
+    assert [f["data"]["name"] for f in implementations(tmp_path)] == ["_load_scanstring"]
+
+
 def test_similarity_bounds() -> None:
     assert similarity([], []) == 1.0
     assert similarity([b"a"], []) == 0.0
