@@ -300,12 +300,13 @@ def _within(lines: list[Line], first: int, last: int) -> list[Line]:
 
 
 def _is_trivial(lines: Sequence[Line], body: Sequence[ast.stmt]) -> bool:
-    """A body of one logical line at most, its docstring aside (``pass``, ``return True``, one call)."""
+    """A body of one logical line at most, its docstring and imports aside (``pass``, ``return True``, one
+    call, a lazy import and a call)."""
     statements = [s for s in body if not _is_string_statement(s)]
     if not statements:
         return True
     first = statements[0].lineno
-    return sum(1 for x in lines if x.line >= first) <= 1
+    return sum(1 for x in lines if x.line >= first and x.tokens[0] not in ("import", "from")) <= 1
 
 
 def _dotted(node: ast.expr) -> str:

@@ -113,14 +113,17 @@ class _Finder:
     threshold: float
     keys: dict[int, int] = field(default_factory=dict)
 
-    def key(self, i: int) -> int:
-        """Equal for two definitions that are the same code meaning the same things."""
-        found = self.keys.get(i)
+    def key(self, i: int, state: bool = True) -> int:
+        """Equal for two definitions that are the same code meaning the same things. With ``state``, a
+        method's attributes on ``self`` must have the same names too: renamed state makes a class a copy
+        only as a whole (two ``initialize_options`` setting four other options to None are not one)."""
+        found = self.keys.get(i * 2 + state)
         if found is None:
             d, module = self.located[i].definition, self.located[i].module
             meanings = tuple(self.resolver.meaning(module, n) for n in d.free)
             name = d.name if d.kind != "method" and self.short(d) else ""  # short bodies match under one name
-            found = self.keys[i] = hash((d.kind, name, code_hash(d.code), meanings))
+            attrs = d.attrs if state else ()
+            found = self.keys[i * 2 + state] = hash((d.kind, name, code_hash(d.code), meanings, attrs))
         return found
 
     @staticmethod
@@ -153,6 +156,8 @@ class _Finder:
             return 0.0
         if not self.resolver.same_meaning((a.module, a.definition.free), (b.module, b.definition.free)):
             return 0.0
+        if a.definition.kind == "method" and any(x != y for x, y in zip(a.definition.attrs, b.definition.attrs)):
+            return 0.0  # the same code on other state: see key()
         if a.definition.shape == b.definition.shape:
             return 0.0  # the same code with other literals: a variant (per backend, per locale), not a copy
         return similarity(a.definition.code, b.definition.code, self.threshold)
@@ -222,13 +227,13 @@ def _class_groups(finder: _Finder, classes: list[int], methods_of: dict[str, lis
     union = _Union()
     reps = finder.representatives(classes, union)
     finder.near(reps, _by_name(finder, reps), union)
-    method_keys = {i: {finder.key(m) for m in methods_of.get(finder.located[i].owner, [])} for i in reps}
+    method_keys = {i: {finder.key(m, False) for m in methods_of.get(finder.located[i].owner, [])} for i in reps}
     holders: dict[int, list[int]] = {}
     for i in (i for i in reps if not finder.short(finder.located[i].definition)):
         for m in methods_of.get(finder.located[i].owner, []):
             method = finder.located[m].definition
             if not method.flags & TRIVIAL and not finder.short(method):
-                holders.setdefault(finder.key(m), []).append(i)
+                holders.setdefault(finder.key(m, False), []).append(i)
     seen: set[tuple[int, int]] = set()
     for sharing in holders.values():
         for x, i in enumerate(sharing):
@@ -272,7 +277,7 @@ def _class_group(
 ) -> ImplementationGroup:
     group = _group(finder, members, score, "class")
     first, second = group.members[0], group.members[1]
-    keys = [{finder.key(m) for m in methods_of.get(x.owner, [])} for x in (first, second)]
+    keys = [{finder.key(m, False) for m in methods_of.get(x.owner, [])} for x in (first, second)]
     group.share = round(len(keys[0] & keys[1]) / max(len(keys[0]), len(keys[1]), 1), 3) if any(keys) else 1.0
     group.renames = _renames(finder, first, second, methods_of)
     return group

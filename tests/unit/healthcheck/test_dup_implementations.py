@@ -157,6 +157,15 @@ def test_a_class_of_one_short_method_is_trivial_and_a_local_import_keeps_its_nam
     assert [f["data"]["name"] for f in implementations(tmp_path)] == ["_load_scanstring"]
 
 
+def test_methods_of_two_classes_setting_other_state_are_not_one(tmp_path: Path) -> None:
+    options = "class {0}:\n    def initialize_options(self):\n" + "".join(f"        self.{{{k}}} = None\n" for k in (1, 2, 3, 4))
+    write(tmp_path, {
+        "a.py": options.format("build_scripts", "build_dir", "scripts", "force", "executable"),
+        "b.py": options.format("editable_wheel", "dist_dir", "dist_info_dir", "project_dir", "mode"),
+    })
+    assert implementations(tmp_path) == []
+
+
 def test_similarity_bounds() -> None:
     assert similarity([], []) == 1.0
     assert similarity([b"a"], []) == 0.0
