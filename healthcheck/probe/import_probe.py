@@ -15,6 +15,11 @@ JSON object per line to the stdout it was given: ``{"event": "start",
 cannot corrupt that stream. The parent applies the timeouts; just before it
 kills a worker whose import hangs, :mod:`faulthandler` has written every
 thread's stack to the dump file, which is how the parent learns where it hung.
+
+Before importing anything the worker caps its own memory (``memory_limit`` in
+the job, 4 GiB by default) and core dumps, soft and hard limit alike, so that
+imported code cannot raise them again: a module that allocates more fails its
+import with ``MemoryError``, a finding, instead of exhausting the host.
 """
 
 from __future__ import annotations
@@ -87,9 +92,28 @@ def describe(module: str, exc: BaseException, project_files: Set[str]) -> Dict[s
     return info
 
 
+MEMORY_LIMIT = 4 << 30  # bytes of data (heap and private mappings) one worker may hold
+
+
+def limit_resources(memory: int) -> None:
+    """Cap this process's data size at ``memory`` bytes and its core dumps at nothing, for good."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: no limits to set
+        return
+    for what, value in ((resource.RLIMIT_DATA, memory), (resource.RLIMIT_CORE, 0)):
+        _soft, hard = resource.getrlimit(what)
+        chosen = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        try:
+            resource.setrlimit(what, (chosen, chosen))
+        except (ValueError, OSError):  # a platform that refuses: the parent's time limits still apply
+            pass
+
+
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as handle:
         job = json.load(handle)
+    limit_resources(int(job.get("memory_limit", MEMORY_LIMIT)))
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # whatever the imported code prints goes to stderr, not into the protocol
     sys.stdout = sys.stderr
