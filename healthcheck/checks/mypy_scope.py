@@ -51,10 +51,12 @@ class Scope:
     files: tuple[str, ...]  # relative, "/"-separated: a stub where one stands beside the source
 
     def severity(self, code: str) -> Severity:
-        """``info`` for what an unconfigured project never asked mypy about; ``error`` otherwise."""
+        """``info`` for what an unconfigured project never asked mypy about; ``warning`` for an unused
+        ``type: ignore`` (hygiene, and whether it is used changes with the mypy version and the stubs
+        installed, not with the code); ``error`` otherwise."""
         if self.mode == "unconfigured" and (code in ANNOTATION_CODES or code in IMPORT_CODES):
             return "info"
-        return "error"
+        return "warning" if code == "unused-ignore" else "error"
 
 
 def _targets(config: MypyConfig) -> tuple[list[str], list[str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from healthcheck.checks.base import ScanOptions
 from healthcheck.checks.mypy_config import read_mypy_config
-from healthcheck.checks.mypy_scope import choose
+from healthcheck.checks.mypy_scope import Scope, choose
 from healthcheck.config import Config
 from healthcheck.engine import scan
 from healthcheck.project import discover
@@ -71,3 +71,9 @@ def test_the_project_s_own_mypy_command_gives_the_scope(tmp_path: Path) -> None:
                             "pyproject.toml": "[tool.mypy]\ndisallow_untyped_defs = true\n",
                             "tox.ini": "[testenv:mypy]\ncommands =\n    mypy tests/typing_example.py app/api.pyi\n"})
     assert _scope(root) == ("command", ("app/api.pyi", "tests/typing_example.py"))
+
+
+def test_an_unused_ignore_is_a_warning_in_every_mode(tmp_path: Path) -> None:
+    assert [Scope(mode, "", ()).severity("unused-ignore") for mode in ("configured", "unconfigured")] == [
+        "warning", "warning"]
+    assert Scope("configured", "", ()).severity("no-untyped-def") == "error"
