@@ -19,7 +19,7 @@ from service.api.inputs import IdConverter
 from service.api.schemas import Schemas
 from service.domain.batches import Batches
 from service.domain.workspaces import Workspaces
-from service.metrics import Metrics
+from service.metrics import Metrics, method_label
 from service.reconcile import Reconciler
 from service.runtime import ContainerRuntime
 from service.runtime.docker_runtime import DockerRuntime
@@ -121,7 +121,7 @@ def _instrument(app: Flask, metrics: Metrics) -> None:
     @app.after_request
     def _count(response: Response) -> Response:
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        metrics.requests.inc(method=request.method, route=route, status=str(response.status_code))
+        metrics.requests.inc(method=method_label(request.method), route=route, status=str(response.status_code))
         started = g.get("started")
         if started is not None:
             metrics.request_seconds.observe(time.perf_counter() - started, route=route)

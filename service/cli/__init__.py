@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,22 +84,29 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
     settings = Settings.from_env()
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
-    from service.app import create_app
-
     if dev:
+        from service.app import create_app
+
         create_app(settings).run(host=bind_host, port=bind_port, threaded=True)
         return
     refuse_taken_address(bind_host, bind_port)
-    if settings.http_server == "gunicorn":
-        from service.cli.gthread_server import GunicornServer
+    # one fresh directory for the metric values of this serve's processes (see service.metrics), made before
+    # any of them imports prometheus_client
+    values = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"workspace-service-metrics-{os.getpid()}-")
+    try:
+        if settings.http_server == "gunicorn":
+            from service.cli.gthread_server import GunicornServer
 
-        GunicornServer(settings, f"{bind_host}:{bind_port}").run()
-    elif settings.http_server == "granian":
-        from service.cli.rsgi_server import GranianServer
+            GunicornServer(settings, f"{bind_host}:{bind_port}").run()
+        elif settings.http_server == "granian":
+            from service.cli.rsgi_server import GranianServer
 
-        GranianServer(settings, bind_host, bind_port).run()
-    else:
-        raise click.ClickException(f"WORKSPACE_SERVICE_HTTP_SERVER must be granian or gunicorn, not {settings.http_server!r}")
+            GranianServer(settings, bind_host, bind_port).run()
+        else:
+            raise click.ClickException(
+                f"WORKSPACE_SERVICE_HTTP_SERVER must be granian or gunicorn, not {settings.http_server!r}")
+    finally:
+        shutil.rmtree(values, ignore_errors=True)
 
 
 def refuse_taken_address(host: str, port: int) -> None:

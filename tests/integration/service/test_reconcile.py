@@ -30,8 +30,8 @@ def test_a_container_started_behind_the_services_back_is_stopped(api: Any, docke
     docker_client.api.start(ws["container_id"])
     _until(lambda: docker_client.api.inspect_container(ws["container_id"])["State"]["Status"] == "exited")
     assert api.get(f"/api/workspaces/{ws['id']}").get_json()["state"] == "stopped"
-    stopped = background_of(api.app).reconciler.metrics.reconcile_actions.render()
-    assert any('action="stop"' in line for line in stopped)
+    stopped = background_of(api.app).reconciler.metrics.render([])
+    assert 'workspace_reconcile_actions_total{action="stop"}' in stopped
 
 
 def test_vanished_container_is_recreated(api: Any, docker_client: Any, containers: Any) -> None:
@@ -53,7 +53,7 @@ def test_orphan_container_is_removed(api: Any, docker_client: Any, instance: str
     )
     reconciler = background_of(api.app).reconciler
     _until(lambda: orphan.id not in {c.id for c in containers()})
-    assert reconciler.metrics.reconcile_actions.render()[-1].endswith(" 1.0")
+    assert 'workspace_reconcile_actions_total{action="remove-orphan"} 1.0' in reconciler.metrics.render([])
 
 
 def test_restart_limit_marks_failed(make_api: Any, docker_client: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.api.schemas import Schemas
-from service.metrics import Metrics, gauge_lines
+from service.metrics import method_label, Metrics, gauge_lines
 from service.runtime.docker_runtime import _timestamp
 from service.settings import Limits, Settings
 from service.tasks.worker import backoff
@@ -38,10 +38,11 @@ def test_metrics_exposition() -> None:
     m.task_pickup_seconds.observe(20.0)
     text = m.render(gauge_lines("workspace_workspaces", "by state", "state", {"running": 2}))
     assert 'workspace_http_requests_total{method="GET",route="/a\\"b",status="200"} 1.0' in text
-    assert 'workspace_task_pickup_seconds_bucket{le="0.005"} 1' in text
-    assert 'workspace_task_pickup_seconds_bucket{le="+Inf"} 2' in text
-    assert "workspace_task_pickup_seconds_count 2" in text
+    assert 'workspace_task_pickup_seconds_bucket{le="0.005"} 1.0' in text
+    assert 'workspace_task_pickup_seconds_bucket{le="+Inf"} 2.0' in text
+    assert "workspace_task_pickup_seconds_count 2.0" in text
     assert 'workspace_workspaces{state="running"} 2' in text and text.endswith("\n")
+    assert [method_label(m) for m in ("GET", "PATCH", "BREW", "get")] == ["GET", "PATCH", "other", "other"]
 
 
 def test_request_schemas_report_every_violation_with_its_path() -> None:
