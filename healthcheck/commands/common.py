@@ -203,7 +203,7 @@ def output_options(fn: F) -> F:
         [
             click.option("--format", "formats", multiple=True, type=FORMAT_CHOICE,
                          help="Report format; repeatable (default: json and markdown)."),
-            click.option("--output", "-o", help="File to write (with one --format)."),
+            click.option("--output", "-o", help="File to write (one --format, or alone: the format its extension names)."),
             click.option("--out-dir", default="reports", show_default=True, help="Folder for the default outputs."),
         ],
     )
