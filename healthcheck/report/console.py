@@ -7,8 +7,6 @@ from healthcheck.model import Finding, Report
 from healthcheck.report.first_screen import failing_gates, others
 from healthcheck.report.summary import counts_by_check, gate_line, headline, where
 from healthcheck.safe_text import console_line
-from healthcheck.safe_text import console_line
-from healthcheck.safe_text import console_line
 
 PER_GATE = 5  # findings shown under each failing gate
 
