@@ -90,7 +90,8 @@ def precision_part(projects: list[Project], show: int) -> dict[str, tuple[int, i
 def _package_files(root: Path) -> list[Path]:
     return sorted(
         p for p in root.rglob("*.py")
-        if not ({"tests", "test", "docs", "examples"} & set(p.relative_to(root).parts)) and p.name != "setup.py"
+        if not ({"tests", "test", "docs", "examples", "_vendor", "vendor"} & set(p.relative_to(root).parts))
+        and p.name != "setup.py" and not p.name.startswith("test_")
     )
 
 

@@ -67,7 +67,7 @@ class DuplicatesCheck(BaseCheck):
         "min_lines": OptionSpec(int, 6, "lines of code a copy must have to count (2 or more)"),
         "similarity": OptionSpec((int, float), 0.85, "how alike two stretches must be to be a copy (0..1)"),
         "implementation_similarity": OptionSpec(
-            (int, float), 0.8, "how alike two same-named definitions must be to be one implementation twice (0..1)"
+            (int, float), 0.9, "how alike two same-named definitions must be to be one implementation twice (0..1)"
         ),
         "ignore_names": OptionSpec(list, list(CONVENTIONAL_NAMES), "names that are repeated by convention"),
         "include_tests": OptionSpec(bool, False, "compare test files too"),

@@ -11,7 +11,7 @@ listed. Two definitions are one implementation when
 - neither class inherits from the other (an override is not a copy).
 
 Classes come first. Two classes are one class twice when their encodings match, or when at least
-``threshold`` of their methods are the same code (a class copied under another name, its attributes and
+``CLASS_SHARE`` of their methods are the same code (a class copied under another name, its attributes and
 parameters renamed): one finding for the class, with the share of matching methods and the renames. Methods
 of classes not reported whole are grouped next (same code under one method name, or alike under one
 ``Class.method``); the same methods of one pair of classes make one finding for the pair, listing them, and
@@ -24,6 +24,7 @@ so the work grows with the number of distinct bodies, not with the number of cop
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Hashable, Iterable, Literal, Sequence
@@ -32,7 +33,10 @@ from healthcheck.checks.duplicates.extract import TRIVIAL, Definition, DupFacts
 from healthcheck.checks.duplicates.resolve import Resolver, code_hash
 
 _RENAMES_LISTED = 6
+# A body that warns it is deprecated is on its way out: nobody merges code before deleting it.
+_DEPRECATION = re.compile(r"\w*(?:Deprecat|Removed)\w*Warning")
 RENAMED_MIN_LINES = 4  # logical lines, the signature included, a copy under another name must have
+CLASS_SHARE = 0.8  # methods (the same code) two classes must share, over the larger's, to be one class twice
 RENAMED_CLASS_MIN_LINES = 10  # the same for a class (a header and two stored parameters match too often)
 
 
@@ -205,7 +209,8 @@ def find_implementations(
 def _eligible(d: Definition, skip: int, ignored: frozenset[str]) -> bool:
     owner, _, short = d.name.rpartition(".")
     dunder = len(short) > 4 and short.startswith("__") and short.endswith("__")
-    return not (d.flags & skip or short in ignored or owner in ignored or dunder)
+    deprecated = d.kind != "class" and any(_DEPRECATION.fullmatch(n) for n in d.free)
+    return not (d.flags & skip or short in ignored or owner in ignored or dunder or deprecated)
 
 
 def _by_name(finder: _Finder, reps: Iterable[int]) -> dict[str, list[int]]:
@@ -242,7 +247,7 @@ def _class_groups(finder: _Finder, classes: list[int], methods_of: dict[str, lis
                     continue
                 seen.add((i, j))
                 share = len(method_keys[i] & method_keys[j]) / max(len(method_keys[i]), len(method_keys[j]))
-                if share >= finder.threshold:
+                if share >= CLASS_SHARE:
                     union.join(i, j, share)
     return union.components()
 

@@ -166,6 +166,18 @@ def test_methods_of_two_classes_setting_other_state_are_not_one(tmp_path: Path) 
     assert implementations(tmp_path) == []
 
 
+def test_a_body_that_warns_it_is_deprecated_is_on_its_way_out(tmp_path: Path) -> None:
+    shim = ("import warnings\n\n\nclass {0}:\n    def fetch(self, rows, query=None):\n"
+            "        warnings.warn('fetch() is deprecated', RemovedInNextWarning, stacklevel=2)\n"
+            "        if query is None:\n            return self.fetch_all(rows)\n"
+            "        return self.fetch_all(rows, [query])\n")
+    write(tmp_path, {"a.py": shim.format("Forward"), "b.py": shim.format("Reverse")})
+    assert implementations(tmp_path) == []
+    write(tmp_path, {"a.py": shim.format("Forward").replace("RemovedInNextWarning", "UserWarning"),
+                     "b.py": shim.format("Reverse").replace("RemovedInNextWarning", "UserWarning")})
+    assert len(implementations(tmp_path)) == 1
+
+
 def test_similarity_bounds() -> None:
     assert similarity([], []) == 1.0
     assert similarity([b"a"], []) == 0.0
