@@ -157,7 +157,7 @@ def _renamed(text: str, cls: ast.ClassDef, new_name: str) -> str:
         after = tokens[k + 1].string if k + 1 < len(tokens) else ""
         params = next((p for a, b, p in scopes if a <= tok.start[0] <= b), set())
         new = None
-        if tok.string == cls.name:
+        if tok.string == cls.name and before != ".":  # orig.install_lib is the base, not this class
             new = new_name
         elif tok.string in attrs and before == "." and k > 1 and tokens[k - 2].string == "self":
             new = f"{tok.string}_kept"
@@ -195,13 +195,17 @@ def plant(project: Project) -> tuple[Path, list[tuple[str, int, str]]]:
 
 def _top_level_names(tree: ast.Module) -> set[str]:
     names: set[str] = set()
-    for stmt in tree.body:
+    statements = list(tree.body)
+    for stmt in statements:  # module level, the branches of if/try included
+        if isinstance(stmt, (ast.If, ast.Try)):
+            statements.extend([*stmt.body, *stmt.orelse, *getattr(stmt, "finalbody", [])])
+            statements.extend(s for h in getattr(stmt, "handlers", []) for s in h.body)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(stmt.name)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             names.update((a.asname or a.name).partition(".")[0] for a in stmt.names if a.name != "*")
         elif isinstance(stmt, ast.Assign):
-            names.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+            names.update(n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name))
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             names.add(stmt.target.id)
     return names
