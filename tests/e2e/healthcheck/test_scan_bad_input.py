@@ -130,7 +130,7 @@ def test_unwritable_output_location_is_a_usage_error(tmp_path: Path) -> None:
 def test_unknown_options_and_bad_choices_are_one_line_too(tmp_path: Path) -> None:
     for args, fragment in (
         (("scan", str(tmp_path), "--format", "pdf"), "Invalid value for '--format'"),
-        (("scan", "--no-such-flag"), "No such option '--no-such-flag'"),
+        (("scan", "--no-such-flag"), "--no-such-flag"),  # click words it differently across releases
         (("frobnicate",), "No such command 'frobnicate'"),
     ):
         proc = run_cli(*args)
