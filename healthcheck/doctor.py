@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from healthcheck.checks.contracts import contract_types, find_contract_file
 from healthcheck.checks.coverage_boot import coverage_source
 from healthcheck.checks.types import choose_mypy
 from healthcheck.config import Config
-from healthcheck.interpreter import Interpreter, inspect
+from healthcheck.interpreter import Interpreter, inspect, installed_version
 from healthcheck.names_engine import ruff_binary
 
 
@@ -38,19 +37,12 @@ class Line:
         return {"check": self.check, "status": self.status, "detail": self.text}
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def _names() -> Line:
     ruff = ruff_binary()
-    pyflakes = f"pyflakes {_version('pyflakes')}"
+    pyflakes = f"pyflakes {installed_version('pyflakes')}"
     if ruff is None:
         return Line("names", "ok", f"{pyflakes} (ruff not found)")
-    return Line("names", "ok", f"ruff {_version('ruff')} at {ruff}; {pyflakes} where ruff cannot read a file")
+    return Line("names", "ok", f"ruff {installed_version('ruff')} at {ruff}; {pyflakes} where ruff cannot read a file")
 
 
 def _contracts(root: Path) -> Line:
@@ -68,7 +60,7 @@ def _contracts(root: Path) -> Line:
     contracts = options["contracts_options"]
     unknown = sorted({str(c.get("type")) for c in contracts} - set(types))
     problems += [f"unknown contract type {name!r}" for name in unknown]
-    text = f"import-linter {_version('import-linter')}: {len(contracts)} contracts in {path.name}"
+    text = f"import-linter {installed_version('import-linter')}: {len(contracts)} contracts in {path.name}"
     if problems:
         return Line("contract-violation", "error", f"{text}; " + "; ".join(problems))
     return Line("contract-violation", "ok", text)

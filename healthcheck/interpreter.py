@@ -24,6 +24,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from healthcheck.errors import UsageError
@@ -84,6 +85,14 @@ class Interpreter:
     def describe(self) -> str:
         where = "healthcheck's own environment" if self.ours else f"environment {self.prefix}"
         return f"{self.path} (Python {self.version_text}, {where})"
+
+
+def installed_version(distribution: str) -> str:
+    """The version of ``distribution`` in healthcheck's own environment (its engines), for reports and doctor."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def _fail(python: str, why: str) -> UsageError:

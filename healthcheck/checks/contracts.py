@@ -19,12 +19,12 @@ import importlib
 import importlib.util
 import pkgutil
 import tomllib
-from importlib import metadata
 from copy import deepcopy
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.interpreter import installed_version
 from healthcheck.model import Finding, Related
 
 
@@ -204,7 +204,7 @@ class ContractCheck(BaseCheck):
             broken += 1
             result.findings.extend(self._findings(ctx, contract_name, check.metadata))
         result.metrics["contract_violations"] = len(result.findings)
-        result.engine = {"name": "import-linter", "version": metadata.version("import-linter"),
+        result.engine = {"name": "import-linter", "version": installed_version("import-linter"),
                          "python": sys.executable, "environment": "healthcheck's own, on healthcheck's import graph"}
         result.metrics["contracts"] = {"total": contracts, "broken": broken}
         if problems:

@@ -19,13 +19,13 @@ Only ``error`` findings count in the gated metrics ``undefined_names`` and ``unr
 from __future__ import annotations
 
 from collections import Counter
-from importlib import metadata
 from typing import ClassVar, Iterable, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
 from healthcheck.checks.names_guards import EXTRACTOR, NameGuards
 from healthcheck.config import OptionSpec
 from healthcheck.graph import Unresolved
+from healthcheck.interpreter import installed_version
 from healthcheck.model import Finding
 from healthcheck.parse import Extractor, FileFacts
 from healthcheck.project import vendored_tree
@@ -99,7 +99,7 @@ class NamesCheck(BaseCheck):
             result.metrics["undefined_names"] = errors["undefined-name"]
         result.metrics["names_engine"] = ctx.parse_stats.names_engine
         engine = ctx.parse_stats.names_engine
-        result.engine = {"name": engine, "version": _distribution_version(engine),
+        result.engine = {"name": engine, "version": installed_version(engine),
                          "environment": "healthcheck's own, on the shared parse"}
         if vendored:
             result.extra["names_not_checked"] = [
@@ -162,10 +162,3 @@ class NamesCheck(BaseCheck):
                   **({"optional": True} if optional else {})},
         )
 
-
-def _distribution_version(name: str) -> str:
-    """The installed version of the names engine (ruff or pyflakes), for the report."""
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "unknown"
