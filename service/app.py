@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
             limits=settings.limits,
             timeout=settings.docker_timeout,
             pool_size=settings.workers + 4,
+            volume_size_mb=settings.volume_size_mb,
         )
     metrics = Metrics()
     executor = TaskExecutor(store, runtime, settings)

@@ -74,6 +74,7 @@ class Workspace:
     next_restart_at: float
     created_at: float
     updated_at: float
+    keep_volume: bool = False  # the delete asked to keep the home volume (``DELETE ...?keep_volume=true``)
 
 
 @dataclass(frozen=True)

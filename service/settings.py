@@ -63,6 +63,15 @@ class Settings:
     header_seconds: float = 10.0  # a request's headers must be in within this (granian)
     body_seconds: float = 10.0  # and its body within this, or 408 (granian)
     client_requests: int = 64  # requests one client address may have in progress in one process, or 429 (granian)
+    volume_size_mb: int = 0  # quota of each workspace's home volume; 0: none (the engine must support it, see README)
+    exec_timeout: float = 30.0  # seconds an exec may run when it names no timeout_s
+    exec_timeout_max: float = 600.0  # the most timeout_s may ask for
+    exec_output_bytes: int = 1048576  # bytes of stdout and of stderr an exec answers; the rest is cut, flagged
+    exec_stdin_bytes: int = 65536  # the most stdin an exec may send (it travels in the exec's environment)
+    exec_concurrency: int = 4  # execs one workspace may have running at once, or 429
+    upload_max_bytes: int = 67108864  # the largest body PUT .../files takes (413 beyond), file or tar
+    upload_max_members: int = 10000  # entries a tar upload may hold
+    logs_follow_seconds: float = 300.0  # the longest one follow of a container's logs streams
     limits: Limits = field(default_factory=Limits)
 
     @classmethod

@@ -108,3 +108,13 @@ def int_query(name: str, default: int, minimum: int, maximum: int) -> int:
         bound = f"between {minimum} and {maximum}"
         raise Problem(422, f"query parameter {name} must be {bound}", errors=[{"path": name, "message": clip(raw)}])
     return value
+
+
+def bool_query(name: str, default: bool) -> bool:
+    """A ``true``/``false`` query parameter, or a 422 problem (``yes``, ``1`` or a typo is not silently false)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if raw not in ("true", "false"):
+        raise Problem(422, f"query parameter {name} must be true or false", errors=[{"path": name, "message": clip(raw)}])
+    return raw == "true"

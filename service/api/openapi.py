@@ -40,6 +40,10 @@ def _path_id(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": ID}
 
 
+def _query(name: str, schema: JsonSchema, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
 def document(schemas: Schemas) -> dict[str, Any]:
     """The whole API description."""
     ws_id = [_path_id("workspace_id")]
@@ -57,7 +61,9 @@ def document(schemas: Schemas) -> dict[str, Any]:
             "get": _op("Read a workspace", 200, None, "Workspace", read, ws_id),
             "patch": _op("Rename or resize a workspace", 200, "WorkspacePatch", "Workspace", (400, 401, 404, 409, 422),
                          ws_id),
-            "delete": _op("Delete a workspace", 202, None, "WorkspaceAccepted", (401, 404, 409), ws_id),
+            "delete": _op("Delete a workspace", 202, None, "WorkspaceAccepted", (401, 404, 409, 422),
+                          [*ws_id, _query("keep_volume", {"type": "boolean", "default": False},
+                                          "true: leave the workspace's home volume in the engine")]),
         },
         "/api/workspaces/{workspace_id}/status": {
             "get": _op("Live status of a workspace", 200, None, "WorkspaceStatus", read, ws_id),

@@ -75,8 +75,12 @@ def update(workspace_id: str) -> Response | tuple[Response, int]:
 
 @blueprint.delete("/<id:workspace_id>")
 def delete(workspace_id: str) -> tuple[Response, int]:
-    """Queue the workspace's deletion (its container is removed in the background)."""
-    return _operate(workspace_id, Operation.DELETE)
+    """Queue the workspace's deletion: its container, and its home volume unless ``?keep_volume=true``, are
+    removed in the background."""
+    owner = inputs.owner()
+    keep = inputs.bool_query("keep_volume", False)
+    ws, task = current().workspaces.operate(owner, workspace_id, Operation.DELETE, keep_volume=keep)
+    return jsonify(render.accepted(ws, task)), 202
 
 
 @blueprint.post("/<id:workspace_id>/<any(start, stop, restart):operation>")

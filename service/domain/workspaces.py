@@ -7,6 +7,7 @@ without a container yet simply gets them when its container is created.
 
 from __future__ import annotations
 
+import dataclasses
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -126,11 +127,19 @@ class Workspaces(UseCases):
             self.notify()
         return changed, task
 
-    def operate(self, owner: str, workspace_id: str, operation: Operation) -> tuple[Workspace, Task]:
-        """Start, stop, restart or delete: a legal transition and its queued task, or 404/409."""
+    def operate(
+        self, owner: str, workspace_id: str, operation: Operation, keep_volume: bool = False
+    ) -> tuple[Workspace, Task]:
+        """Start, stop, restart or delete: a legal transition and its queued task, or 404/409.
+
+        ``keep_volume`` (a delete only) leaves the workspace's home volume in the engine when it is deleted."""
         def apply(conn: Connection) -> tuple[Workspace, Task]:
             ws = _owned(conn, owner, workspace_id)
-            return operations.apply(conn, ws, operation, self.clock(), self.settings.task_max_attempts)
+            changed, task = operations.apply(conn, ws, operation, self.clock(), self.settings.task_max_attempts)
+            if operation == Operation.DELETE and keep_volume:
+                workspace_rows.change(conn, ws.id, self.clock(), keep_volume=True)
+                changed = dataclasses.replace(changed, keep_volume=True)
+            return changed, task
 
         result = self.store.transact(apply)
         self.notify()

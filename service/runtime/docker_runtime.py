@@ -25,7 +25,7 @@ from service.runtime.errors import (
     RuntimeUnavailable,
     TransientRuntimeError,
 )
-from service.runtime.hardening import ContainerConfig, container_config
+from service.runtime.hardening import ContainerConfig, container_config, labels, volume_options
 from service.runtime.protocol import (
     LABEL_ID,
     LABEL_INSTANCE,
@@ -34,6 +34,7 @@ from service.runtime.protocol import (
     ContainerStats,
     RuntimeEvent,
     container_name,
+    volume_name,
 )
 from service.model import Resources
 from service.settings import Limits
@@ -54,6 +55,7 @@ class DockerRuntime:
         limits: Limits | None = None,
         timeout: float = 30.0,
         pool_size: int = 10,
+        volume_size_mb: int = 0,
     ) -> None:
         self.base_url = base_url
         self.instance = instance
@@ -61,6 +63,7 @@ class DockerRuntime:
         self.limits = limits or Limits()
         self.timeout = timeout
         self.pool_size = pool_size
+        self.volume_size_mb = volume_size_mb
         self._client: Any = None
         self._lock = threading.Lock()
         self._images: set[str] = set()  # seen present; saves an inspect per create (forgotten if it vanishes)
@@ -134,8 +137,11 @@ class DockerRuntime:
             raise ImagePullFailed(f"pulling {image} failed: {exc}") from exc
 
     def create(self, spec: ContainerSpec) -> str:
-        """Create the workspace's container, or adopt the one an earlier attempt already created."""
+        """Create the workspace's container (and, unless a project directory is its home, its home volume, or
+        find the one an earlier container had), or adopt the container an earlier attempt already created."""
         config = container_config(spec, self.instance, self.user, self.limits)
+        if spec.project_dir is None:
+            self._ensure_volume(spec)
         try:
             return str(self._call(lambda c: _create(c, config)))
         except ContainerNotFound as exc:  # the image was removed since ensure_image saw it: pull on retry
@@ -170,6 +176,29 @@ class DockerRuntime:
         except TransientRuntimeError as exc:
             if "already in progress" not in str(exc):
                 raise
+
+    def _ensure_volume(self, spec: ContainerSpec) -> None:
+        """Create the home volume unless it exists. Docker answers a create of an existing name with that
+        volume, so a retry or a recreated container gets the same files; a volume of that name this
+        deployment did not make is refused rather than mounted."""
+        name = volume_name(spec.workspace_id)
+        options = volume_options(self.volume_size_mb)
+        try:
+            found = self._call(lambda c: c.api.create_volume(name, driver="local", driver_opts=options or None,
+                                                               labels=labels(spec, self.instance)))
+        except (TransientRuntimeError, PermanentRuntimeError) as exc:
+            if options:  # e.g. "quota size requested but no quota support": retrying cannot change that
+                raise PermanentRuntimeError(f"home volume with a {self.volume_size_mb} MB quota refused: {exc}") from exc
+            raise
+        if (found.get("Labels") or {}).get(LABEL_ID) != spec.workspace_id:
+            raise PermanentRuntimeError(f"volume {name} exists but this service did not make it")
+
+    def remove_volume(self, workspace_id: str) -> None:
+        """Remove the workspace's home volume; a missing one counts as removed (the delete may run again)."""
+        try:
+            self._call(lambda c: c.api.remove_volume(volume_name(workspace_id)))
+        except ContainerNotFound:
+            return
 
     def update(self, container_id: str, resources: Resources) -> None:
         """Change a container's CPU, memory (swap kept equal: none) and pids limits in place, running or not.

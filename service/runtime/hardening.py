@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from service.runtime.protocol import LABEL_ID, LABEL_INSTANCE, LABEL_OWNER, ContainerSpec, container_name
+from service.runtime.protocol import (
+    LABEL_ID,
+    LABEL_INSTANCE,
+    LABEL_OWNER,
+    ContainerSpec,
+    container_name,
+    volume_name,
+)
 from service.settings import Limits
 
 WORKDIR = "/workspace"
@@ -29,31 +36,44 @@ class ContainerConfig:
     host: dict[str, Any]
 
 
+def labels(spec: ContainerSpec, instance: str) -> dict[str, str]:
+    """The labels a workspace's container and its home volume carry: whose they are, and which deployment's."""
+    return {LABEL_ID: spec.workspace_id, LABEL_INSTANCE: instance, LABEL_OWNER: spec.owner}
+
+
+def volume_options(size_mb: int) -> dict[str, str]:
+    """The local volume driver's options for a home volume: a size quota when the operator sets one.
+
+    The engine honours ``size`` only where the volumes' directory is on xfs mounted with project quotas;
+    elsewhere it refuses the volume ("quota size requested but no quota support"), which the runtime reports
+    as a permanent failure, so an operator who asked for a quota never gets unbounded volumes silently."""
+    return {"size": f"{size_mb}m"} if size_mb > 0 else {}
+
+
 def container_config(spec: ContainerSpec, instance: str, user: str, limits: Limits) -> ContainerConfig:
-    """The hardened configuration of one workspace's container."""
+    """The hardened configuration of one workspace's container.
+
+    ``/workspace`` is the owner's project directory when one is mounted, else the workspace's own named
+    volume (``volume_name``), so files survive stop, start, restart, resize and a recreated container."""
     memory = f"{spec.resources.memory_mb}m"
     tmpfs = {"/tmp": f"rw,noexec,nosuid,nodev,size={limits.tmpfs_mb}m"}
-    binds: dict[str, dict[str, str]] = {}
-    if spec.project_dir is not None:
-        binds[spec.project_dir] = {"bind": WORKDIR, "mode": "rw"}
-    else:
-        uid, _, gid = user.partition(":")
-        tmpfs[WORKDIR] = f"rw,nosuid,nodev,size={limits.tmpfs_mb}m,uid={uid},gid={gid or uid}"
+    home = spec.project_dir if spec.project_dir is not None else volume_name(spec.workspace_id)
+    binds = {home: {"bind": WORKDIR, "mode": "rw"}}
     container = {
         "image": spec.image,
         "name": container_name(spec.workspace_id),
-        "labels": {LABEL_ID: spec.workspace_id, LABEL_INSTANCE: instance, LABEL_OWNER: spec.owner},
+        "labels": labels(spec, instance),
         "detach": True,
         "user": user,
         "working_dir": WORKDIR,
-        "volumes": [WORKDIR] if binds else None,
+        "volumes": [WORKDIR],
     }
     host = {
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
         "read_only": True,
         "tmpfs": tmpfs,
-        "binds": binds or None,
+        "binds": binds,
         "pids_limit": spec.resources.pids,
         "mem_limit": memory,
         "memswap_limit": memory,  # equal to the memory limit: no swap

@@ -22,6 +22,11 @@ def container_name(workspace_id: str) -> str:
     return f"ws-{workspace_id}"
 
 
+def volume_name(workspace_id: str) -> str:
+    """The one name a workspace's home volume has: every container the workspace ever gets mounts it again."""
+    return f"ws-{workspace_id}-home"
+
+
 @dataclass(frozen=True)
 class ContainerSpec:
     """What a workspace's container must be; hardening is added by the runtime, not asked for."""
@@ -87,6 +92,8 @@ class ContainerRuntime(Protocol):
     def restart(self, container_id: str, timeout: int) -> None: ...
 
     def remove(self, container_id: str) -> None: ...
+
+    def remove_volume(self, workspace_id: str) -> None: ...
 
     def update(self, container_id: str, resources: Resources) -> None: ...
 

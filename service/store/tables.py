@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, text
 
 metadata = MetaData()
 
@@ -25,6 +25,7 @@ workspaces = Table(
     Column("next_restart_at", Float, nullable=False, default=0.0),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("keep_volume", Boolean, nullable=False, default=False),
 )
 # A name is unique among an owner's live workspaces; deleted ones keep their name for history.
 Index(

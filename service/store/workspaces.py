@@ -36,6 +36,7 @@ def to_workspace(row: Mapping[Any, Any]) -> Workspace:
         next_restart_at=row["next_restart_at"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        keep_volume=bool(row["keep_volume"]),
     )
 
 

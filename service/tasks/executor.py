@@ -122,6 +122,9 @@ class TaskExecutor:
         info = self.runtime.find(ws.id)  # a create that crashed before recording its container id
         if info is not None:
             self.runtime.remove(info.id)
+        step.check()
+        if ws.project_path is None and not ws.keep_volume:
+            self.runtime.remove_volume(ws.id)
         self._settle(ws.id, State.DELETED, container_id=None, allow_deleting=True)
 
     def _sync(self, ws: Workspace, step: _Step) -> None:

@@ -44,6 +44,9 @@ def docker_client() -> Iterator[docker.DockerClient]:
     for container in client.containers.list(all=True, filters={"label": LABEL_INSTANCE}):
         if container.labels.get(LABEL_INSTANCE, "").startswith(SESSION_INSTANCE):
             container.remove(force=True)
+    for volume in client.volumes.list(filters={"label": LABEL_INSTANCE}):
+        if (volume.attrs.get("Labels") or {}).get(LABEL_INSTANCE, "").startswith(SESSION_INSTANCE):
+            volume.remove(force=True)
     client.close()
 
 

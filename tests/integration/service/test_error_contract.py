@@ -87,6 +87,7 @@ for _path, _real in (("/api/workspaces/{workspace_id}", "/api/workspaces/{pendin
 RECIPES[("delete", "/api/workspaces/{workspace_id}", 401)] = _send("delete", "/api/workspaces/{pending}", **NO_TOKEN)
 RECIPES[("delete", "/api/workspaces/{workspace_id}", 404)] = _send("delete", f"/api/workspaces/{UNKNOWN}")
 RECIPES[("delete", "/api/workspaces/{workspace_id}", 409)] = _send("delete", "/api/workspaces/{doomed}")
+RECIPES[("delete", "/api/workspaces/{workspace_id}", 422)] = _send("delete", "/api/workspaces/{pending}?keep_volume=yes")
 for _verb in ("start", "stop", "restart"):
     _path = f"/api/workspaces/{{workspace_id}}/{_verb}"
     RECIPES[("post", _path, 401)] = _send("post", f"/api/workspaces/{{pending}}/{_verb}", **NO_TOKEN)

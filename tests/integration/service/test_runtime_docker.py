@@ -13,7 +13,7 @@ import pytest
 from service.model import Resources
 from service.runtime import ContainerSpec, ImagePullFailed, RuntimeUnavailable
 from service.runtime.docker_runtime import DockerRuntime
-from service.runtime.protocol import LABEL_ID, container_name
+from service.runtime.protocol import LABEL_ID, container_name, volume_name
 from service.settings import Limits
 
 IMAGE = "workspace-base:latest"
@@ -44,7 +44,9 @@ def test_container_is_hardened(runtime: DockerRuntime, docker_client: docker.Doc
     assert "no-new-privileges:true" in host["SecurityOpt"]
     assert host["ReadonlyRootfs"] is True
     assert host["Privileged"] is False
-    assert set(host["Tmpfs"]) == {"/tmp", "/workspace"} and "size=16m" in host["Tmpfs"]["/tmp"]
+    assert set(host["Tmpfs"]) == {"/tmp"} and "size=16m" in host["Tmpfs"]["/tmp"]
+    home = [m for m in attrs["Mounts"] if m["Destination"] == "/workspace"]
+    assert [(m["Type"], m["Name"], m["RW"]) for m in home] == [("volume", volume_name(s.workspace_id), True)]
     assert host["PidsLimit"] == 32
     assert host["Memory"] == 64 * 1024 * 1024 == host["MemorySwap"]
     assert host["NanoCpus"] == 500_000_000
