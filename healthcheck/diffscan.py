@@ -4,8 +4,8 @@ A pull request should be judged on what it changes. The base ref is checked
 out with ``git worktree add --detach`` into a temporary folder (removed
 afterwards, whatever happens), both trees are scanned the same way, and the
 difference is expressed in the terms reviewers use: import edges added,
-cycles added and removed, duplicates and type errors added, coverage of the
-changed lines. Each new item is traced to the lines the change touched
+cycles added and removed, duplicates and type errors added (the lists the
+finding kinds ask for in the catalog), coverage of the changed lines. Each new item is traced to the lines the change touched
 (``git diff -U0 REF``), so a reviewer sees which of their lines caused it.
 """
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from healthcheck.catalog import diff_sections
 from healthcheck.checks.diffcov import parse_diff
 from healthcheck.engine import ScanResult
 from healthcheck.errors import UsageError
@@ -112,10 +113,7 @@ class ChangeReport:
             return {"id": f.id, "check": f.check, "message": f.message, "path": f.path, "line": f.line,
                     "changed_lines": _touches(f, changed)}
 
-        def by_check(check: str) -> list[dict[str, Any]]:
-            return [row(f) for f in self.new_findings if f.check == check]
-
-        return {
+        out: dict[str, Any] = {
             "base": self.base,
             "commit": self.commit,
             "changed_files": self.changed_files,
@@ -123,12 +121,13 @@ class ChangeReport:
             "new_findings": [row(f) for f in self.new_findings],
             "fixed_findings": [row(f) for f in self.fixed_findings],
             "new_import_edges": self.new_edges,
-            "new_cycles": by_check("import-cycle"),
-            "removed_cycles": [row(f) for f in self.fixed_findings if f.check == "import-cycle"],
-            "new_duplicates": [row(f) for f in self.new_findings if f.check.startswith("duplicate")],
-            "new_type_errors": by_check("type-error"),
-            "diff_coverage": self.diff_coverage,
         }
+        for section, kinds in diff_sections():  # the lists the catalog's kinds ask for, in its order
+            out[f"new_{section.key}"] = [row(f) for f in self.new_findings if f.check in kinds]
+            if section.removed:
+                out[f"removed_{section.key}"] = [row(f) for f in self.fixed_findings if f.check in kinds]
+        out["diff_coverage"] = self.diff_coverage
+        return out
 
 
 def _places(f: Finding) -> list[tuple[str, int]]:

@@ -1,9 +1,11 @@
 """What a check is, what it is given and what it gives back.
 
-A check is a small object with a ``name``, the gates it feeds, the options it
-accepts and a ``run(context) -> CheckResult``. Adding one is adding a module to
-this package and a line to the registry in ``checks/__init__.py``; nothing else
-in healthcheck needs to know it exists.
+A check is a small object with a ``name``, the finding kinds it produces, the
+gates it feeds, the options it accepts and a ``run(context) -> CheckResult``.
+Adding one is adding a module to this package and a line to the registry in
+``checks/__init__.py`` (or, outside healthcheck, an entry point in the group
+``healthcheck.checks``); the kinds it declares are all the schema, SARIF, the
+renderers and ``diff`` need to know of it (``healthcheck/catalog.py``).
 
 Static checks read :attr:`CheckContext.facts` (the one shared parse) and run
 in-process. Checks that execute the scanned repository's code (mypy, imports,
@@ -21,7 +23,7 @@ from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 from healthcheck.config import Config, OptionSpec
 from healthcheck.graph import ImportGraph
 from healthcheck.interpreter import Interpreter, inspect
-from healthcheck.model import CheckStatus, Finding
+from healthcheck.model import CheckStatus, Finding, Severity
 from healthcheck.parse import Extractor, FileFacts, ParseStats
 from healthcheck.project import Project
 
@@ -37,6 +39,27 @@ class GateSpec:
     low: float = 0.0
     high: float = 1e12
     help: str = ""
+
+
+@dataclass(frozen=True)
+class DiffSection:
+    """A list of its own in ``healthcheck diff``: ``new_<key>`` (and ``removed_<key>``) in the report."""
+
+    key: str  # "cycles": the report's diff holds new_cycles
+    title: str  # "import cycles": the Markdown section is "New import cycles"
+    removed: bool = False  # also list the findings of this kind the change removed (removed_<key>)
+
+
+@dataclass(frozen=True)
+class FindingKind:
+    """One kind of finding a check can produce: the ``check`` field of its findings and what is said of it."""
+
+    name: str  # "import-cycle"
+    summary: str  # one line: SARIF's rule description, the README's table
+    help: str  # a heading anchor of healthcheck's README ("duplicates"), or an absolute URL for a check outside it
+    severity: Severity = "error"  # the usual severity; a finding may say otherwise
+    rank: int = 100  # first-screen order: kinds that explain others come first (lower)
+    diff: DiffSection | None = None  # None: listed among "other new findings" of a diff
 
 
 @dataclass(frozen=True)
@@ -125,7 +148,7 @@ class Check(Protocol):
     """The protocol every check implements."""
 
     name: ClassVar[str]
-    produces: ClassVar[tuple[str, ...]]
+    kinds: ClassVar[tuple[FindingKind, ...]]
     executes_code: ClassVar[bool]
     gates: ClassVar[tuple[GateSpec, ...]]
     options: ClassVar[Mapping[str, OptionSpec]]
@@ -142,7 +165,7 @@ class BaseCheck:
     """Defaults for the optional parts of :class:`Check`."""
 
     name: ClassVar[str] = ""
-    produces: ClassVar[tuple[str, ...]] = ()
+    kinds: ClassVar[tuple[FindingKind, ...]] = ()
     executes_code: ClassVar[bool] = False
     gates: ClassVar[tuple[GateSpec, ...]] = ()
     options: ClassVar[Mapping[str, OptionSpec]] = {}

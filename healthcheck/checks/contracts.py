@@ -23,7 +23,7 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
-from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.interpreter import installed_version
 from healthcheck.model import Finding, Related
 
@@ -152,7 +152,9 @@ def _links(obj: Any) -> Iterator[list[dict[str, Any]]]:
 
 class ContractCheck(BaseCheck):
     name: ClassVar[str] = "contract-violation"
-    produces: ClassVar[tuple[str, ...]] = ("contract-violation",)
+    kinds: ClassVar[tuple[FindingKind, ...]] = (
+        FindingKind("contract-violation", "An import breaks an architecture contract.", "what-it-checks", rank=5),
+    )
     gates: ClassVar[tuple[GateSpec, ...]] = (
         GateSpec("max_contract_violations", "contract_violations", "<=", 0, help="broken import-linter contracts"),
     )

@@ -30,7 +30,7 @@ from typing import Any, ClassVar, Mapping
 
 from healthcheck import cycles as cycle_algorithms
 from healthcheck.checks import cycle_bindings, cycle_proof, cycle_verdict
-from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
 from healthcheck.checks.cycle_proof import Crash
 from healthcheck.checks.cycle_verdict import Access, ComponentVerdict, judge, module_facts
 from healthcheck.checks.result_cache import code_digest, load_result, result_key, save_result
@@ -87,7 +87,10 @@ def how_to_cut(graph: ImportGraph, importer: str, imported: str) -> str:
 
 class CycleCheck(BaseCheck):
     name: ClassVar[str] = "import-cycle"
-    produces: ClassVar[tuple[str, ...]] = ("import-cycle",)
+    kinds: ClassVar[tuple[FindingKind, ...]] = (
+        FindingKind("import-cycle", "Modules import each other in a cycle.", "what-it-checks", rank=1,
+                    diff=DiffSection("cycles", "import cycles", removed=True)),
+    )
     gates: ClassVar[tuple[GateSpec, ...]] = (
         GateSpec(
             "max_import_cycles", "import_cycle_verdicts.failing", "<=", 0,

@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar, Collection, Iterable, Mapping
 
-from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.checks.import_causes import SHARED_CAUSES, Failure, ProjectMap, root_failures
 from healthcheck.checks.import_dists import declared_dependencies, distribution_for
 from healthcheck.checks.import_runner import ProbeError, ProbeJob, run_probe
@@ -122,7 +122,9 @@ def probe_job(ctx: CheckContext, limit: float) -> ProbeJob:
 
 class ImportCheck(BaseCheck):
     name: ClassVar[str] = "import-failure"
-    produces: ClassVar[tuple[str, ...]] = ("import-failure",)
+    kinds: ClassVar[tuple[FindingKind, ...]] = (
+        FindingKind("import-failure", "A module fails to import.", "types-and-imports", rank=4),
+    )
     executes_code: ClassVar[bool] = True
     gates: ClassVar[tuple[GateSpec, ...]] = (
         GateSpec(

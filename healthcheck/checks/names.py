@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar, Iterable, Mapping
 
-from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.checks.names_guards import EXTRACTOR, NameGuards
 from healthcheck.config import OptionSpec
 from healthcheck.graph import Unresolved
@@ -61,7 +61,10 @@ def made_at_run_time(module: str, makers: list[tuple[str, str]]) -> str | None:
 
 class NamesCheck(BaseCheck):
     name: ClassVar[str] = "names"
-    produces: ClassVar[tuple[str, ...]] = ("undefined-name", "unresolved-import")
+    kinds: ClassVar[tuple[FindingKind, ...]] = (
+        FindingKind("undefined-name", "A name is used but never defined or imported.", "what-it-checks", rank=3),
+        FindingKind("unresolved-import", "An import of a project module that does not exist.", "what-it-checks", rank=2),
+    )
     extractors: ClassVar[tuple[Extractor, ...]] = (EXTRACTOR,)
     gates: ClassVar[tuple[GateSpec, ...]] = (
         GateSpec("max_undefined_names", "undefined_names", "<=", 0, help="names used but never defined"),

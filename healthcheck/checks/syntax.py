@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.model import Finding
 
 LABELS = {
@@ -23,7 +23,9 @@ LABELS = {
 
 class SyntaxCheck(BaseCheck):
     name: ClassVar[str] = "syntax-error"
-    produces: ClassVar[tuple[str, ...]] = ("syntax-error",)
+    kinds: ClassVar[tuple[FindingKind, ...]] = (
+        FindingKind("syntax-error", "A file does not parse.", "what-it-checks", rank=0),
+    )
     gates: ClassVar[tuple[GateSpec, ...]] = (
         GateSpec("max_syntax_errors", "unparseable_files", "<=", 0, help="files that do not parse"),
     )

@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
-from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.checks.coverage_data import FileCoverage, analyse, measure_targets, package_table, source_files, totals
 from healthcheck.checks.diffcov import changed_lines, diff_coverage, verify_base
 from healthcheck.checks.rootcause import Grouper, RootCause
@@ -41,7 +41,11 @@ class TestsCheck(BaseCheck):
     __test__ = False  # not a pytest test class, whatever its name says
 
     name: ClassVar[str] = "test-suite"
-    produces: ClassVar[tuple[str, ...]] = ("test-failure", "coverage")
+    kinds: ClassVar[tuple[FindingKind, ...]] = (
+        FindingKind("test-failure", "A test fails.", "tests-coverage-and-the-recovery-plan", rank=7),
+        FindingKind("coverage", "Coverage is under its threshold.", "tests-coverage-and-the-recovery-plan",
+                    "warning", rank=8),
+    )
     executes_code: ClassVar[bool] = True
     gates: ClassVar[tuple[GateSpec, ...]] = (
         GateSpec("min_pass_rate", "tests.pass_rate", ">=", 90, 0, 100, help="percent of tests that pass"),

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
-from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
 from healthcheck.checks.mypy_config import MypyConfig, read_mypy_config
 from healthcheck.checks.mypy_output import MypyError, parse_json, parse_text
 from healthcheck.checks.mypy_scope import Scope
@@ -197,7 +197,10 @@ def _relative(path: str, root: Path) -> str | None:
 
 class TypesCheck(BaseCheck):
     name: ClassVar[str] = "type-error"
-    produces: ClassVar[tuple[str, ...]] = ("type-error",)
+    kinds: ClassVar[tuple[FindingKind, ...]] = (
+        FindingKind("type-error", "mypy reports a type error.", "types-and-imports", rank=6,
+                    diff=DiffSection("type_errors", "type errors")),
+    )
     executes_code: ClassVar[bool] = True
     gates: ClassVar[tuple[GateSpec, ...]] = (
         GateSpec("max_type_errors", "type_errors", "<=", 0, help="errors mypy reports"),

@@ -14,7 +14,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import click
 
 from healthcheck import baseline as bl
-from healthcheck.checks import all_checks, registry_gates
+from healthcheck.catalog import kind_owners
+from healthcheck.checks import registry_gates
 from healthcheck.errors import UsageError
 from healthcheck.gates import apply_baseline, lookup, new_findings_gate
 from healthcheck.model import Finding, Report
@@ -39,11 +40,7 @@ def gate_metrics(metrics: dict[str, Any] | Any) -> tuple[dict[str, float], dict[
 def kinds_checked(report: Report) -> set[str]:
     """Finding kinds whose check ran to the end this time (so their absence means "fixed")."""
     ok = {name for name, c in report.checks.items() if c.status == "ok"}
-    kinds = set(ok)
-    for check in all_checks():
-        if check.name in ok:
-            kinds.update(check.produces)
-    return kinds
+    return ok | {kind for kind, check in kind_owners().items() if check in ok}
 
 
 def baseline_path(root: str, given: str | None) -> Path:

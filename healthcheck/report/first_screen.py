@@ -14,24 +14,20 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+from healthcheck.catalog import cause_rank
 from healthcheck.checks import all_checks
 from healthcheck.model import SEVERITY_ORDER, Finding, GateResult, Report
 
-# Kinds that explain others come first: a syntax error explains import failures and test errors, a runtime
-# cycle and a missing module explain import failures, an import failure explains test errors.
-CAUSE_RANK: dict[str, int] = {
-    kind: rank for rank, kind in enumerate((
-        "syntax-error", "import-cycle", "unresolved-import", "undefined-name", "import-failure",
-        "contract-violation", "type-error", "test-failure", "coverage", "duplicate-implementation",
-        "duplicate-code",
-    ))
-}
+UNRANKED = 1000  # a kind no installed check declares: after every declared one
 
 
 def lead_order(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings with the errors first, and among them root causes before their consequences."""
+    """Findings with the errors first, and among them root causes before their consequences (the kinds' ranks:
+    a syntax error explains import failures and test errors, a runtime cycle and a missing module explain
+    import failures, an import failure explains test errors)."""
+    rank = cause_rank()
     return sorted(findings, key=lambda f: (
-        SEVERITY_ORDER.get(f.severity, 9), CAUSE_RANK.get(f.check, len(CAUSE_RANK)), f.path or "", f.line or 0,
+        SEVERITY_ORDER.get(f.severity, 9), rank.get(f.check, UNRANKED), f.path or "", f.line or 0,
         f.message, f.id,
     ))
 
@@ -41,13 +37,14 @@ def _gate_kinds() -> dict[str, tuple[str, ...]]:
     (``max_undefined_names`` -> ``undefined-name``), the unclaimed kinds going to the gates that claim none."""
     out: dict[str, tuple[str, ...]] = {}
     for check in all_checks():
+        produced = tuple(kind.name for kind in check.kinds)
         claimed: dict[str, tuple[str, ...]] = {}
         for gate in check.gates:
             metric = gate.metric.replace(".", "_")
-            claimed[gate.name] = tuple(k for k in check.produces if metric.startswith(k.replace("-", "_")))
-        free = tuple(k for k in check.produces if not any(k in kinds for kinds in claimed.values()))
+            claimed[gate.name] = tuple(k for k in produced if metric.startswith(k.replace("-", "_")))
+        free = tuple(k for k in produced if not any(k in kinds for kinds in claimed.values()))
         for gate in check.gates:
-            out[gate.name] = claimed[gate.name] or free or tuple(check.produces)
+            out[gate.name] = claimed[gate.name] or free or produced
     return out
 
 
@@ -60,7 +57,8 @@ def failing_gates(report: Report) -> list[tuple[GateResult, list[Finding]]]:
             continue
         behind = [f for f in report.findings if f.check in kinds.get(gate.name, ())]
         rows.append((gate, lead_order(behind)))
-    return sorted(rows, key=lambda row: min((CAUSE_RANK.get(f.check, 99) for f in row[1]), default=99))
+    rank = cause_rank()
+    return sorted(rows, key=lambda row: min((rank.get(f.check, UNRANKED) for f in row[1]), default=UNRANKED))
 
 
 def others(report: Report, shown: Sequence[Finding]) -> list[Finding]:

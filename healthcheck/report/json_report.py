@@ -1,13 +1,12 @@
-"""The JSON report: the public contract of REPORT.md, validated against ``schema/report.schema.json``."""
+"""The JSON report: the public contract of docs/report.md, validated against the catalog's report schema."""
 
 from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
+from healthcheck.catalog import report_schema
 from healthcheck.model import Report
 
 
@@ -24,14 +23,6 @@ def render_json(report: Report) -> str:
         if errors:
             raise ValueError("report does not match its schema: " + "; ".join(errors[:5]))
     return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"
-
-
-@lru_cache(maxsize=1)
-def report_schema() -> dict[str, Any]:
-    """The JSON Schema every report conforms to."""
-    text = resources.files("healthcheck").joinpath("schema/report.schema.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
 
 
 def validation_errors(document: dict[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Iterable, Mapping
 
-from healthcheck.checks import all_checks
+from healthcheck.catalog import kind_owners
 from healthcheck.model import Finding, Report
 from healthcheck.report.summary import gate_value, where
 
@@ -58,7 +58,7 @@ def _finding_case(suite: ET.Element, f: Finding) -> None:
 
 
 def _checks(root: ET.Element, report: Report) -> None:
-    owners = _owners()
+    owners = kind_owners()
     by_check: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_check.setdefault(f.check, []).append(f)
@@ -78,11 +78,6 @@ def _checks(root: ET.Element, report: Report) -> None:
         suite = _suite(root, f"healthcheck.{check}")
         for f in findings:
             _finding_case(suite, f)
-
-
-def _owners() -> dict[str, str]:
-    """Which check produces each kind of finding (the ``cycles`` check produces ``import-cycle``)."""
-    return {kind: check.name for check in all_checks() for kind in check.produces}
 
 
 def _gates(root: ET.Element, report: Report) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from healthcheck.catalog import diff_sections
 from healthcheck.model import Finding, Report
 from healthcheck.report.first_screen import failing_gates, lead_order
 from healthcheck.report.summary import counts_by_check, gate_value, headline, verdict_word, where
@@ -66,12 +67,13 @@ def _diff(diff: Mapping[str, Any]) -> list[str]:
             )
             lines.append(f"- `{e.get('importer')}` → `{e.get('imported')}` ({e.get('kind')}) at {sites}")
         lines.append("")
-    lines += _section("New import cycles", diff.get("new_cycles") or [])
-    lines += _section("Removed import cycles", diff.get("removed_cycles") or [])
-    lines += _section("New duplicates", diff.get("new_duplicates") or [])
-    lines += _section("New type errors", diff.get("new_type_errors") or [])
-    others = [f for f in diff.get("new_findings") or []
-              if f.get("check") not in ("import-cycle", "type-error") and not str(f.get("check")).startswith("duplicate")]
+    listed: set[str] = set()
+    for section, kinds in diff_sections():  # the catalog's diff sections, each with its kinds
+        lines += _section(f"New {section.title}", diff.get(f"new_{section.key}") or [])
+        if section.removed:
+            lines += _section(f"Removed {section.title}", diff.get(f"removed_{section.key}") or [])
+        listed.update(kinds)
+    others = [f for f in diff.get("new_findings") or [] if f.get("check") not in listed]
     lines += _section("Other new findings", others)
     if not diff.get("new_findings"):
         lines += ["This change adds no finding.", ""]

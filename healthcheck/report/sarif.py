@@ -1,6 +1,6 @@
 """SARIF 2.1.0: the format GitHub code scanning and most security dashboards read.
 
-One run, one rule per check, one result per finding. The finding's id goes
+One run, one rule per finding kind (its text, level and help from the catalog), one result per finding. The finding's id goes
 into ``partialFingerprints`` so code scanning tracks an alert across commits
 the same way the baseline does; paths are relative to ``%SRCROOT%`` (the
 scanned root). When the report was judged against a baseline, each result says
@@ -13,23 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from healthcheck.catalog import by_name, help_text
+from healthcheck.checks.base import FindingKind
 from healthcheck.model import Finding, Report
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-RULE_TEXT = {
-    "syntax-error": "A file does not parse.",
-    "undefined-name": "A name is used but never defined or imported.",
-    "unresolved-import": "An import of a project module that does not exist.",
-    "import-cycle": "Modules import each other in a cycle.",
-    "contract-violation": "An import breaks an architecture contract.",
-    "duplicate-implementation": "The same thing is implemented more than once.",
-    "duplicate-code": "A block of code is copied.",
-    "type-error": "mypy reports a type error.",
-    "import-failure": "A module fails to import.",
-    "test-failure": "A test fails.",
-    "coverage": "Coverage is under its threshold.",
-}
 
 
 def _location(path: str, line: int | None, end_line: int | None = None, message: str = "") -> dict[str, Any]:
@@ -67,17 +56,26 @@ def _result(f: Finding, rule_index: int, new_ids: set[str] | None) -> dict[str, 
     return result
 
 
+def _rule(name: str, catalog: dict[str, FindingKind]) -> dict[str, Any]:
+    """SARIF's rule for a finding kind: a kind no installed check declares keeps a generic text."""
+    rule: dict[str, Any] = {"id": name, "name": "".join(part.capitalize() for part in name.split("-"))}
+    kind = catalog.get(name)
+    if kind is None:
+        rule["shortDescription"] = {"text": f"healthcheck {name} finding."}
+        return rule
+    rule["shortDescription"] = {"text": kind.summary}
+    rule["help"] = {"text": help_text(kind)}
+    if kind.help.startswith(("https://", "http://")):
+        rule["helpUri"] = kind.help
+    rule["defaultConfiguration"] = {"level": LEVELS[kind.severity]}
+    return rule
+
+
 def sarif_document(report: Report) -> dict[str, Any]:
     checks = sorted({f.check for f in report.findings})
     index = {name: i for i, name in enumerate(checks)}
-    rules = [
-        {
-            "id": name,
-            "name": "".join(part.capitalize() for part in name.split("-")),
-            "shortDescription": {"text": RULE_TEXT.get(name, f"healthcheck {name} finding.")},
-        }
-        for name in checks
-    ]
+    catalog = by_name()
+    rules = [_rule(name, catalog) for name in checks]
     baseline = report.extra.get("baseline")
     new_ids = set(baseline.get("new", [])) if isinstance(baseline, dict) else None
     notifications = [

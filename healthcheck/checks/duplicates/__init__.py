@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar, Mapping
 
-from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, GateSpec
+from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
 from healthcheck.checks.duplicates.clones import find_clones
 from healthcheck.checks.duplicates.extract import (
     ABSTRACT, CONDITIONAL, OVERLOAD, PROTOCOL, STUB, DupFacts, extract,
@@ -52,7 +52,12 @@ _ENTRY_POINT = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?")
 
 class DuplicatesCheck(BaseCheck):
     name: ClassVar[str] = CHECK
-    produces: ClassVar[tuple[str, ...]] = ("duplicate-implementation", "duplicate-code")
+    kinds: ClassVar[tuple[FindingKind, ...]] = (
+        FindingKind("duplicate-implementation", "The same thing is implemented more than once.", "duplicates",
+                    rank=9, diff=DiffSection("duplicates", "duplicates")),
+        FindingKind("duplicate-code", "A block of code is copied.", "duplicates", "warning", rank=10,
+                    diff=DiffSection("duplicates", "duplicates")),
+    )
     gates: ClassVar[tuple[GateSpec, ...]] = (
         GateSpec(
             "max_duplicate_implementations", "duplicate_implementations", "<=", 0,
