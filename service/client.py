@@ -173,10 +173,14 @@ class Download:
 
 class ApiError(Exception):
     """The one failure the client raises: the API's problem document (``status``, ``title``, ``detail``, and
-    the whole ``document``), or ``status`` None when no HTTP answer came (refused, reset, timed out)."""
+    the whole ``document``), or ``status`` None when no HTTP answer came (refused, reset, timed out). Its text is
+    one line: the status, the title, the detail and the first schema error the document lists."""
 
     def __init__(self, status: int | None, title: str, detail: str, document: Mapping[str, Any] | None = None) -> None:
-        super().__init__(f"{status} {title}: {detail}" if status is not None else f"{title}: {detail}")
+        errors = (document or {}).get("errors")
+        first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else None
+        said = detail if first is None else f"{detail} ({first.get('path')}: {first.get('message')})"
+        super().__init__(f"{status} {title}: {said}" if status is not None else f"{title}: {said}")
         self.status = status
         self.title = title
         self.detail = detail

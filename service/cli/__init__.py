@@ -1,4 +1,5 @@
-"""``workspace-service``: ``serve`` runs the app (granian or gunicorn); ``token create|list|revoke`` manage API tokens."""
+"""``workspace-service``: ``serve`` runs the app (granian or gunicorn); ``token create|list|revoke`` manage API tokens;
+``ws ...`` uses the API as a client (``service.cli.ws``)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,21 @@ from datetime import datetime, timezone
 
 import click
 
+from service.cli.ws import ws
 from service.settings import Settings
 from service.store import Store
 from service.store import tokens as token_rows
 
+DISTRIBUTION = "healthcheck-workspace"  # the distribution (pyproject.toml) whose version --version prints
+
 
 @click.group()
+@click.version_option(package_name=DISTRIBUTION, prog_name="workspace-service")
 def main() -> None:
     """The workspace service. Configure it with WORKSPACE_SERVICE_* environment variables."""
+
+
+main.add_command(ws)
 
 
 @main.group()

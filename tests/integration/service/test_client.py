@@ -4,32 +4,13 @@ every call answers the published document, and every failure is one ``ApiError``
 from __future__ import annotations
 
 import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
+from integration.service.loopback import served_app  # noqa: F401 - the fixture "served"
 
 from service.client import ApiError, Client
-
-
-@pytest.fixture
-def served(make_api: Callable[..., Any]) -> Iterator[Callable[..., tuple[Client, Any]]]:
-    """Serve an app (built by ``make_api``) on a free loopback port; a ``Client`` for its owner and the Api."""
-    servers: list[Any] = []
-
-    def build(**overrides: Any) -> tuple[Client, Any]:
-        api = make_api(**overrides)
-        server = make_server("127.0.0.1", 0, api.app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return Client(f"http://127.0.0.1:{server.server_port}", api.token, timeout=10), api
-
-    yield build
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_lifecycle_through_the_client(served: Callable[..., tuple[Client, Any]]) -> None:

@@ -1,0 +1,90 @@
+"""``workspace-service ws ...`` against a live server on loopback: what a person sees and the exit codes."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+from integration.service.loopback import served_app  # noqa: F401 - the fixture "served"
+
+from service.cli import main
+from service.client import Client
+
+
+def _ws(env: dict[str, str], *args: str) -> Result:
+    return CliRunner().invoke(main, ["ws", *args], env=env)
+
+
+def _env(client: Client, tmp_path: Path) -> dict[str, str]:
+    return {"WORKSPACE_SERVICE_URL": client.url, "WORKSPACE_SERVICE_TOKEN": client.token,
+            "XDG_CONFIG_HOME": str(tmp_path / "config"), "WORKSPACE_SERVICE_CLIENT_CONFIG": ""}
+
+
+def test_lifecycle_commands_print_the_workspace_and_wait(served: Callable[..., tuple[Client, Any]],
+                                                         tmp_path: Path) -> None:
+    client, _ = served()
+    env = _env(client, tmp_path)
+    made = _ws(env, "create", "box", "--memory-mb", "64")
+    assert made.exit_code == 0, made.output
+    workspace_id, name, state = made.output.split()
+    assert re.fullmatch(r"[0-9a-f]{32}", workspace_id) and (name, state) == ("box", "running")
+    listed = _ws(env, "list")
+    assert listed.exit_code == 0 and listed.output.split() == [workspace_id, "box", "running", "workspace-base:latest"]
+    status = _ws(env, "status", "box")
+    assert status.exit_code == 0 and f"id: {workspace_id}\n" in status.output and "container: running\n" in status.output
+    assert "resources: cpus=1.0 memory_mb=64 pids=256\n" in status.output
+    assert _ws(env, "stop", "box").output == f"{workspace_id}  box  stopped\n"
+    assert _ws(env, "start", workspace_id).output == f"{workspace_id}  box  running\n"
+    assert _ws(env, "restart", "box").output == f"{workspace_id}  box  running\n"
+    assert _ws(env, "delete", "box").output == f"{workspace_id}  box  deleted\n"
+    assert client.get(workspace_id)["state"] == "deleted"
+
+
+def test_failures_are_one_line_and_exit_one(served: Callable[..., tuple[Client, Any]], tmp_path: Path) -> None:
+    client, _ = served()
+    env = _env(client, tmp_path)
+    for args, words in ((("status", "nobody"), "404 Not Found: no workspace named 'nobody'"),
+                        (("create", "Bad"), "422 Unprocessable Content: the body does not match the WorkspaceCreate schema (/name: 'Bad' does not match '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$')"),
+                        (("stop", "0" * 32), f"404 Not Found: no workspace {'0' * 32}")):
+        result = _ws(env, *args)
+        assert result.exit_code == 1 and result.stdout == "", (args, result.output)
+        assert result.stderr == f"Error: {words}\n", (args, result.stderr)
+    assert _ws({**env, "WORKSPACE_SERVICE_TOKEN": "wrong"}, "list").stderr == \
+        "Error: 401 Unauthorized: the bearer token is not valid\n"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = _ws({**env, "WORKSPACE_SERVICE_URL": f"http://127.0.0.1:{port}"}, "list")
+    assert down.exit_code == 1 and down.stderr.startswith(f"Error: no answer from http://127.0.0.1:{port}: ")
+    assert len(down.stderr.splitlines()) == 1
+    assert _ws(env, "create", "x", "--env", "NOEQUALS").exit_code == 2
+    assert _ws(env, "cp", "a", "b").exit_code == 2
+
+
+def test_url_and_token_come_from_the_config_file_when_the_environment_has_none(
+        served: Callable[..., tuple[Client, Any]], tmp_path: Path) -> None:
+    client, _ = served()
+    client.create("filed")
+    config = tmp_path / "config" / "workspace-service" / "client.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'url = "{client.url}"\ntoken = "{client.token}"\n')
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "WORKSPACE_SERVICE_URL": "", "WORKSPACE_SERVICE_TOKEN": "",
+           "WORKSPACE_SERVICE_CLIENT_CONFIG": ""}
+    listed = _ws(env, "list")
+    assert listed.exit_code == 0 and listed.output.split()[1] == "filed"
+    missing = _ws({**env, "XDG_CONFIG_HOME": str(tmp_path / "elsewhere")}, "list")
+    assert missing.exit_code == 1 and "no token: set WORKSPACE_SERVICE_TOKEN or put token" in missing.stderr
+    config.write_text("url = [")
+    broken = _ws(env, "list")
+    assert broken.exit_code == 1 and f"{config} is not valid TOML" in broken.stderr
+
+
+def test_version_names_the_program_and_the_distribution_version() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output == f"workspace-service, version {version('healthcheck-workspace')}\n"
