@@ -71,6 +71,8 @@ class ProbeJob:
     module_timeout: float
     deadline: float  # time.monotonic() value
     env: dict[str, str]
+    script: Path = PROBE  # what the interpreter runs: the probe, or the cycle proof's fork server
+    spec: dict[str, Any] = field(default_factory=dict)  # more keys of the job file, for ``script``
 
 
 def _reader(stream: IO[str], lines: queue.Queue[str | None]) -> None:
@@ -92,6 +94,7 @@ class Worker:
                 {
                     "sys_path": job.sys_path, "project_files": job.project_files, "modules": modules,
                     "blocked": blocked, "dump": str(self.dump), "module_timeout": job.module_timeout,
+                    **job.spec,
                 }
             ),
             encoding="utf-8",
@@ -99,7 +102,7 @@ class Worker:
         try:
             with self.stderr.open("wb") as stderr:
                 self.proc = subprocess.Popen(
-                    [job.python, str(PROBE), str(spec)],
+                    [job.python, str(job.script), str(spec)],
                     cwd=job.root, env=job.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                     stderr=stderr, text=True, encoding="utf-8", errors="replace",
                     start_new_session=True,
