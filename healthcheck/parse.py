@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 from healthcheck.cache_store import read_pickle, write_pickle
+from healthcheck.code_key import code_key
 from healthcheck.names_engine import RuffRun, ruff_binary
 from healthcheck.names_model import NameProblem
 from healthcheck.project import SourceFile
@@ -45,20 +46,18 @@ from healthcheck.shape import Checker, Mismatch, record_classes
 
 ImportKind = Literal["runtime", "deferred", "typing", "main"]
 
-CACHE_FORMAT = 4  # 4: the "main" import kind
-
-
 @dataclass(frozen=True)
 class Extractor:
     """A function that draws check-specific facts from a parsed tree.
 
     ``fn(tree, lines, module)`` runs in a worker process, so it must be a
-    module-level function, and must return something picklable. ``version`` is
-    part of the cache key: bump it when the function's output changes.
+    module-level function, and must return something picklable. The source of
+    its module, and of what that module imports from its own package, is part
+    of the cache key (:mod:`healthcheck.code_key`): change the code and the
+    facts it drew are drawn again.
     """
 
     name: str
-    version: int
     fn: Callable[[ast.Module, Sequence[str], str], Any]
 
 
@@ -313,8 +312,9 @@ class FactsCache:
 
     def __init__(self, directory: Path | None, extractors: Sequence[Extractor], engine: str = "pyflakes") -> None:
         self.directory = directory
-        sig = ",".join(f"{e.name}:{e.version}" for e in extractors) + f"|names={engine}"
-        tag = hashlib.sha1(f"{CACHE_FORMAT}|{sys.version_info[:2]}|{sig}".encode()).hexdigest()[:12]
+        code = code_key(__name__, *(e.fn.__module__ for e in extractors))  # this parse's code and the extractors'
+        sig = ",".join(e.name for e in extractors) + f"|names={engine}"
+        tag = hashlib.sha1(f"{code}|{sys.version_info[:2]}|{sig}".encode()).hexdigest()[:12]
         self.path = directory / f"facts-{tag}.pickle" if directory else None
         self.allowed = record_classes([FileFacts, *(_returns(e) for e in extractors)])
         self.entries: dict[str, FileFacts] = {}

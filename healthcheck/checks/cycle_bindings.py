@@ -33,7 +33,6 @@ import os
 import sys
 from typing import Any, Iterable, Sequence
 
-VERSION = 2
 CATCHES_IMPORT_ERROR = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 

@@ -107,7 +107,7 @@ class CycleCheck(BaseCheck):
         "max_cycles_per_component": OptionSpec(int, 50, "cycles listed per strongly connected component", low=1),
     }
     extractors: ClassVar[tuple[Extractor, ...]] = (
-        Extractor(cycle_verdict.BINDINGS, cycle_bindings.VERSION, cycle_bindings.extract),
+        Extractor(cycle_verdict.BINDINGS, cycle_bindings.extract),
     )
 
     def run(self, ctx: CheckContext) -> CheckResult:

@@ -218,4 +218,4 @@ def name_guards(tree: ast.Module, lines: Sequence[str], module: str) -> NameGuar
     )
 
 
-EXTRACTOR = Extractor("name-guards", 4, name_guards)
+EXTRACTOR = Extractor("name-guards", name_guards)

@@ -37,7 +37,6 @@ from healthcheck.errors import UsageError
 from healthcheck.parse import Extractor
 
 CHECK = "duplicates"
-EXTRACTOR_VERSION = 5  # bump when what extract() draws from the same file changes
 CONVENTIONAL_NAMES = (
     "main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass",
     "setup_module", "teardown_module", "run", "cli", "Meta", "Migration", "Command", "Config",
@@ -80,7 +79,7 @@ class DuplicatesCheck(BaseCheck):
             list, list(LEFT_OUT_TREES), "folders (by name, at any depth) whose files are not compared: docs, examples, vendored code"
         ),
     }
-    extractors: ClassVar[tuple[Extractor, ...]] = (Extractor(CHECK, EXTRACTOR_VERSION, extract),)
+    extractors: ClassVar[tuple[Extractor, ...]] = (Extractor(CHECK, extract),)
 
     def run(self, ctx: CheckContext) -> CheckResult:
         settings = _Settings.read(ctx)
@@ -163,7 +162,7 @@ def _result_key(ctx: CheckContext, settings: _Settings) -> str:
         f"{f.rel}\0{f.sha}\0{source.is_test if (source := by_rel.get(f.rel)) else '?'}" for f in ctx.parsed()
     )
     strings = [_read(ctx.root / name) for name in _STRING_FILES]
-    return result_key([_own_code(), str(EXTRACTOR_VERSION), repr(chosen), *strings, *files])
+    return result_key([_own_code(), repr(chosen), *strings, *files])
 
 
 @lru_cache(maxsize=1)
