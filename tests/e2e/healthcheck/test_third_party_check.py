@@ -109,3 +109,24 @@ def test_a_plugin_claiming_a_built_in_kind_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("healthcheck: error: finding kind 'type-error' is declared by both 'type-error' "
                                    "and 'my-types'")
+
+
+def test_a_check_that_finds_a_kind_it_does_not_declare_is_an_error(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    install(site, "loose", "loose = loose:Loose", {"loose.py": (
+        "from healthcheck.checks.base import BaseCheck, CheckResult, FindingKind\n"
+        "from healthcheck.model import Finding\n"
+        "class Loose(BaseCheck):\n"
+        "    name = 'loose'\n"
+        "    kinds = (FindingKind('loose-end', 'declared', 'https://example.org'),)\n"
+        "    def run(self, ctx):\n"
+        "        return CheckResult(findings=[Finding.create('undeclared-thing', 'said', key='k')])\n")})
+    out = tmp_path / "report.json"
+    proc = run(site, "scan", str(project(tmp_path)), "--only", "loose", "--cache-dir", "none", "--format", "json",
+               "--output", str(out))
+    report = json.loads(out.read_text())
+    assert proc.returncode == 0, proc.stderr
+    assert report["findings"] == []
+    assert report["checks"]["loose"] == {"status": "error", "duration_s": report["checks"]["loose"]["duration_s"],
+                                         "detail": "found undeclared-thing, a kind the check does not declare"}
