@@ -109,7 +109,7 @@ def scan_report(root: Path, *args: str, python: str | None = None) -> dict[str, 
 
 
 def finding_key(finding: Mapping[str, Any]) -> str:
-    """How a label names a finding: its stable id (REPORT.md: no line numbers in it)."""
+    """How a label names a finding: its stable id (docs/report.md: no line numbers in it)."""
     return str(finding["id"])
 
 

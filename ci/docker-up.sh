@@ -5,7 +5,7 @@
 # packages, starts dockerd without container networking (workspaces run with
 # network_mode="none", and this machine has no bridge to offer), and waits for
 # it. No registry is reachable, so the workspace image is built locally from
-# scratch plus a static busybox.
+# scratch plus a static busybox, from the Dockerfile serve uses too.
 set -euo pipefail
 
 IMAGE="${WORKSPACE_IMAGE:-workspace-base:latest}"
@@ -39,19 +39,11 @@ if [ ! -x /bin/busybox ]; then
 fi
 
 if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    # the Dockerfile `workspace-service serve` builds from too (service/runtime/base_image.py)
     echo "docker-up: building $IMAGE from scratch + busybox-static"
     ctx="$(mktemp -d)"
     cp /bin/busybox "$ctx/busybox"
-    cat >"$ctx/Dockerfile" <<'DOCKERFILE'
-FROM scratch
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-RUN mkdir -p /tmp /workspace /etc && echo "workspace:x:1000:1000::/workspace:/bin/sh" > /etc/passwd && echo "workspace:x:1000:" > /etc/group && chown 1000:1000 /workspace
-USER 1000:1000
-WORKDIR /workspace
-CMD ["/bin/sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-DOCKERFILE
-    DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" "$ctx" >/dev/null
+    DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" -f "$(dirname "$0")/../service/runtime/workspace-base/Dockerfile" "$ctx" >/dev/null
     rm -rf "$ctx"
 fi
 echo "docker-up: engine $(docker version --format '{{.Server.Version}}'), image $IMAGE ready"

@@ -157,7 +157,7 @@ class GateResult:
 
 @dataclass(frozen=True)
 class Report:
-    """Everything one run learned. ``to_json`` is the public contract of REPORT.md."""
+    """Everything one run learned. ``to_json`` is the public contract of docs/report.md."""
 
     root: str
     started_at: str

@@ -27,11 +27,19 @@ class Limits:
     tmpfs_mb: int = 64
 
 
+def default_database_url(environ: Mapping[str, str] | None = None) -> str:
+    """A SQLite file in the user's data directory, ``$XDG_DATA_HOME/workspace-service/`` (without XDG_DATA_HOME,
+    ``~/.local/share/workspace-service/``): the same database whichever directory the service is started from."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".local", "share")
+    return "sqlite:///" + os.path.join(os.path.abspath(base), "workspace-service", "workspace-service.db")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the operator can set; see ``from_env`` for the variable names."""
 
-    database_url: str = "sqlite:///workspace-service.db"
+    database_url: str = field(default_factory=default_database_url)
     docker_url: str = ""  # empty: DOCKER_HOST or the default local socket
     docker_timeout: float = 30.0
     instance: str = "default"  # label value that marks this deployment's containers
@@ -90,6 +98,7 @@ class Settings:
             raw = env.get(PREFIX + "LIMIT_" + f.name.upper())
             if raw is not None:
                 limits[f.name] = _convert(raw, getattr(Limits(), f.name), f.name)
+        values.setdefault("database_url", default_database_url(env))
         if "default_image" in values and "allowed_images" not in values:
             values["allowed_images"] = (str(values["default_image"]),)
         return cls(limits=Limits(**limits), **values)  # type: ignore[arg-type]

@@ -222,7 +222,7 @@ def summary_line(counts: Mapping[str, Any], run: SuiteRun, timeout: float) -> st
 
 
 def suite_metrics(records: Sequence[TestRecord], skipped_files: int) -> dict[str, Any]:
-    """The ``tests`` metric of REPORT.md, plus xfailed, xpassed, timeouts and total."""
+    """The ``tests`` metric of docs/report.md, plus xfailed, xpassed, timeouts and total."""
     c = Counter(r.outcome for r in records)
     passing = sum(c[o] for o in PASSING)
     failing = sum(c[o] for o in FAILING)

@@ -1,6 +1,6 @@
 """What every command shares: exit codes, the error guard, gate overrides, writing outputs.
 
-Exit codes (REPORT.md): 0 every gate passed; 1 a gate failed; 2 usage or
+Exit codes (docs/report.md): 0 every gate passed; 1 a gate failed; 2 usage or
 configuration error, one line on stderr; 3 internal error, the traceback in a
 log file whose path is printed. :func:`guarded` is the one place that maps an
 ending to a code, so no command can let a traceback reach the user's terminal.

@@ -2,7 +2,7 @@
 
 Made for CI: a few lines of output (the verdict, the failing gates, the new
 findings), annotations on the pull request when running in GitHub Actions,
-and the exit codes of REPORT.md (0 pass, 1 a gate failed, 2 bad input,
+and the exit codes of docs/report.md (0 pass, 1 a gate failed, 2 bad input,
 3 internal error).
 """
 

@@ -8,7 +8,7 @@ it); ``diff`` records the scan of the working tree, not that of the base.
 report has no trends. The HTML report of ``gate`` and ``diff`` shows how each
 metric moved over the runs kept there without re-reading whole reports. Only
 the HTML renderer sees the history; the JSON report stays the contract of
-REPORT.md.
+docs/report.md.
 """
 
 from __future__ import annotations

@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import click
+from sqlalchemy.engine import make_url
 
 from service.cli.ws import ws
+from service.runtime.base_image import BASE_IMAGE, BaseImageError, ensure_base_image
 from service.settings import Settings
 from service.store import Store
 from service.store import tokens as token_rows
@@ -74,9 +76,19 @@ def revoke_token(token_id: str | None, owner: str | None) -> None:
         click.echo(f"revoked {info.id}  {info.owner}")
 
 
+def make_database_dir(url: str) -> None:
+    """Make the directory of a SQLite file (the default one, in the user's data directory, is new on a new
+    machine), private to the user; other databases are left to their URL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), mode=0o700, exist_ok=True)
+
+
 @contextmanager
 def _store() -> Iterator[Store]:
-    store = Store(Settings.from_env().database_url)
+    url = Settings.from_env().database_url
+    make_database_dir(url)
+    store = Store(url)
     try:
         yield store
     finally:
@@ -92,6 +104,8 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
     settings = Settings.from_env()
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
+    make_database_dir(settings.database_url)
+    prepare_base_image(settings)
     if dev:
         from service.app import create_app
 
@@ -115,6 +129,18 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
                 f"WORKSPACE_SERVICE_HTTP_SERVER must be granian or gunicorn, not {settings.http_server!r}")
     finally:
         shutil.rmtree(values, ignore_errors=True)
+
+
+def prepare_base_image(settings: Settings) -> None:
+    """Build the default workspace image when it is allowed and missing (a new machine has no registry to pull it
+    from); a failure is one warning line, and the service still serves (creates of that image fail until it exists)."""
+    if BASE_IMAGE not in settings.allowed_images:
+        return
+    try:
+        if ensure_base_image(settings.docker_url):
+            click.echo(f"serve: built {BASE_IMAGE} from scratch and the host's busybox", err=True)
+    except BaseImageError as exc:
+        click.echo(f"serve: warning: {exc}; workspaces of {BASE_IMAGE} fail until it exists", err=True)
 
 
 def refuse_taken_address(host: str, port: int) -> None:
