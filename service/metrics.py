@@ -12,6 +12,7 @@ The store's gauges (workspaces by state, tasks by status) are read at scrape tim
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 from prometheus_client import Counter as _Counter
@@ -32,12 +33,11 @@ class Counter:
     """A monotonically increasing count per label set."""
 
     def __init__(self, name: str, help_text: str, labels: tuple[str, ...], registry: CollectorRegistry) -> None:
-        self._family = _Counter(name, help_text, labels, registry=registry)
-        self._labelled = bool(labels)
+        self._series = _Series(_Counter(name, help_text, labels, registry=registry), labels)
 
     def inc(self, amount: float = 1.0, **labels: str) -> None:
         """Add ``amount`` to the series named by ``labels``."""
-        (self._family.labels(**labels) if self._labelled else self._family).inc(amount)
+        self._series.child(labels).inc(amount)
 
 
 class Histogram:
@@ -45,12 +45,31 @@ class Histogram:
 
     def __init__(self, name: str, help_text: str, labels: tuple[str, ...], buckets: tuple[float, ...],
                  registry: CollectorRegistry) -> None:
-        self._family = _Histogram(name, help_text, labels, registry=registry, buckets=buckets)
-        self._labelled = bool(labels)
+        self._series = _Series(_Histogram(name, help_text, labels, registry=registry, buckets=buckets), labels)
 
     def observe(self, value: float, **labels: str) -> None:
         """Count one observation."""
-        (self._family.labels(**labels) if self._labelled else self._family).observe(value)
+        self._series.child(labels).observe(value)
+
+
+class _Series:
+    """A metric family's children by label values, looked up once each: ``labels()`` takes the family's lock
+    and checks every value on each call, and every request counts twice. The labels are bounded (see above),
+    so the dict is too."""
+
+    def __init__(self, family: Any, names: tuple[str, ...]) -> None:
+        self._family, self._names = family, names
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def child(self, labels: dict[str, str]) -> Any:
+        """The child of the family for ``labels`` (the family itself when it has no labels)."""
+        if not self._names:
+            return self._family
+        key = tuple(labels[name] for name in self._names)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = self._family.labels(*key)
+        return found
 
 
 def _labels(pairs: dict[str, str]) -> str:

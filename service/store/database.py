@@ -5,10 +5,17 @@ a deferred transaction that later wants to write can fail at once with "database
 waiting, which is what many concurrent requests plus a worker pool would otherwise hit. Writers to a
 SQLite file also queue on a ``WriterLock`` first (see ``writers``), so they never sleep in the busy handler.
 PostgreSQL needs neither: its writers wait on row locks.
+
+On a SQLite file the SQLAlchemy ``Connection`` objects are kept and reused (``_Idle``) instead of being checked
+out of the pool and back for every transaction: that round trip (a new ``Connection``, the pool's checkout,
+its reset on return, four event dispatches) cost about 170 us, against 70 us for the whole read transaction
+on a kept one. A local file's connection does not go stale; PostgreSQL's can (a server restart), so there each
+transaction still takes a fresh checkout, which ``pool_pre_ping`` tests first.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
@@ -35,6 +42,9 @@ class Store:
         self._writers = WriterLock(database) if database and database != ":memory:" else None
         metadata.create_all(self.engine)
         self._group = GroupCommit(self.write)
+        reuse = self._writers is not None  # a SQLite file
+        self._idle_readers = _Idle(self.engine, True, pool_size if reuse else 0)
+        self._idle_writers = _Idle(self.engine, False, 1 if reuse else 0)  # the writer lock lets one in at a time
 
     def transact(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)`` in a write transaction that concurrent callers' work may share (see ``group_commit``);
@@ -47,15 +57,14 @@ class Store:
         # SQLite's own WAL checkpoint stays on: checkpointing less often (outside the writer lock) made
         # creates a little cheaper but let the WAL grow under load (see "Durability" in service/README.md).
         queued = self._writers.held() if self._writers is not None else nullcontext()
-        with self.engine.connect() as conn, queued, conn.begin():
+        with queued, self._idle_writers.connection() as conn, conn.begin():  # the lock first: one kept writer
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction (deferred on SQLite, so readers never queue behind writers)."""
-        with self.engine.connect().execution_options(read_only=True) as conn:
-            with conn.begin():
-                yield conn
+        with self._idle_readers.connection() as conn, conn.begin():
+            yield conn
 
     def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -64,9 +73,49 @@ class Store:
 
     def close(self) -> None:
         """Release every pooled connection."""
+        self._idle_readers.close()
+        self._idle_writers.close()
         self.engine.dispose()
         if self._writers is not None:
             self._writers.close()
+
+
+class _Idle:
+    """Connections of one kind (read-only or not) kept between transactions, at most ``keep`` of them."""
+
+    def __init__(self, engine: Engine, read_only: bool, keep: int) -> None:
+        self.engine, self.read_only, self.keep = engine, read_only, keep
+        self._kept: list[Connection] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection with no transaction open; it is kept afterwards unless SQLAlchemy invalidated it."""
+        with self._lock:
+            conn = self._kept.pop() if self._kept else None
+        if conn is None:
+            conn = self.engine.connect()
+            if self.read_only:
+                conn = conn.execution_options(read_only=True)
+        try:
+            yield conn
+        finally:
+            self._put(conn)
+
+    def _put(self, conn: Connection) -> None:
+        if not conn.closed and not conn.invalidated and not conn.in_transaction():
+            with self._lock:
+                if len(self._kept) < self.keep:
+                    self._kept.append(conn)
+                    return
+        conn.close()
+
+    def close(self) -> None:
+        """Close every kept connection (back to the pool, which ``Engine.dispose`` then closes)."""
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for conn in kept:
+            conn.close()
 
 
 def _make_engine(url: str, pool_size: int) -> Engine:
