@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
 
-from service.api import batches, ops, problems, workspaces
+from service.api import batches, execs, ops, problems, workspaces
 from service.api.auth import TokenCache
 from service.api.context import ApiContext, attach
 from service.api.inputs import IdConverter
 from service.api.schemas import Schemas
 from service.domain.batches import Batches
+from service.domain.exec_slots import ExecSlots, slots_path
+from service.domain.execs import Execs
 from service.domain.workspaces import Workspaces
 from service.metrics import Metrics, method_label
 from service.reconcile import Reconciler
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
             timeout=settings.docker_timeout,
             pool_size=settings.workers + 4,
             volume_size_mb=settings.volume_size_mb,
+            stream_timeout=max(settings.exec_timeout_max, settings.logs_follow_seconds) + 60,
         )
     metrics = Metrics()
     executor = TaskExecutor(store, runtime, settings)
@@ -95,11 +98,12 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
             metrics=metrics,
             schemas=Schemas(settings),
             tokens=TokenCache(store),
+            execs=Execs(store, runtime, settings, ExecSlots(slots_path(settings), settings.exec_concurrency)),
         ),
     )
     app.extensions[BACKGROUND] = background
     problems.register(app)
-    for blueprint in (workspaces.blueprint, batches.blueprint, ops.blueprint):
+    for blueprint in (workspaces.blueprint, batches.blueprint, ops.blueprint, execs.blueprint):
         app.register_blueprint(blueprint)
     _instrument(app, metrics)
     if settings.background:

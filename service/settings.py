@@ -75,7 +75,7 @@ class Settings:
     exec_timeout: float = 30.0  # seconds an exec may run when it names no timeout_s
     exec_timeout_max: float = 600.0  # the most timeout_s may ask for
     exec_output_bytes: int = 1048576  # bytes of stdout and of stderr an exec answers; the rest is cut, flagged
-    exec_stdin_bytes: int = 65536  # the most stdin an exec may send (it travels in the exec's environment)
+    exec_stdin_bytes: int = 32768  # the most stdin an exec may send (in the exec's environment; the body limit holds too)
     exec_concurrency: int = 4  # execs one workspace may have running at once, or 429
     upload_max_bytes: int = 67108864  # the largest body PUT .../files takes (413 beyond), file or tar
     upload_max_members: int = 10000  # entries a tar upload may hold

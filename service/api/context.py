@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from service.api.auth import TokenCache
 from service.api.schemas import Schemas
 from service.domain.batches import Batches
+from service.domain.execs import Execs
 from service.domain.workspaces import Workspaces
 from service.metrics import Metrics
 from service.runtime import ContainerRuntime
@@ -30,6 +31,7 @@ class ApiContext:
     metrics: Metrics
     schemas: Schemas
     tokens: TokenCache
+    execs: Execs
 
 
 def attach(app: Flask, ctx: ApiContext) -> None:

@@ -17,7 +17,9 @@ def _problems(*codes: int) -> dict[str, Any]:
     words = {400: "Malformed request (not JSON, or nested too deep)", 401: "Missing or invalid token",
              404: "Not found (or another owner's)", 409: "Not legal in the current state",
              413: "Body larger than the operator's limit (not read)", 415: "Body is not application/json",
-             422: "Request does not match the schema or the limits", 503: "Not ready (which check fails, and why)"}
+             422: "Request does not match the schema or the limits",
+             429: "Too many in progress at once (the document's limit names how many)",
+             503: "Not ready: the store or the container engine does not answer (which, and why)"}
     return {str(c): {"description": words[c], "content": PROBLEM} for c in codes}
 
 
@@ -42,6 +44,17 @@ def _path_id(name: str) -> dict[str, Any]:
 
 def _query(name: str, schema: JsonSchema, description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def io_paths(ws_id: list[dict[str, Any]]) -> dict[str, Any]:
+    """The calls that work inside a workspace: exec (plain or streamed), files and logs."""
+    run = _op("Run a command in a running workspace", 200, "ExecRequest", "ExecResult",
+              (400, 401, 404, 409, 422, 429, 503),
+              [*ws_id, _query("stream", {"type": "boolean", "default": False},
+                              "true: answer text/event-stream: stdout and stderr events (data: the text as a JSON"
+                              " string) as output arrives, then an exit event whose data is the ExecResult")])
+    run["responses"]["200"]["content"]["text/event-stream"] = {"schema": {"type": "string"}}
+    return {"/api/workspaces/{workspace_id}/exec": {"post": run}}
 
 
 def document(schemas: Schemas) -> dict[str, Any]:
@@ -90,6 +103,7 @@ def document(schemas: Schemas) -> dict[str, Any]:
         "description": "Resources changed: the resize task applying them to the container",
         "content": _json("WorkspaceAccepted"),
     }
+    paths.update(io_paths(ws_id))
     paths["/metrics"]["get"]["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
     for plain in ("/healthz", "/readyz", "/openapi.json"):
         paths[plain]["get"]["responses"]["200"]["content"] = {"application/json": {"schema": {"type": "object"}}}

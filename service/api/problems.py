@@ -11,11 +11,11 @@ import logging
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
-from service.domain.errors import Conflict, DomainError, Invalid, NotFound
+from service.domain.errors import Conflict, DomainError, Invalid, NotFound, TooMany, Unavailable
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
-_STATUS = {NotFound: 404, Conflict: 409, Invalid: 422}
+_STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, TooMany: 429, Unavailable: 503}
 _TITLES = {
     400: "Bad Request",
     401: "Unauthorized",

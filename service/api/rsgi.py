@@ -8,6 +8,12 @@ request is handed to one of ``threads`` WSGI threads. A client (an IP address) m
 ``per_client`` requests in progress at once, reading or running; more are answered 429 at once.
 
 Refusals made here (408, 413, 429, 503) are problem documents like the app's own.
+
+Two kinds of route differ from the rest. A route named in ``Limits.bodies`` (file uploads) takes a larger
+body than ``max_body``, up to its own limit. And a response that declares no ``Content-Length`` (a
+streamed exec, followed logs, a folder's tar) is streamed: each chunk is taken from the app's iterator on a
+WSGI thread and sent as it comes, so the client sees output as it is made; a client that has gone away ends
+the stream at the next chunk, and the iterator is closed (which is how the app learns to stop).
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -35,6 +42,8 @@ class RsgiProtocol(Protocol):
 
     def response_bytes(self, status: int, headers: Headers, body: bytes) -> None: ...
 
+    def response_stream(self, status: int, headers: Headers) -> Any: ...
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -44,6 +53,14 @@ class Limits:
     body_seconds: float = 10.0
     per_client: int = 64
     threads: int = 8
+    bodies: tuple[tuple[str, str, int], ...] = ()  # (method, path regex, limit): routes taking larger bodies
+
+    def body_limit(self, method: str, path: str) -> int:
+        """The most bytes a request's body may have on this route."""
+        for wanted, pattern, limit in self.bodies:
+            if method == wanted and re.fullmatch(pattern, path):
+                return limit
+        return self.max_body
 
 
 class WsgiOverRsgi:
@@ -73,32 +90,54 @@ class WsgiOverRsgi:
 
     async def _serve(self, scope: Any, protocol: RsgiProtocol) -> None:
         declared = scope.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limits.max_body):
-            protocol.response_bytes(*_problem(413, f"the body is larger than {self.limits.max_body} bytes",
+        limit = self.limits.body_limit(scope.method, scope.path)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            protocol.response_bytes(*_problem(413, f"the body is larger than {limit} bytes",
                                               scope.path, close=True))
             return
         try:
-            body = await asyncio.wait_for(self._body(protocol), self.limits.body_seconds)
+            body = await asyncio.wait_for(self._body(protocol, limit), self.limits.body_seconds)
         except asyncio.TimeoutError:
             protocol.response_bytes(*_problem(408, f"the body did not arrive within {self.limits.body_seconds:g} s",
                                               scope.path, close=True))
             return
         if body is None:
-            protocol.response_bytes(*_problem(413, f"the body is larger than {self.limits.max_body} bytes",
+            protocol.response_bytes(*_problem(413, f"the body is larger than {limit} bytes",
                                               scope.path, close=True))
             return
         environ = _environ(scope, body)
         loop = asyncio.get_running_loop()
         status, headers, payload = await loop.run_in_executor(self._pool, _call, self.wsgi, environ)
-        protocol.response_bytes(status, headers, payload)
+        if isinstance(payload, bytes):
+            protocol.response_bytes(status, headers, payload)
+            return
+        await self._stream(protocol.response_stream(status, headers), payload)
 
-    async def _body(self, protocol: RsgiProtocol) -> bytes | None:
-        """The whole body, or None once it exceeds ``max_body`` (reading stops there)."""
+    async def _stream(self, transport: Any, chunks: Iterator[bytes]) -> None:
+        """Send the app's chunks as they come, each taken on a WSGI thread; close the app's iterator at the
+        end, when the client has gone away, or when the app fails."""
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                chunk = await loop.run_in_executor(self._pool, next, chunks, None)
+                if chunk is None:
+                    return
+                if chunk:
+                    await transport.send_bytes(chunk)
+        except Exception:  # noqa: BLE001 - the client went away (granian's closed-protocol error) or the app failed
+            return
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                await loop.run_in_executor(self._pool, close)
+
+    async def _body(self, protocol: RsgiProtocol, limit: int) -> bytes | None:
+        """The whole body, or None once it exceeds ``limit`` (reading stops there)."""
         chunks: list[bytes] = []
         size = 0
         async for chunk in protocol:
             size += len(chunk)
-            if size > self.limits.max_body:
+            if size > limit:
                 return None
             chunks.append(chunk)
         return b"".join(chunks)
@@ -142,8 +181,9 @@ def _environ(scope: Any, body: bytes) -> dict[str, Any]:
     return environ
 
 
-def _call(wsgi: WsgiApp, environ: dict[str, Any]) -> tuple[int, Headers, bytes]:
-    """Run the WSGI app to completion on this thread: status, headers and the whole response body."""
+def _call(wsgi: WsgiApp, environ: dict[str, Any]) -> tuple[int, Headers, bytes | Iterator[bytes]]:
+    """Run the WSGI app on this thread: status, headers and the whole response body, or, for a response
+    without a ``Content-Length`` (a stream), the app's iterator, not yet started, for ``_stream``."""
     started: list[Any] = []
 
     def start_response(status: str, headers: Headers, exc_info: Any = None) -> Callable[[bytes], None]:
@@ -151,14 +191,36 @@ def _call(wsgi: WsgiApp, environ: dict[str, Any]) -> tuple[int, Headers, bytes]:
         return lambda data: None  # no app of this service writes through the legacy write() callable
 
     result = wsgi(environ, start_response)
+    status, headers = started
+    code = int(status.split(" ", 1)[0])
+    if not any(name.lower() == "content-length" for name, _ in headers) and environ["REQUEST_METHOD"] != "HEAD":
+        return code, list(headers), _Chunks(result)
     try:
         payload = b"".join(result)
     finally:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    status, headers = started
-    return int(status.split(" ", 1)[0]), list(headers), payload
+    return code, list(headers), payload
+
+
+class _Chunks:
+    """A WSGI response body as an iterator of bytes with the body's ``close``."""
+
+    def __init__(self, body: Iterable[bytes]) -> None:
+        self.body = body
+        self._items = iter(body)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._items)
+
+    def close(self) -> None:
+        close = getattr(self.body, "close", None)
+        if close is not None:
+            close()
 
 
 def _problem(status: int, detail: str, path: str, close: bool) -> tuple[int, Headers, bytes]:

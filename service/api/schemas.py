@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from service.api import io_schemas
 from service.api.problems import SHOWN, clip
 from service.model import Operation, State, TaskStatus
 from service.settings import Settings
@@ -252,12 +253,13 @@ class Schemas:
                 "required": ["type", "title", "status", "detail"],
             },
         }
+        self.components.update(io_schemas.components(settings))
         self.list_query: dict[str, JsonSchema] = {
             "state": {"type": "string", "enum": [s.value for s in State]},
             "limit": {"type": "integer", "minimum": 1, "maximum": settings.max_page, "default": 50},
             "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
         }
-        requests = ("WorkspaceCreate", "WorkspacePatch", "BatchCreate")
+        requests = ("WorkspaceCreate", "WorkspacePatch", "BatchCreate", "ExecRequest")
         self._validators = {name: Draft202012Validator(self.components[name]) for name in requests}
         self._quick = {name: quick_check(self.components[name]) for name in requests}
 

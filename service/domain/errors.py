@@ -22,3 +22,11 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     """Well-formed but refused by a rule (image not allowed, path outside the root, over a limit)."""
+
+
+class TooMany(DomainError):
+    """A limit on things in progress at once is reached; the detail names the limit. Retry later."""
+
+
+class Unavailable(DomainError):
+    """The container engine does not answer, so the request cannot be served now."""

@@ -2,21 +2,37 @@
 
 from service.runtime.errors import (
     ContainerNotFound,
+    ContainerNotRunning,
     ImagePullFailed,
     PermanentRuntimeError,
     RuntimeFailure,
     RuntimeUnavailable,
     TransientRuntimeError,
 )
-from service.runtime.protocol import ContainerInfo, ContainerRuntime, ContainerSpec, ContainerStats, RuntimeEvent
+from service.runtime.protocol import (
+    ByteStream,
+    ContainerInfo,
+    ContainerRuntime,
+    ContainerSpec,
+    ContainerStats,
+    ExecSession,
+    ExecSpec,
+    Output,
+    RuntimeEvent,
+)
 
 __all__ = [
+    "ByteStream",
     "ContainerInfo",
     "ContainerNotFound",
+    "ContainerNotRunning",
     "ContainerRuntime",
     "ContainerSpec",
     "ContainerStats",
+    "ExecSession",
+    "ExecSpec",
     "ImagePullFailed",
+    "Output",
     "PermanentRuntimeError",
     "RuntimeEvent",
     "RuntimeFailure",

@@ -1,6 +1,6 @@
 """``DockerRuntime``: the ``ContainerRuntime`` protocol on the docker SDK.
 
-Every SDK call goes through ``_call``, which turns the SDK's and requests' exceptions into the runtime's
+Every SDK call goes through ``call``, which turns the SDK's and requests' exceptions into the runtime's
 own failure classes, so callers decide on retries by class and never see a docker or requests type.
 The client is made on first use and again after a failure, so the service starts while Docker is down.
 """
@@ -25,6 +25,7 @@ from service.runtime.errors import (
     RuntimeUnavailable,
     TransientRuntimeError,
 )
+from service.runtime.docker_exec import DockerExec
 from service.runtime.hardening import ContainerConfig, container_config, labels, volume_options
 from service.runtime.protocol import (
     LABEL_ID,
@@ -32,6 +33,7 @@ from service.runtime.protocol import (
     ContainerInfo,
     ContainerSpec,
     ContainerStats,
+    ExecSpec,
     RuntimeEvent,
     container_name,
     volume_name,
@@ -56,6 +58,7 @@ class DockerRuntime:
         timeout: float = 30.0,
         pool_size: int = 10,
         volume_size_mb: int = 0,
+        stream_timeout: float = 660.0,
     ) -> None:
         self.base_url = base_url
         self.instance = instance
@@ -64,7 +67,9 @@ class DockerRuntime:
         self.timeout = timeout
         self.pool_size = pool_size
         self.volume_size_mb = volume_size_mb
+        self.stream_timeout = stream_timeout
         self._client: Any = None
+        self._streamer: Any = None
         self._lock = threading.Lock()
         self._images: set[str] = set()  # seen present; saves an inspect per create (forgotten if it vanishes)
 
@@ -73,21 +78,35 @@ class DockerRuntime:
     def _docker(self) -> Any:
         with self._lock:
             if self._client is None:
-                timeout = max(1, int(self.timeout))
-                try:
-                    if self.base_url:
-                        self._client = docker.DockerClient(
-                            base_url=self.base_url, timeout=timeout, max_pool_size=self.pool_size
-                        )
-                    else:
-                        self._client = docker.from_env(timeout=timeout, max_pool_size=self.pool_size)
-                except docker.errors.DockerException as exc:
-                    raise RuntimeUnavailable(f"Docker engine unreachable: {exc}") from exc
+                self._client = self._connect(self.timeout)
             return self._client
 
-    def _call(self, action: Callable[[Any], T]) -> T:
+    def _streams(self) -> Any:
+        """The client for answers that may stay quiet for long (a command's output, followed logs): its read
+        timeout is ``stream_timeout``, longer than the longest exec or follow the service allows."""
+        with self._lock:
+            if self._streamer is None:
+                self._streamer = self._connect(self.stream_timeout)
+            return self._streamer
+
+    def _connect(self, timeout: float) -> Any:
+        seconds = max(1, int(timeout))
         try:
-            return action(self._docker())
+            if self.base_url:
+                return docker.DockerClient(base_url=self.base_url, timeout=seconds, max_pool_size=self.pool_size)
+            return docker.from_env(timeout=seconds, max_pool_size=self.pool_size)
+        except docker.errors.DockerException as exc:
+            raise RuntimeUnavailable(f"Docker engine unreachable: {exc}") from exc
+
+    def call(self, action: Callable[[Any], T], stream: bool = False) -> T:
+        """``action(client)`` with the engine's failures as the runtime's own classes (see ``classified``);
+        ``stream`` gives it the client for long, quiet answers."""
+        return self.classified(lambda: action(self._streams() if stream else self._docker()))
+
+    def classified(self, action: Callable[[], T]) -> T:
+        """Run ``action``, turning the SDK's and requests' exceptions into the runtime's failure classes."""
+        try:
+            return action()
         except docker.errors.NotFound as exc:
             raise ContainerNotFound(_reason(exc)) from exc
         except docker.errors.APIError as exc:
@@ -106,9 +125,11 @@ class DockerRuntime:
 
     def _forget(self) -> None:
         with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
+            clients = (self._client, self._streamer)
+            self._client = self._streamer = None
+        for client in clients:
+            if client is not None:
+                client.close()
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -118,21 +139,21 @@ class DockerRuntime:
 
     def ping(self) -> None:
         """Raise ``RuntimeUnavailable`` unless the engine answers."""
-        self._call(lambda c: c.ping())
+        self.call(lambda c: c.ping())
 
     def ensure_image(self, image: str) -> None:
         """Pull ``image`` unless it is present; a failed pull is ``ImagePullFailed`` with the reason."""
         if image in self._images:
             return
         try:
-            self._call(lambda c: c.api.inspect_image(image))
+            self.call(lambda c: c.api.inspect_image(image))
             self._images.add(image)
             return
         except ContainerNotFound:
             pass
         repository, tag = parse_repository_tag(image)
         try:
-            self._call(lambda c: c.api.pull(repository, tag=tag or "latest"))
+            self.call(lambda c: c.api.pull(repository, tag=tag or "latest"))
         except (ContainerNotFound, PermanentRuntimeError, TransientRuntimeError) as exc:
             raise ImagePullFailed(f"pulling {image} failed: {exc}") from exc
 
@@ -143,7 +164,7 @@ class DockerRuntime:
         if spec.project_dir is None:
             self._ensure_volume(spec)
         try:
-            return str(self._call(lambda c: _create(c, config)))
+            return str(self.call(lambda c: _create(c, config)))
         except ContainerNotFound as exc:  # the image was removed since ensure_image saw it: pull on retry
             self._images.discard(spec.image)
             raise TransientRuntimeError(f"image {spec.image} is gone: {exc}") from exc
@@ -157,20 +178,20 @@ class DockerRuntime:
 
     def start(self, container_id: str) -> None:
         """Start a container (starting a running one is a no-op for Docker)."""
-        self._call(lambda c: c.api.start(container_id))
+        self.call(lambda c: c.api.start(container_id))
 
     def stop(self, container_id: str, timeout: int) -> None:
         """Stop a container, killing it after ``timeout`` seconds."""
-        self._call(lambda c: c.api.stop(container_id, timeout=timeout))
+        self.call(lambda c: c.api.stop(container_id, timeout=timeout))
 
     def restart(self, container_id: str, timeout: int) -> None:
         """Restart a container."""
-        self._call(lambda c: c.api.restart(container_id, timeout=timeout))
+        self.call(lambda c: c.api.restart(container_id, timeout=timeout))
 
     def remove(self, container_id: str) -> None:
         """Remove a container by force; one that is gone or already being removed counts as removed."""
         try:
-            self._call(lambda c: c.api.remove_container(container_id, force=True, v=True))
+            self.call(lambda c: c.api.remove_container(container_id, force=True, v=True))
         except ContainerNotFound:
             return
         except TransientRuntimeError as exc:
@@ -184,7 +205,7 @@ class DockerRuntime:
         name = volume_name(spec.workspace_id)
         options = volume_options(self.volume_size_mb)
         try:
-            found = self._call(lambda c: c.api.create_volume(name, driver="local", driver_opts=options or None,
+            found = self.call(lambda c: c.api.create_volume(name, driver="local", driver_opts=options or None,
                                                                labels=labels(spec, self.instance)))
         except (TransientRuntimeError, PermanentRuntimeError) as exc:
             if options:  # e.g. "quota size requested but no quota support": retrying cannot change that
@@ -196,7 +217,7 @@ class DockerRuntime:
     def remove_volume(self, workspace_id: str) -> None:
         """Remove the workspace's home volume; a missing one counts as removed (the delete may run again)."""
         try:
-            self._call(lambda c: c.api.remove_volume(volume_name(workspace_id)))
+            self.call(lambda c: c.api.remove_volume(volume_name(workspace_id)))
         except ContainerNotFound:
             return
 
@@ -210,12 +231,16 @@ class DockerRuntime:
         memory = resources.memory_mb * 1024 * 1024
         body = {"NanoCpus": int(resources.cpus * 1e9), "Memory": memory, "MemorySwap": memory,
                 "PidsLimit": resources.pids}
-        self._call(lambda c: _post_update(c, container_id, body))
+        self.call(lambda c: _post_update(c, container_id, body))
+
+    def exec(self, container_id: str, spec: ExecSpec) -> DockerExec:
+        """Start ``spec`` in the container as the workspace user (see ``docker_exec``)."""
+        return DockerExec(self, container_id, spec)
 
     def inspect(self, container_id: str) -> ContainerInfo | None:
         """The container's current state, or None if it does not exist."""
         try:
-            data = self._call(lambda c: c.api.inspect_container(container_id))
+            data = self.call(lambda c: c.api.inspect_container(container_id))
         except ContainerNotFound:
             return None
         return _info_from_inspect(data)
@@ -226,7 +251,7 @@ class DockerRuntime:
 
     def stats(self, container_id: str) -> ContainerStats:
         """One sample of CPU and memory use (one-shot: the streaming default costs a second per call)."""
-        data = self._call(lambda c: c.api.stats(container_id, stream=False, one_shot=True))
+        data = self.call(lambda c: c.api.stats(container_id, stream=False, one_shot=True))
         cpu = data.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0) or 0
         memory = data.get("memory_stats", {}) or {}
         return ContainerStats(
@@ -237,7 +262,7 @@ class DockerRuntime:
 
     def list_managed(self) -> list[ContainerInfo]:
         """Every container this deployment made, running or not."""
-        rows = self._call(
+        rows = self.call(
             lambda c: c.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
         )
         return [
@@ -262,7 +287,7 @@ class DockerRuntime:
             "label": f"{LABEL_INSTANCE}={self.instance}",
             "event": list(WATCHED_EVENTS),
         }
-        stream = self._call(lambda c: c.api.events(until=int(until) + 1, filters=filters, decode=True))
+        stream = self.call(lambda c: c.api.events(until=int(until) + 1, filters=filters, decode=True))
         return _Events(stream, self)
 
 
@@ -277,8 +302,7 @@ class _Events:
         raw: Iterator[dict[str, Any]] = iter(self._stream)
         while True:
             try:
-                # noqa reason: the runtime's own error mapping, used by the event stream it created
-                item = self._runtime._call(lambda _c: next(raw, None))  # noqa: SLF001
+                item = self._runtime.classified(lambda: next(raw, None))
             except (ValueError, AttributeError, OSError) as exc:  # stream closed under us by close()
                 raise RuntimeUnavailable(f"event stream closed: {exc}") from exc
             if item is None:
@@ -305,7 +329,7 @@ def _create(client: Any, config: ContainerConfig) -> str:
 
 def _post_update(client: Any, container_id: str, body: dict[str, Any]) -> None:
     """``POST /containers/{id}/update`` at the client's negotiated API version; an engine refusal is raised
-    as the SDK's own error classes, so ``_call`` classifies it like any other call's."""
+    as the SDK's own error classes, so ``call`` classifies it like any other call's."""
     api = client.api
     url = f"{api.base_url}/v{api.api_version}/containers/{quote(container_id, safe='')}/update"
     response = api.post(url, json=body, timeout=api.timeout)

@@ -29,3 +29,7 @@ class ImagePullFailed(PermanentRuntimeError):
 
 class ContainerNotFound(RuntimeFailure):
     """The container does not exist (any more)."""
+
+
+class ContainerNotRunning(RuntimeFailure):
+    """The container exists but is not running, so nothing can run inside it."""

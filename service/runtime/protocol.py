@@ -15,6 +15,9 @@ from service.model import Resources
 LABEL_ID = "workspace-service.id"
 LABEL_INSTANCE = "workspace-service.instance"
 LABEL_OWNER = "workspace-service.owner"
+EXEC_MARKER = "WORKSPACE_EXEC"  # in every exec's environment: which command a process belongs to
+EXEC_STDIN = "WORKSPACE_STDIN"  # an exec's standard input, on its way to the command
+RESERVED_ENV = frozenset({EXEC_MARKER, EXEC_STDIN})  # names a caller's environment for an exec may not set
 
 
 def container_name(workspace_id: str) -> str:
@@ -68,6 +71,46 @@ class RuntimeEvent:
     action: str
 
 
+@dataclass(frozen=True)
+class ExecSpec:
+    """One command to run in a workspace's container as the workspace user.
+
+    ``cwd`` is absolute inside the container; ``marker`` is unique to this command: its processes carry it
+    in their environment (``WORKSPACE_EXEC``), which is how ``ExecSession.kill`` finds them."""
+
+    cmd: tuple[str, ...]
+    cwd: str
+    env: dict[str, str]
+    stdin: str | None
+    marker: str
+
+
+@dataclass(frozen=True)
+class Output:
+    """A piece of a command's (or a container's) output as the engine delivered it."""
+
+    stream: str  # "stdout" or "stderr"
+    data: bytes
+
+
+class ExecSession(Protocol):
+    """A command started in a container: its output as it arrives, then its exit code."""
+
+    def __iter__(self) -> Iterator[Output]: ...
+
+    def exit_code(self) -> int | None: ...
+
+    def kill(self) -> None: ...
+
+
+class ByteStream(Protocol):
+    """Bytes from the engine (an archive, logs) read as they arrive; ``close`` stops reading early."""
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
 class EventStream(Protocol):
     """An iterator over events that another thread can close to stop it."""
 
@@ -96,6 +139,8 @@ class ContainerRuntime(Protocol):
     def remove_volume(self, workspace_id: str) -> None: ...
 
     def update(self, container_id: str, resources: Resources) -> None: ...
+
+    def exec(self, container_id: str, spec: ExecSpec) -> ExecSession: ...
 
     def inspect(self, container_id: str) -> ContainerInfo | None: ...
 

@@ -6,24 +6,48 @@ documented error responses, so a status added to the document without a way to p
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from service.store import workspaces as workspace_rows
+
 UNKNOWN = "0" * 32
 Recipe = Callable[[Any, dict[str, str]], Any]
 
 
 def _ids(api: Any) -> dict[str, str]:
-    """A pending workspace (no background: it stays pending), one being deleted, and a batch."""
+    """A pending workspace (no background: it stays pending), one being deleted, a batch, and one recorded as
+    running (its container does not exist: only refusals made before the engine is asked reach it)."""
     pending = api.create("pending")
     doomed = api.create("doomed")
     api.client.delete(f"/api/workspaces/{doomed['id']}", headers=api.headers)
     batch = api.post("/api/workspaces/batch", json={"operation": "delete", "workspace_ids": [api.create("b")["id"]]})
     return {"pending": pending["id"], "doomed": doomed["id"], "task": pending["task_id"],
-            "batch": batch.get_json()["batch_id"]}
+            "batch": batch.get_json()["batch_id"], "running": _recorded_running(api, "running")}
+
+
+def _recorded_running(api: Any, name: str) -> str:
+    ws = api.create(name)
+    with api.app.extensions["workspace_service"].store.write() as conn:
+        workspace_rows.change(conn, ws["id"], time.time(), state="running", container_id="f" * 64)
+    return str(ws["id"])
+
+
+def _slots_taken(recipe: Recipe) -> Recipe:
+    """``recipe`` while every exec slot of the running workspace is held."""
+    def run(api: Any, ids: dict[str, str]) -> Any:
+        slots = api.app.extensions["workspace_service"].execs.slots
+        held = [slots.acquire(ids["running"]) for _ in range(slots.limit)]
+        try:
+            return recipe(api, ids)
+        finally:
+            for slot in held:
+                slots.release(ids["running"], slot)
+    return run
 
 
 def _send(method: str, path: str, **kw: Any) -> Recipe:
@@ -88,6 +112,10 @@ RECIPES[("delete", "/api/workspaces/{workspace_id}", 401)] = _send("delete", "/a
 RECIPES[("delete", "/api/workspaces/{workspace_id}", 404)] = _send("delete", f"/api/workspaces/{UNKNOWN}")
 RECIPES[("delete", "/api/workspaces/{workspace_id}", 409)] = _send("delete", "/api/workspaces/{doomed}")
 RECIPES[("delete", "/api/workspaces/{workspace_id}", 422)] = _send("delete", "/api/workspaces/{pending}?keep_volume=yes")
+_EXEC = "/api/workspaces/{workspace_id}/exec"
+_body_operation("post", _EXEC, "/api/workspaces/{pending}/exec", {"cmd": []}, {"cmd": ["true"]})
+RECIPES[("post", _EXEC, 404)] = _send("post", f"/api/workspaces/{UNKNOWN}/exec", json={"cmd": ["true"]})
+RECIPES[("post", _EXEC, 429)] = _slots_taken(_send("post", "/api/workspaces/{running}/exec", json={"cmd": ["true"]}))
 for _verb in ("start", "stop", "restart"):
     _path = f"/api/workspaces/{{workspace_id}}/{_verb}"
     RECIPES[("post", _path, 401)] = _send("post", f"/api/workspaces/{{pending}}/{_verb}", **NO_TOKEN)
@@ -105,7 +133,7 @@ def test_every_documented_error_response_is_a_problem_document(make_api: Any, tm
         for code in operation["responses"]
         if int(code) >= 400
     }
-    documented.discard(("get", "/readyz", 503))  # provoked below, on an app whose engine is down
+    documented -= {("get", "/readyz", 503), ("post", _EXEC, 503)}  # provoked below, on an app whose engine is down
     assert set(RECIPES) == documented, (sorted(documented - set(RECIPES)), sorted(set(RECIPES) - documented))
     problem = Draft202012Validator(document["components"]["schemas"]["Problem"])
     ids = _ids(api)
@@ -122,3 +150,6 @@ def test_every_documented_error_response_is_a_problem_document(make_api: Any, tm
     assert ready.headers["Retry-After"] == "5"
     body = ready.get_json()
     assert problem.is_valid(body) and body["checks"]["docker"].startswith("failing") and "docker" in body["detail"]
+    unreachable = down.post(f"/api/workspaces/{_recorded_running(down, 'engine-down')}/exec", json={"cmd": ["true"]})
+    assert unreachable.status_code == 503 and unreachable.content_type == "application/problem+json"
+    assert problem.is_valid(unreachable.get_json()) and "unreachable" in unreachable.get_json()["detail"]
