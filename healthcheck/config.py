@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 from healthcheck.errors import ConfigError
 from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text
+from healthcheck.supervision import Limits
 
 # Keys of [tool.healthcheck] that are not gate thresholds or check tables.
 GENERAL_KEYS: Mapping[str, type | tuple[type, ...]] = {
@@ -35,9 +36,19 @@ GENERAL_KEYS: Mapping[str, type | tuple[type, ...]] = {
     "python": str,
     "import_check": bool,
     "timeout": (int, float),
+    "memory_limit_mib": int,
+    "cpu_limit": int,
+    "process_limit": int,
 }
-# The range of each number among them: the scan's time limit is more than nothing and at most a week.
-GENERAL_RANGES: Mapping[str, tuple[float, float]] = {"timeout": (0.001, 604800.0)}
+# The range of each number among them: the scan's time limit is more than nothing and at most a week; the
+# limits of every process that runs the repository's code (healthcheck.supervision) from a tight sandbox to a
+# big machine.
+GENERAL_RANGES: Mapping[str, tuple[float, float]] = {
+    "timeout": (0.001, 604800.0),
+    "memory_limit_mib": (64, 1 << 22),
+    "cpu_limit": (1, 604800),
+    "process_limit": (8, 100000),
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ class Config:
     python: str | None = None
     import_check: bool = True
     timeout: float = 600.0
+    limits: Limits = Limits()
     thresholds: Mapping[str, float] = field(default_factory=dict)
     check_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str | None = None
@@ -192,6 +204,11 @@ def load_config(
         python=general.get("python"),
         import_check=bool(general.get("import_check", True)),
         timeout=float(general.get("timeout", 600.0)),
+        limits=Limits(
+            memory_mib=int(general.get("memory_limit_mib", Limits.memory_mib)),
+            cpu_s=int(general.get("cpu_limit", Limits.cpu_s)),
+            processes=int(general.get("process_limit", Limits.processes)),
+        ),
         thresholds=thresholds,
         check_options=options,
         source=source,

@@ -25,8 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Sequence
 
+from healthcheck.supervision import Limits, ended, start, stop
+
 PROBE = Path(__file__).resolve().parent.parent / "probe" / "import_probe.py"
 DUMP_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<func>.+)$')
+SUPERVISOR_CHECK_S = 0.5  # how often a waiting runner looks whether its worker's supervisor is still there
+SUPERVISOR_KILLED = "SupervisorKilled"  # the exception the probe reports for a module that killed its parent
+KILLED_REASON = "importing it killed healthcheck's supervisor"
 DUMP_GRACE = 3.0  # at most this long (s) for the stack dump of a hung import before killing: under load the
 # dump thread of the worker can start late, and the wait ends as soon as the dump is written
 
@@ -73,6 +78,7 @@ class ProbeJob:
     env: dict[str, str]
     script: Path = PROBE  # what the interpreter runs: the probe, or the cycle proof's fork server
     spec: dict[str, Any] = field(default_factory=dict)  # more keys of the job file, for ``script``
+    limits: Limits = Limits()  # of each worker and everything it starts (healthcheck.supervision)
 
 
 def _reader(stream: IO[str], lines: queue.Queue[str | None]) -> None:
@@ -99,16 +105,7 @@ class Worker:
             ),
             encoding="utf-8",
         )
-        try:
-            with self.stderr.open("wb") as stderr:
-                self.proc = subprocess.Popen(
-                    [job.python, str(job.script), str(spec)],
-                    cwd=job.root, env=job.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                    stderr=stderr, text=True, encoding="utf-8", errors="replace",
-                    start_new_session=True,
-                )
-        except OSError as exc:
-            raise ProbeError(f"cannot run {job.python}: {exc.strerror or exc}") from None
+        self.proc = start_probe(job, [str(job.script), str(spec)], self.stderr)
         assert self.proc.stdout is not None
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=_reader, args=(self.proc.stdout, self.lines), daemon=True).start()
@@ -153,17 +150,30 @@ class Worker:
             lines = []
         return lines[-1].strip() if lines else "no output"
 
+    def supervisor_gone(self) -> bool:
+        """Whether the worker's supervisor has ended (the repository's code can kill its own parent)."""
+        return ended(self.proc)
+
     def stop(self) -> int | None:
         """Kill the worker (and whatever it started) and reap it."""
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, 9)
-            except (ProcessLookupError, PermissionError):
-                self.proc.kill()
-        try:
-            return self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a process that survives SIGKILL
-            return None
+        return stop(self.proc)
+
+
+def start_probe(job: ProbeJob, args: Sequence[str], stderr_file: Path) -> subprocess.Popen[str]:
+    """Start ``job.python ARGS`` the way all of the repository's code the import check runs is started:
+    under the supervisor (:mod:`healthcheck.supervision`, with the job's limits), in the root, with the job's
+    environment, its stdout a text pipe of JSON lines and its stderr ``stderr_file``.
+
+    :class:`ProbeError` when the interpreter cannot be started.
+    """
+    try:
+        with stderr_file.open("wb") as stderr:
+            return start(
+                [job.python, *args], job.limits, cwd=job.root, env=job.env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=stderr, text=True, encoding="utf-8", errors="replace",
+            )
+    except OSError as exc:
+        raise ProbeError(f"cannot run {job.python}: {exc.strerror or exc}") from None
 
 
 @dataclass
@@ -178,51 +188,86 @@ class ShareResult:
 def run_share(job: ProbeJob, modules: Sequence[str], blocked: dict[str, str], folder: Path) -> ShareResult:
     """Import ``modules`` in order in as many workers as it takes."""
     remaining = list(modules)
-    files = set(job.project_files)
     outcomes: list[Outcome] = []
     while remaining and time.monotonic() < job.deadline:
         worker = Worker(job, remaining, dict(blocked), folder)
-        current: str | None = None
-        started = time.monotonic()
         try:
-            while True:
-                now = time.monotonic()
-                if now >= job.deadline:
-                    return ShareResult(outcomes, remaining)
-                wait = job.deadline - now if current is None else min(job.deadline, started + job.module_timeout) - now
-                event = worker.next_event(wait)
-                if event is None:
-                    if current is None or time.monotonic() < started + job.module_timeout:
-                        continue
-                    frames = worker.stacks(files, wait=DUMP_GRACE)
-                    outcomes.append(Outcome(current, False, info={"frames": frames}, timed_out=True))
-                    blocked[current] = f"it did not finish importing within {job.module_timeout:g} s"
-                    remaining.remove(current)
-                    break
-                kind = event.get("event")
-                if kind == "start":
-                    current, started = str(event.get("module")), time.monotonic()
-                elif kind == "done":
-                    module = str(event.get("module"))
-                    outcomes.append(Outcome(module, bool(event.get("ok")), info=event))
-                    if module in remaining:
-                        remaining.remove(module)
-                    current = None
-                elif kind == "end":
-                    remaining = []
-                    break
-                elif kind == "eof":
-                    code = worker.stop()
-                    if current is None:  # died before its first import: nothing more to learn by retrying
-                        return ShareResult(outcomes, remaining, f"exit {code}: {worker.last_words()}")
-                    frames = worker.stacks(files)
-                    outcomes.append(Outcome(current, False, info={"frames": frames}, exit_code=code))
-                    blocked[current] = f"the process exited (code {code}) while importing it"
-                    remaining.remove(current)
-                    break
+            over = _drive(job, worker, remaining, outcomes, blocked)
         finally:
             worker.stop()
+        if over is not None:
+            return over
     return ShareResult(outcomes, remaining)
+
+
+def _drive(job: ProbeJob, worker: Worker, remaining: list[str], outcomes: list[Outcome],
+           blocked: dict[str, str]) -> ShareResult | None:
+    """Follow one worker until it ends, updating ``remaining``, ``outcomes`` and ``blocked``; the share's
+    result when it is over (deadline, or a worker that could not import anything), None for a fresh worker."""
+    files = set(job.project_files)
+    current: str | None = None
+    last: Outcome | None = None  # the last module this worker finished
+    killed = False  # its supervisor ended before the worker did
+    started = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if now >= job.deadline:
+            return ShareResult(outcomes, remaining)
+        wait = job.deadline - now if current is None else min(job.deadline, started + job.module_timeout) - now
+        event = worker.next_event(min(wait, SUPERVISOR_CHECK_S))
+        if event is None:
+            if not killed and worker.supervisor_gone():
+                killed = True
+                worker.stop()  # what the supervisor can no longer stop: the reader sees the end next
+                continue
+            if current is None or time.monotonic() < started + job.module_timeout:
+                continue
+            frames = worker.stacks(files, wait=DUMP_GRACE)
+            outcomes.append(Outcome(current, False, info={"frames": frames}, timed_out=True))
+            blocked[current] = f"it did not finish importing within {job.module_timeout:g} s"
+            remaining.remove(current)
+            return None
+        kind = event.get("event")
+        if kind == "start":
+            current, started = str(event.get("module")), time.monotonic()
+        elif kind == "done":
+            last = Outcome(str(event.get("module")), bool(event.get("ok")), info=event)
+            outcomes.append(last)
+            if event.get("exception") == SUPERVISOR_KILLED:
+                blocked[last.module] = KILLED_REASON
+            if last.module in remaining:
+                remaining.remove(last.module)
+            current = None
+        elif kind == "end":
+            if worker.supervisor_gone():  # killed without the probe seeing it
+                _blame(last, outcomes, blocked)
+            remaining.clear()
+            return None
+        elif kind == "eof":
+            code = worker.stop()
+            if current is None and last is None:  # died before its first import: retrying tells nothing
+                return ShareResult(outcomes, remaining, f"exit {code}: {worker.last_words()}")
+            if current is None:  # between two imports: the last one killed the supervisor, or exited
+                if killed:
+                    _blame(last, outcomes, blocked)
+                return None
+            outcomes.append(Outcome(current, False, info={"frames": worker.stacks(files)}, exit_code=code))
+            blocked[current] = f"the process exited (code {code}) while importing it"
+            remaining.remove(current)
+            return None
+
+
+def _blame(last: Outcome | None, outcomes: list[Outcome], blocked: dict[str, str]) -> None:
+    """The supervisor was killed and the probe did not say by which module: the last one imported did it."""
+    if last is not None and last.ok:
+        outcomes[outcomes.index(last)] = _killer(last.module)
+        blocked[last.module] = KILLED_REASON
+
+
+def _killer(module: str) -> Outcome:
+    """The failure of a module whose import killed the worker's supervisor (the probe did not get to say so)."""
+    return Outcome(module, False, info={"exception": SUPERVISOR_KILLED, "frames": [],
+                                        "message": "healthcheck's supervisor of the import was killed"})
 
 
 def run_probe(job: ProbeJob, modules: Sequence[str], workers: int) -> ShareResult:

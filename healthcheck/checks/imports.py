@@ -117,6 +117,7 @@ def probe_job(ctx: CheckContext, limit: float) -> ProbeJob:
         module_timeout=float(ctx.option(ImportCheck.name, "module_timeout")),
         deadline=time.monotonic() + limit,
         env=env,
+        limits=ctx.config.limits,
     )
 
 

@@ -11,15 +11,18 @@ project frames from library frames), the modules to import in order, and modules
 earlier worker; importing one raises at once instead). The script writes one
 JSON object per line to the stdout it was given: ``{"event": "start",
 "module": m}`` before each import and ``{"event": "done", ...}`` after it, then
-``{"event": "end"}``. Anything the imported code prints goes to stderr, so it
+``{"event": "end"}``. A module whose import kills the worker's parent (healthcheck's
+supervisor, :mod:`healthcheck.supervision`) is reported as failed with
+``SupervisorKilled`` and the worker exits. Anything the imported code prints goes to stderr, so it
 cannot corrupt that stream. The parent applies the timeouts; just before it
 kills a worker whose import hangs, :mod:`faulthandler` has written every
 thread's stack to the dump file, which is how the parent learns where it hung.
 
-Before importing anything the worker caps its own memory (``memory_limit`` in
-the job, 4 GiB by default) and core dumps, soft and hard limit alike, so that
-imported code cannot raise them again: a module that allocates more fails its
-import with ``MemoryError``, a finding, instead of exhausting the host.
+Its memory, CPU time and processes are capped by the supervisor that starts
+it (:mod:`healthcheck.supervision`), soft and hard limit alike, so imported
+code cannot raise them again: a module that allocates more than the data
+limit fails its import with ``MemoryError``, a finding, instead of exhausting
+the host.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import sys
 import traceback
 from typing import Any, Dict, List, Optional, Set
 
+SUPERVISOR_KILLED = "SupervisorKilled"  # the exception named for a module whose import killed the supervisor
 PARTIAL = re.compile(r"partially initiali[sz]ed module '([^']+)'")
 
 
@@ -92,28 +96,34 @@ def describe(module: str, exc: BaseException, project_files: Set[str]) -> Dict[s
     return info
 
 
-MEMORY_LIMIT = 4 << 30  # bytes of data (heap and private mappings) one worker may hold
+PF_EXITING = 0x4  # a kernel task flag (``/proc/PID/stat`` field 9): the process has begun to exit
 
 
-def limit_resources(memory: int) -> None:
-    """Cap this process's data size at ``memory`` bytes and its core dumps at nothing, for good."""
+def supervisor_gone(pid: int) -> bool:
+    """Whether this process's supervisor (its parent ``pid`` at start) is dead, dying or about to die.
+
+    A SIGKILL is delivered asynchronously: right after a module's ``os.kill(os.getppid(), 9)`` returns, the
+    parent may still be there. So besides a changed parent, ``/proc`` is asked whether the parent has begun to
+    exit, is a zombie, or has a SIGKILL pending; that attributes the kill to the module that sent it.
+    """
+    if os.getppid() != pid:
+        return True
     try:
-        import resource
-    except ImportError:  # not a POSIX system: no limits to set
-        return
-    for what, value in ((resource.RLIMIT_DATA, memory), (resource.RLIMIT_CORE, 0)):
-        _soft, hard = resource.getrlimit(what)
-        chosen = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        try:
-            resource.setrlimit(what, (chosen, chosen))
-        except (ValueError, OSError):  # a platform that refuses: the parent's time limits still apply
-            pass
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        with open("/proc/%d/status" % pid, "rb") as handle:
+            status = handle.read().splitlines()
+    except (OSError, IndexError):  # no /proc here, or the parent just went: the parent check above decides
+        return os.path.isdir("/proc/self") and os.getppid() != pid
+    if fields[0] in (b"Z", b"X") or int(fields[6]) & PF_EXITING:
+        return True
+    kill_bit = 1 << (9 - 1)  # SIGKILL
+    return any(line.startswith((b"SigPnd:", b"ShdPnd:")) and int(line.split()[1], 16) & kill_bit for line in status)
 
 
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as handle:
         job = json.load(handle)
-    limit_resources(int(job.get("memory_limit", MEMORY_LIMIT)))
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # whatever the imported code prints goes to stderr, not into the protocol
     sys.stdout = sys.stderr
@@ -129,6 +139,7 @@ def main() -> None:
         out.write(json.dumps(obj) + "\n")
         out.flush()
 
+    supervisor = os.getppid()
     for module in job["modules"]:
         say({"event": "start", "module": module})
         faulthandler.dump_traceback_later(module_timeout, repeat=False, file=dump)
@@ -136,10 +147,16 @@ def main() -> None:
             importlib.import_module(module)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt at import are failures too
             faulthandler.cancel_dump_traceback_later()
-            say(describe(module, exc, project_files))
+            done = describe(module, exc, project_files)
         else:
             faulthandler.cancel_dump_traceback_later()
-            say({"event": "done", "module": module, "ok": True})
+            done = {"event": "done", "module": module, "ok": True}
+        if supervisor_gone(supervisor):  # the import killed the supervisor: the limits are no longer enforced
+            say({"event": "done", "module": module, "ok": False, "exception": SUPERVISOR_KILLED, "frames": [],
+                 "message": "importing it killed its parent process, healthcheck's supervisor of the import"})
+            out.close()
+            os._exit(3)
+        say(done)
     save_coverage()  # before "end": the parent kills the worker as soon as it reads that
     say({"event": "end"})
     out.close()
