@@ -215,3 +215,24 @@ def _eades_cut(members: set[str], succ: Mapping[str, Sequence[str]]) -> list[Edg
         if not _acyclic(succ, members, kept):
             kept.add(edge)
     return sorted(kept)
+
+
+def reachable(starts: Iterable[str], succ: Succ) -> set[str]:
+    """Every node reachable from ``starts`` (the starts included)."""
+    seen = set(starts)
+    todo = list(seen)
+    while todo:
+        for nxt in succ.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def reversed_map(succ: Succ) -> dict[str, list[str]]:
+    """The successor map with every edge turned around (each node's predecessors)."""
+    pred: dict[str, list[str]] = {}
+    for node, nexts in succ.items():
+        for nxt in nexts:
+            pred.setdefault(nxt, []).append(node)
+    return pred

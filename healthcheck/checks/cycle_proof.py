@@ -1,14 +1,20 @@
-"""The proven verdict on runtime import cycles: import every member of every runtime component first, each in
-a fresh interpreter, and see which ones crash with a circular import.
+"""The proven verdict on runtime import cycles: import every member of every runtime component first, and see
+which ones crash with a circular import.
 
 The import check imports in dependency order, so it enters each cycle from one
 side only; a cycle that crashes only when entered elsewhere (a user's
-``import pkg.ops`` before anything else) never shows there. Here each member
-gets an interpreter of its own, with nothing of the project imported yet, so
-the member really is imported first. It runs exactly the way the import check
-runs code (:mod:`healthcheck.checks.import_runner`: the repository's
+``import pkg.ops`` before anything else) never shows there. Here each member is
+imported with nothing of its component imported yet. It runs the way the import
+check runs code (:mod:`healthcheck.checks.import_runner`: the repository's
 interpreter, its source roots, the per-module time limit, a stack dump when an
-import hangs), in parallel, within the import check's time limit.
+import hangs), within the import check's time limit, on as many workers.
+
+Each component gets fork servers (``healthcheck/probe/forkserver.py``) that
+import once what its members need from outside it and cannot enter it
+(:mod:`healthcheck.checks.cycle_preload`), then fork one child per member; the
+components that cost most start first, and a large one is split between the
+workers. A crash seen in a forked child is confirmed in a fresh interpreter,
+with nothing preloaded, before it counts: that fresh import is what is reported.
 
 A member whose import fails with "partially initialized module" is a
 :class:`Crash`: the entry, the exception, the project line that raised it and
@@ -27,13 +33,16 @@ import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from healthcheck.checks.base import CheckContext
+from healthcheck.checks.cycle_preload import preload_for, with_parents
 from healthcheck.checks.import_runner import Outcome, ProbeError, ProbeJob, run_share
 from healthcheck.checks.imports import ImportCheck, check_time_limit, probe_job, why_not_imported
+
+FORKSERVER = Path(__file__).resolve().parent.parent / "probe" / "forkserver.py"
 
 
 @dataclass(frozen=True)
@@ -99,40 +108,94 @@ def _first(job: ProbeJob, module: str, folder: Path) -> Outcome | None:
     return share.outcomes[0] if share.outcomes else None
 
 
+@dataclass(frozen=True)
+class Share:
+    """Members of one component for one fork server, with what it preloads."""
+
+    component: int
+    members: list[str]
+    preload: list[str]
+    refuse: list[str]
+
+    @property
+    def cost(self) -> int:
+        """A guess of the share's time: each member's import runs about the whole component."""
+        return len(self.members) * len(self.refuse)
+
+
+MEMBERS_PER_SPLIT = 4  # a component is split between workers only with at least this many members per share
+
+
+def plan(ctx: CheckContext, components: Sequence[Sequence[str]], members: set[str], workers: int) -> list[Share]:
+    """The fork servers to run, costliest first: one per component, a large one split between the workers."""
+    graph = ctx.graph
+    succ = with_parents(graph.successor_map({"runtime"}, implied=True), graph.modules)
+    importable = importable_modules(ctx)
+    shares: list[Share] = []
+    for i, comp in enumerate(components):
+        mine = sorted(m for m in comp if m in members)
+        if not mine:
+            continue
+        preload = preload_for(comp, succ, importable)
+        count = max(1, min(workers, len(mine) // MEMBERS_PER_SPLIT))
+        shares += [Share(i, mine[k::count], preload, sorted(comp)) for k in range(count)]
+    return sorted(shares, key=lambda s: -s.cost)
+
+
+def importable_modules(ctx: CheckContext) -> set[str]:
+    """The project's modules the import check would import (the ones the proof may import too)."""
+    exclude = [str(p) for p in ctx.option(ImportCheck.name, "exclude")]
+    return {m for m, source in ctx.project.modules.items() if why_not_imported(source, exclude) is None}
+
+
+def _forked(job: ProbeJob, share: Share, folder: Path) -> list[tuple[str, Outcome | None]]:
+    """Each member of ``share`` imported first in a child of one fork server; None for one not reached."""
+    server = replace(job, script=FORKSERVER, spec={"preload": share.preload, "refuse": share.refuse})
+    done = run_share(server, share.members, {}, folder)
+    if done.problem is not None:
+        raise ProbeError(done.problem)
+    said = {o.module: o for o in done.outcomes}
+    return [(m, said.get(m)) for m in share.members]
+
+
 def prove(ctx: CheckContext, components: Sequence[Sequence[str]]) -> Proof:
     """Import every importable member of every component first, in parallel; a verdict per component."""
-    exclude = [str(p) for p in ctx.option(ImportCheck.name, "exclude")]
-    sources = ctx.project.modules
-    members = sorted(
-        {m for comp in components for m in comp if m in sources and why_not_imported(sources[m], exclude) is None}
-    )
+    members = {m for comp in components for m in comp} & importable_modules(ctx)
     proof = Proof()
     if not members:
         proof.detail = "no member can be imported"
         return proof
     job = probe_job(ctx, check_time_limit(ctx))
     workers = max(1, int(ctx.option(ImportCheck.name, "workers")))
-    ctx.progress(f"importing {len(members)} members of import cycles, each first in a fresh interpreter")
+    shares = plan(ctx, components, members, workers)
+    ctx.progress(f"importing {len(members)} members of import cycles, each first, in {len(shares)} fork servers")
     started = time.monotonic()
+    outcomes: dict[str, Outcome | None] = {}
     with tempfile.TemporaryDirectory(prefix="healthcheck-cycles-") as tmp:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            try:
-                outcomes = dict(zip(members, pool.map(lambda m: _first(job, m, Path(tmp)), members)))
-            except ProbeError as exc:
-                proof.detail = f"the interpreter could not import anything ({exc})"
-                return proof
+        folder = Path(tmp)
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for found in pool.map(lambda share: _forked(job, share, folder), shares):
+                    outcomes.update(found)
+            suspects = sorted(m for m, o in outcomes.items() if o is not None and _crash(o, ctx) is not None)
+            with ThreadPoolExecutor(max_workers=workers) as pool:  # a crash counts once a fresh interpreter has it
+                outcomes.update(zip(suspects, pool.map(lambda m: _first(job, m, folder), suspects)))
+        except ProbeError as exc:
+            proof.detail = f"the interpreter could not import anything ({exc})"
+            return proof
     index = {m: i for i, comp in enumerate(components) for m in comp}
     conclusive: dict[int, bool] = {}
+    crashed = 0
     for module, outcome in sorted(outcomes.items()):
         i = index[module]
         crash = _crash(outcome, ctx) if outcome is not None else None
         if crash is not None:
-            target = index.get(crash.partial, i)
-            proof.crashes.setdefault(target, crash)
-        finished = outcome is not None and not outcome.timed_out and outcome.exit_code is None
+            crashed += 1
+            proof.crashes.setdefault(index.get(crash.partial, i), crash)
+        finished = (outcome is not None and not outcome.timed_out and outcome.exit_code is None
+                    and "died" not in outcome.info)
         conclusive[i] = conclusive.get(i, True) and finished
     proof.proven = {i for i, ok in conclusive.items() if ok and i not in proof.crashes}
-    crashed = sum(1 for o in outcomes.values() if o is not None and _crash(o, ctx) is not None)
     proof.detail = (
         f"{len(members)} members in {time.monotonic() - started:.1f} s, {crashed} of them crash with a circular import"
     )

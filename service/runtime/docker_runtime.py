@@ -161,6 +161,8 @@ class DockerRuntime:
         """Create the workspace's container (and, unless a project directory is its home, its home volume, or
         find the one an earlier container had), or adopt the container an earlier attempt already created."""
         config = container_config(spec, self.instance, self.user, self.limits)
+        if spec.environment:  # the owner's variables and secrets: the container's own, so every exec sees them
+            config = ContainerConfig({**config.container, "environment": dict(spec.environment)}, config.host)
         if spec.project_dir is None:
             self._ensure_volume(spec)
         try:

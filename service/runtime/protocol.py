@@ -39,6 +39,7 @@ class ContainerSpec:
     image: str
     resources: Resources
     project_dir: str | None = None  # resolved host directory, already checked to be under the root
+    environment: dict[str, str] = field(default_factory=dict)  # the owner's variables and secrets, for the container
 
 
 @dataclass(frozen=True)
