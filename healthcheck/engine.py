@@ -27,6 +27,7 @@ from healthcheck.errors import UsageError
 from healthcheck.gates import evaluate
 from healthcheck.graph import ImportGraph, build_graph
 from healthcheck.interpreter import inspect
+from healthcheck.links import link_back
 from healthcheck.model import CheckOutcome, Finding, Report, sort_findings
 from healthcheck.parse import parse_project
 from healthcheck.project import Project, discover
@@ -197,6 +198,7 @@ def scan(
             ctx.findings.extend(result.findings)
             ctx.metrics.update(result.metrics)
             extra.update(result.extra)
+    findings = link_back(findings)
     plan = recovery_plan(findings, extra.get("tests"))
     if plan is not None:
         extra["triage"] = plan

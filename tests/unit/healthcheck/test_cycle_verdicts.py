@@ -135,6 +135,7 @@ def test_a_real_crash_from_every_entry_links_the_import_failure(tmp_path: Path) 
     assert cycle.data["crash"]["entry"] == "shop.customers"
     (failure,) = [f for f in report.findings if f.check == "import-failure"]
     assert failure.data["cause"] == "circular" and failure.data["linked"] == [cycle.id]
+    assert cycle.data["linked"] == [failure.id]  # and the cycle names the failure it causes
     detail = report.checks["import-cycle"].detail
     assert detail.startswith("1 runtime components (imported first: 2 members in ")
     assert detail.endswith(" s, 2 of them crash with a circular import)")
@@ -150,4 +151,10 @@ def test_a_cycle_that_crashes_only_from_one_entry(tmp_path: Path, only: frozense
     if only == PROVEN:
         assert cycle.data["verdict"] == "crashes"
         assert (cycle.data["crash"]["entry"], cycle.data["crash"]["line"]) == ("conf.local", 3)
+        # The import check, in dependency order, enters at conf.local too: one failure, linked both ways.
+        (failure,) = [f for f in report.findings if f.check == "import-failure"]
+        assert (failure.data["module"], failure.data["cause"]) == ("conf.local", "circular")
+        assert (cycle.data["linked"], failure.data["linked"]) == ([failure.id], [cycle.id])
+    else:
+        assert "linked" not in cycle.data  # nothing was imported, so there is no failure to name
     assert _gate(report, "max_import_cycles") == (1.0, False)
