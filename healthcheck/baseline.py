@@ -23,7 +23,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from healthcheck.errors import UsageError
 from healthcheck.model import Finding
@@ -132,6 +132,25 @@ def build(
         metrics=dict(metrics),
         created_at=(today or dt.date.today()).isoformat(),
     )
+
+
+def outdated(baseline: Baseline, gates: Iterable[tuple[str, str, Sequence[str]]]) -> str | None:
+    """Why ``baseline`` cannot be compared with today's gates, or None when it can.
+
+    ``gates`` holds each gate's name, its metric and the metrics it read before (:attr:`GateSpec.retired`). A
+    baseline that records a retired metric and not the current one was written before the gate changed what
+    it counts (``max_import_cycles`` counted enumerated runtime cycles, now failing components): no value of
+    it means anything for the gate now, and keeping the default threshold instead would pass or fail the gate
+    on debt the baseline never recorded.
+    """
+    for name, metric, retired in gates:
+        old = [m for m in retired if m in baseline.metrics]
+        if old and metric not in baseline.metrics:
+            return (
+                f"it was written when {name} read {old[0]}, and it reads {metric} now, so its value cannot be "
+                "compared: rewrite the baseline with `healthcheck baseline`"
+            )
+    return None
 
 
 def _fail(path: Path, why: str) -> UsageError:

@@ -39,6 +39,9 @@ class GateSpec:
     low: float = 0.0
     high: float = 1e12
     help: str = ""
+    # Metrics this gate read in earlier versions: a baseline that records one of them instead of ``metric``
+    # was written before the gate changed, and cannot be compared with it.
+    retired: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

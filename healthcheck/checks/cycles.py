@@ -95,13 +95,16 @@ class CycleCheck(BaseCheck):
         GateSpec(
             "max_import_cycles", "import_cycle_verdicts.failing", "<=", 0,
             help="components with a runtime cycle that crashes (statically unsafe when nothing is imported)",
+            retired=("import_cycles.runtime",),  # enumerated runtime cycles, before it counted components
         ),
         GateSpec("max_ordered_import_cycles", "import_cycle_verdicts.ordered", "<=", None,
                  help="components with a runtime cycle that works only by the present order of statements"),
         GateSpec("max_runtime_import_cycles", "import_cycle_components_by_kind.runtime", "<=", None,
                  help="components with any runtime cycle, whatever its verdict"),
-        GateSpec("max_deferred_import_cycles", "import_cycle_components_by_kind.deferred", "<=", None),
-        GateSpec("max_typing_import_cycles", "import_cycle_components_by_kind.typing", "<=", None),
+        GateSpec("max_deferred_import_cycles", "import_cycle_components_by_kind.deferred", "<=", None,
+                 retired=("import_cycles.deferred",)),
+        GateSpec("max_typing_import_cycles", "import_cycle_components_by_kind.typing", "<=", None,
+                 retired=("import_cycles.typing",)),
     )
     options: ClassVar[Mapping[str, OptionSpec]] = {
         "max_cycles_per_component": OptionSpec(int, 50, "cycles listed per strongly connected component", low=1),

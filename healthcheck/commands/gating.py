@@ -79,6 +79,9 @@ def judge(
             raise UsageError("--new-only needs a baseline (or use `healthcheck diff --base REF --new-only`)")
         return Verdict(report, None, None)
     base = bl.load(path, root)
+    stale = bl.outdated(base, ((g.name, g.metric, g.retired) for g in registry_gates().values()))
+    if stale:
+        raise UsageError(f"baseline {path}: {stale}")
     comparison = bl.compare(base, report.findings, root, kinds_checked(report))
     values, directions = gate_metrics(report.metrics)
     gates = () if new_only else apply_baseline(report.gates, base.metrics)
