@@ -88,6 +88,7 @@ class WorkspaceStatus(TypedDict):
     memory_limit_bytes: NotRequired[int | None]
     reason: str | None
     last_error: str | None
+    policy: Policy
 
 
 class Task(TypedDict):
@@ -211,11 +212,14 @@ class Client:
         resources: Mapping[str, float] | None = None,
         env: Mapping[str, str] | None = None,
         secrets: Mapping[str, str] | None = None,
+        idle_timeout_s: float | None = None,
+        ttl_s: float | None = None,
     ) -> WorkspaceAccepted:
-        """Create a workspace (it comes up in the background: see ``wait_state``)."""
+        """Create a workspace (it comes up in the background: see ``wait_state``); ``secrets`` are write-only."""
         body: dict[str, Any] = {"name": name}
         for key, value in (("image", image), ("project_path", project_path), ("resources", resources),
-                           ("env", env), ("secrets", secrets)):
+                           ("env", env), ("secrets", secrets), ("idle_timeout_s", idle_timeout_s),
+                           ("ttl_s", ttl_s)):
             if value is not None:
                 body[key] = dict(value) if isinstance(value, Mapping) else value
         return cast(WorkspaceAccepted, self._json("POST", "/api/workspaces", body))

@@ -4,7 +4,8 @@ One thread follows Docker's container events for this deployment and checks the 
 names; a full resync runs at start, after a lost connection, and every ``reconcile_interval`` (the
 event stream is opened with an ``until`` that long, so a quiet daemon still gets a periodic look).
 Decisions come from ``domain.recovery``; repairs are queued as ``sync`` tasks so they run with the same
-retries and ordering as the owner's own operations. Only orphans are removed here, directly.
+retries and ordering as the owner's own operations. Only orphans are removed here, directly. Each full pass
+also applies the lifecycle policy: idle workspaces are stopped, expired ones deleted (``enforce_policy``).
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import time
 from collections.abc import Callable
 
 from service.domain import operations
+from service.domain.policy import due
 from service.domain.recovery import Action, decide, needs_container, restart_delay
 from service.metrics import Metrics
-from service.model import State, Workspace
+from service.model import Operation, State, Workspace
 from service.runtime import ContainerInfo, ContainerRuntime, RuntimeFailure
 from service.runtime.protocol import EventStream
 from service.settings import Settings
 from service.store import Store
+from service.store import policies as policy_rows
 from service.store import tasks as task_rows
 from service.store import workspaces as workspace_rows
 
@@ -112,7 +115,32 @@ class Reconciler:
         for ws in live.values():
             found = by_workspace.get(ws.id)
             self._act(decide(ws, found, ws.id in busy, self.settings.restart_limit), ws, found, taken)
+        self.enforce_policy(live, busy, taken)
         return taken
+
+    def enforce_policy(self, live: dict[str, Workspace], busy: set[str], taken: dict[str, int]) -> None:
+        """Stop the idle running workspaces and delete the expired ones (see ``domain.policy``), each by its
+        ordinary queued task, with the reason as its ``last_error``; a workspace with a task in flight waits for
+        the next pass."""
+        now = self.clock()
+        with self.store.read() as conn:
+            policies = policy_rows.live(conn)
+        for ws in live.values():
+            if ws.id in busy or due(ws, policies.get(ws.id), self.settings, now) is None:
+                continue
+            with self.store.write() as conn:  # decided again on the row as it is now, in the transaction that acts
+                current = workspace_rows.get(conn, ws.id)
+                found = None if current is None else due(current, policies.get(ws.id), self.settings, now)
+                if current is None or found is None or task_rows.has_active(conn, ws.id):
+                    continue
+                operation, reason = found
+                operations.apply(conn, current, operation, now, self.settings.task_max_attempts)
+                workspace_rows.change(conn, ws.id, now, last_error=reason)
+            log.info("reconciler: %s workspace %s (%s)", operation.value, ws.id, reason)
+            action = "idle_stop" if operation == Operation.STOP else "expire"
+            taken[action] = taken.get(action, 0) + 1
+            self.metrics.reconcile_actions.inc(action=action)
+            self.notify()
 
     def reconcile_one(self, workspace_id: str) -> Action:
         """Check one workspace (after an event about its container) and act."""

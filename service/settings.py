@@ -80,6 +80,12 @@ class Settings:
     upload_max_bytes: int = 67108864  # the largest body PUT .../files takes (413 beyond), file or tar
     upload_max_members: int = 10000  # entries a tar upload may hold
     logs_follow_seconds: float = 300.0  # the longest one follow of a container's logs streams
+    idle_timeout: float = 0.0  # seconds without activity after which a running workspace is stopped; 0: never
+    workspace_ttl: float = 0.0  # seconds after its creation a workspace is deleted (and the most ttl_s may ask); 0: none
+    activity_interval: float = 10.0  # a process records a workspace's activity at most this often
+    owner_max_workspaces: int = 0  # live workspaces one owner may have; 0: no quota
+    owner_max_cpus: float = 0.0  # CPUs summed over an owner's live workspaces; 0: no quota
+    owner_max_memory_mb: int = 0  # memory summed over an owner's live workspaces; 0: no quota
     limits: Limits = field(default_factory=Limits)
 
     @classmethod

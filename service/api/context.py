@@ -10,6 +10,7 @@ from service.api.auth import TokenCache
 from service.api.schemas import Schemas
 from service.domain.batches import Batches
 from service.domain.execs import Execs
+from service.domain.files import Files
 from service.domain.workspaces import Workspaces
 from service.metrics import Metrics
 from service.runtime import ContainerRuntime
@@ -32,6 +33,7 @@ class ApiContext:
     schemas: Schemas
     tokens: TokenCache
     execs: Execs
+    files: Files
 
 
 def attach(app: Flask, ctx: ApiContext) -> None:

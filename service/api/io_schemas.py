@@ -35,6 +35,19 @@ def components(settings: Settings) -> dict[str, dict[str, Any]]:
             "required": ["cmd"],
             "additionalProperties": False,
         },
+        "FileWritten": {
+            "type": "object",
+            "properties": {"path": {"type": "string"}, "size": {"type": "integer"}},
+            "required": ["path", "size"],
+            "additionalProperties": False,
+        },
+        "FolderWritten": {
+            "type": "object",
+            "properties": {"path": {"type": "string"}, "size": {"type": "integer", "description": "bytes of files"},
+                           "entries": {"type": "integer"}},
+            "required": ["path", "size", "entries"],
+            "additionalProperties": False,
+        },
         "ExecResult": {
             "type": "object",
             "properties": {

@@ -15,8 +15,10 @@ def _json(name: str) -> dict[str, Any]:
 
 def _problems(*codes: int) -> dict[str, Any]:
     words = {400: "Malformed request (not JSON, or nested too deep)", 401: "Missing or invalid token",
-             404: "Not found (or another owner's)", 409: "Not legal in the current state",
-             413: "Body larger than the operator's limit (not read)", 415: "Body is not application/json",
+             404: "Not found (or another owner's)",
+             409: "Not legal in the current state, or over one of the owner's quotas (limit names which)",
+             413: "Body larger than the operator's limit (not read)",
+             415: "Body is not of a media type this operation reads",
              422: "Request does not match the schema or the limits",
              429: "Too many in progress at once (the document's limit names how many)",
              503: "Not ready: the store or the container engine does not answer (which, and why)"}
@@ -54,7 +56,20 @@ def io_paths(ws_id: list[dict[str, Any]]) -> dict[str, Any]:
                               "true: answer text/event-stream: stdout and stderr events (data: the text as a JSON"
                               " string) as output arrives, then an exit event whose data is the ExecResult")])
     run["responses"]["200"]["content"]["text/event-stream"] = {"schema": {"type": "string"}}
-    return {"/api/workspaces/{workspace_id}/exec": {"post": run}}
+    path = [*ws_id, {"name": "path", "in": "query", "required": True, "schema": {"type": "string"},
+                     "description": "relative to /workspace ('.' is the home itself); no '..', no absolute path,"
+                                    " no symbolic link on the way"}]
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    put = _op("Write a file, or extract a tar into a folder", 201, None, None, (401, 404, 409, 413, 415, 422, 503),
+              path)
+    put["requestBody"] = {"required": True, "content": {"application/octet-stream": binary,
+                                                       "application/x-tar": binary}}
+    put["responses"]["201"]["content"] = {"application/json": {"schema": {"oneOf": [
+        {"$ref": "#/components/schemas/FileWritten"}, {"$ref": "#/components/schemas/FolderWritten"}]}}}
+    get = _op("Read a file (its bytes) or a folder (a tar)", 200, None, None, (401, 404, 409, 422, 503), path)
+    get["responses"]["200"]["content"] = {"application/octet-stream": binary, "application/x-tar": binary}
+    return {"/api/workspaces/{workspace_id}/exec": {"post": run},
+            "/api/workspaces/{workspace_id}/files": {"put": put, "get": get}}
 
 
 def document(schemas: Schemas) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from service.domain.batches import BatchProgress
 from service.domain.states import legal_operations
 from service.domain.status import WorkspaceStatus
 from service.model import Task, Workspace
+from service.settings import Settings
+from service.store.policies import Policy
 
 
 def when(epoch: float | None) -> str | None:
@@ -69,6 +71,18 @@ def status(s: WorkspaceStatus) -> dict[str, Any]:
         "memory_limit_bytes": s.memory_limit_bytes,
         "reason": s.reason,
         "last_error": s.workspace.last_error,
+    }
+
+
+def policy(p: Policy | None, ws: Workspace, settings: Settings) -> dict[str, Any]:
+    """A workspace's policy as the owner may see it: its secrets by name only."""
+    idle = settings.idle_timeout if p is None or p.idle_timeout is None else p.idle_timeout
+    return {
+        "env": {} if p is None else p.env,
+        "secret_names": [] if p is None else list(p.secret_names),
+        "idle_timeout_s": idle or None,
+        "last_active_at": when(max(ws.updated_at, p.last_active_at if p is not None else 0.0)),
+        "expires_at": when(None if p is None else p.expires_at),
     }
 
 

@@ -26,6 +26,14 @@ ID: JsonSchema = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 TIME: JsonSchema = {"type": "string", "format": "date-time"}
 NULL_TIME: JsonSchema = {"type": ["string", "null"], "format": "date-time"}
 NULL_STRING: JsonSchema = {"type": ["string", "null"]}
+MAX_SECONDS = 10 * 365 * 86400
+ENVIRONMENT: JsonSchema = {
+    "type": "object",
+    "maxProperties": 64,
+    "propertyNames": {"type": "string", "maxLength": 128, "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+    "additionalProperties": {"type": "string", "maxLength": 8192, "pattern": "^[^\u0000]*$"},
+    "description": "Environment variables of the workspace's container: names as in POSIX shells, values without NUL.",
+}
 NAME: JsonSchema = {
     "type": "string",
     "minLength": 1,
@@ -48,7 +56,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "integer": (int,), "number": (int, float), "object": (dict,), "array": (list,), "null": (type(None),)
 }
 _KEYWORDS = {"type", "properties", "additionalProperties", "required", "minProperties", "items", "minItems", "maxItems",
-             "uniqueItems", "minLength", "maxLength", "pattern", "enum", "minimum", "maximum"}
+             "uniqueItems", "minLength", "maxLength", "pattern", "enum", "minimum", "maximum", "maxProperties",
+             "propertyNames"}
 
 
 def quick_check(schema: JsonSchema) -> Check | None:
@@ -56,7 +65,12 @@ def quick_check(schema: JsonSchema) -> Check | None:
     accepts (it may say false for some valid ones, e.g. ``1.0`` for an integer: the validator then decides).
     None when the schema uses a keyword not handled here. Used on the request path, where a valid body
     costs one call of plain Python instead of a walk of the validator's keyword functions."""
-    if set(schema) - _KEYWORDS - _ANNOTATIONS or schema.get("additionalProperties", False) is not False:
+    extra = schema.get("additionalProperties", False)
+    if set(schema) - _KEYWORDS - _ANNOTATIONS or extra is True:
+        return None
+    others = quick_check(extra) if isinstance(extra, dict) else None  # the schema of keys not in properties
+    names = quick_check(schema["propertyNames"]) if "propertyNames" in schema else None
+    if (isinstance(extra, dict) and others is None) or ("propertyNames" in schema and names is None):
         return None
     props: dict[str, Check] = {}
     for name, sub in schema.get("properties", {}).items():
@@ -72,8 +86,9 @@ def quick_check(schema: JsonSchema) -> Check | None:
         return None
     named = schema.get("type")
     types = None if named is None else tuple(t for n in ([named] if isinstance(named, str) else named) for t in _TYPES.get(n, ()))
-    closed, required = "additionalProperties" in schema, tuple(schema.get("required", ()))
+    closed, required = extra is False and "additionalProperties" in schema, tuple(schema.get("required", ()))
     min_props, min_items, max_items = schema.get("minProperties"), schema.get("minItems"), schema.get("maxItems")
+    max_props = schema.get("maxProperties")
     unique, low, high = schema.get("uniqueItems", False), schema.get("minimum"), schema.get("maximum")
     min_len, max_len = schema.get("minLength"), schema.get("maxLength")
     pattern = re.compile(schema["pattern"]).search if "pattern" in schema else None
@@ -93,7 +108,11 @@ def quick_check(schema: JsonSchema) -> Check | None:
         if kind is dict:
             if (closed and not props.keys() >= doc.keys()) or any(r not in doc for r in required):
                 return False
-            if min_props is not None and len(doc) < min_props:
+            if (min_props is not None and len(doc) < min_props) or (max_props is not None and len(doc) > max_props):
+                return False
+            if names is not None and not all(names(k) for k in doc):
+                return False
+            if others is not None and not all(others(v) for k, v in doc.items() if k not in props):
                 return False
             return all(props[k](v) for k, v in doc.items() if k in props)
         if kind is list:
@@ -163,6 +182,14 @@ class Schemas:
                     "project_path": {"type": "string", "minLength": 1, "maxLength": 4096},
                     "image": {"type": "string", "enum": list(settings.allowed_images)},
                     "resources": resources_in,
+                    "env": ENVIRONMENT,
+                    "secrets": {**ENVIRONMENT, "description": "Like env, but write-only: never in any answer."},
+                    "idle_timeout_s": {"type": "number", "minimum": 0, "maximum": MAX_SECONDS,
+                                       "description": "Stop after this long without activity; 0: never. "
+                                                      "Default: the operator's."},
+                    "ttl_s": {"type": "number", "minimum": 1, "maximum": settings.workspace_ttl or MAX_SECONDS,
+                              "description": "Delete this long after creation. Default: the operator's TTL, "
+                                             "which is also the most it may ask."},
                 },
                 ["name"],
             ),
@@ -206,8 +233,19 @@ class Schemas:
                     "memory_limit_bytes": int_or_null,
                     "reason": NULL_STRING,
                     "last_error": NULL_STRING,
+                    "policy": {"$ref": "#/components/schemas/Policy"},
                 },
-                ["workspace", "container_id", "container_state", "reason", "last_error"],
+                ["workspace", "container_id", "container_state", "reason", "last_error", "policy"],
+            ),
+            "Policy": _object(
+                {
+                    "env": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "secret_names": {"type": "array", "items": {"type": "string"}},
+                    "idle_timeout_s": number_or_null,
+                    "last_active_at": NULL_TIME,
+                    "expires_at": NULL_TIME,
+                },
+                ["env", "secret_names", "idle_timeout_s", "last_active_at", "expires_at"],
             ),
             "Task": task,
             "BatchAccepted": _object(
@@ -273,7 +311,14 @@ class Schemas:
 
 
 def _short_message(error: ValidationError) -> str:
-    """The validator's message with the offending value cut to a prefix (its messages embed the value's repr)."""
+    """The validator's message with the offending value cut to a prefix (its messages embed the value's repr);
+    under ``/secrets`` only the rule that failed, never the value."""
+    if error.path and error.path[0] == "secrets":
+        return f"a secret fails its {error.validator} rule (secret values are never repeated)"
+    return _clipped_message(error)
+
+
+def _clipped_message(error: ValidationError) -> str:
     shown = repr(error.instance)
     if len(shown) > SHOWN:
         return clip(error.message.replace(shown, clip(shown)), 4 * SHOWN)

@@ -29,7 +29,8 @@ def create() -> tuple[Response, int, dict[str, str]]:
     body = inputs.body("WorkspaceCreate")
     _check_name(body["name"])
     ws, task = current().workspaces.create(
-        owner, body["name"], body.get("project_path"), body.get("image"), body.get("resources")
+        owner, body["name"], body.get("project_path"), body.get("image"), body.get("resources"),
+        body.get("env"), body.get("secrets"), body.get("idle_timeout_s"), body.get("ttl_s"),
     )
     return jsonify(render.accepted(ws, task)), 201, {"Location": f"/api/workspaces/{ws.id}"}
 
@@ -101,4 +102,20 @@ def status(workspace_id: str) -> Response:
     owner = inputs.owner()
     ctx = current()
     ws = ctx.workspaces.get(owner, workspace_id)
-    return jsonify(render.status(workspace_status(ws, ctx.runtime, time.time())))
+    document = render.status(workspace_status(ws, ctx.runtime, time.time()))
+    document["policy"] = render.policy(ctx.workspaces.policy_of(owner, workspace_id), ws, ctx.settings)
+    return jsonify(document)
+
+
+@blueprint.after_app_request
+def record_activity(response: Response) -> Response:
+    """Any call that succeeded on one workspace (these and the exec, files and logs calls) is activity on it,
+    and so is the end of a streamed answer (a long exec or a followed log): the idle clock starts again."""
+    workspace_id = (request.view_args or {}).get("workspace_id")
+    if workspace_id is None or response.status_code >= 400 or not request.path.startswith("/api/workspaces/"):
+        return response
+    workspaces = current().workspaces
+    workspaces.touch(workspace_id)
+    if response.is_streamed:
+        response.call_on_close(lambda: workspaces.touch(workspace_id))
+    return response

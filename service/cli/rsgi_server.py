@@ -13,6 +13,7 @@ threads belong to the process that serves); the load benchmark passes the floor 
 
 from __future__ import annotations
 
+from service.api import files
 from service.api.rsgi import Limits, WsgiOverRsgi, WsgiApp
 from service.cli.processes import process_app, settle_process
 from service.settings import Settings
@@ -30,7 +31,8 @@ def wrap(app: WsgiApp, settings: Settings) -> WsgiOverRsgi:
     """``app`` behind the request limits of ``settings``, its process settled for serving."""
     settle_process()
     limits = Limits(max_body=settings.max_body_bytes, body_seconds=settings.body_seconds,
-                    per_client=settings.client_requests, threads=settings.http_threads)
+                    per_client=settings.client_requests, threads=settings.http_threads,
+                    bodies=(("PUT", files.ROUTE, settings.upload_max_bytes),))
     return WsgiOverRsgi(app, limits)
 
 

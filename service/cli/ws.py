@@ -100,19 +100,22 @@ def ws(ctx: click.Context, url: str | None) -> None:
 @click.option("--env", "env", multiple=True, metavar="NAME=VALUE", help="An environment variable (repeatable).")
 @click.option("--secret", "secret", multiple=True, metavar="NAME=VALUE",
               help="A secret environment variable: stored, given to the container, never shown again.")
+@click.option("--idle-timeout", type=float, default=None, help="Stop after this many seconds idle (0: never).")
+@click.option("--ttl", type=float, default=None, help="Delete this many seconds after creation.")
 @WAIT
 @TIMEOUT
 @click.pass_context
 def create(ctx: click.Context, name: str, image: str | None, project_path: str | None, cpus: float | None,
-           memory_mb: int | None, pids: int | None, env: tuple[str, ...], secret: tuple[str, ...], wait: bool,
-           timeout: float) -> None:
+           memory_mb: int | None, pids: int | None, env: tuple[str, ...], secret: tuple[str, ...],
+           idle_timeout: float | None, ttl: float | None, wait: bool, timeout: float) -> None:
     """Create workspace NAME and (by default) wait until it runs; prints its id, name and state."""
     resources = {k: v for k, v in (("cpus", cpus), ("memory_mb", memory_mb), ("pids", pids)) if v is not None}
     variables, secrets = _pairs(env, "--env"), _pairs(secret, "--secret")
     with _one_line():
         client = _client(ctx)
         made = client.create(name, image=image, project_path=project_path, resources=resources or None,
-                             env=variables or None, secrets=secrets or None)
+                             env=variables or None, secrets=secrets or None, idle_timeout_s=idle_timeout,
+                             ttl_s=ttl)
         click.echo(_line(_settle(client, made["id"], wait, timeout)))
 
 
@@ -130,7 +133,7 @@ def list_workspaces(ctx: click.Context, state: str | None) -> None:
 @click.argument("workspace")
 @click.pass_context
 def status(ctx: click.Context, workspace: str) -> None:
-    """The workspace's record and its container's live state, one fact a line."""
+    """The workspace's record, its container's live state and its policy (secrets by name), one fact a line."""
     with _one_line():
         client = _client(ctx)
         found = client.status(_resolve(client, workspace))
@@ -141,6 +144,10 @@ def status(ctx: click.Context, workspace: str) -> None:
                              "container": found["container_state"], "uptime_s": found.get("uptime_seconds"),
                              "cpu_s": found.get("cpu_seconds"), "memory_bytes": found.get("memory_bytes"),
                              "last_error": found["last_error"], "reason": found["reason"]}
+    policy = found["policy"]
+    facts.update({"env": " ".join(sorted(policy["env"])) or None, "secrets": " ".join(policy["secret_names"]) or None,
+                  "idle_timeout_s": policy["idle_timeout_s"], "last_active_at": policy["last_active_at"],
+                  "expires_at": policy["expires_at"]})
     for key, value in facts.items():
         if value is not None:
             click.echo(f"{key}: {value}")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from service.domain import home
 from service.domain.errors import Conflict, Invalid, NotFound, TooMany, Unavailable
 from service.domain.exec_slots import ExecSlots
-from service.model import State
+from service.model import State, Workspace
 from service.runtime import (
     ContainerNotFound,
     ContainerNotRunning,
@@ -199,13 +199,8 @@ class Execs:
         timeout = self.settings.exec_timeout if timeout_s is None else float(timeout_s)
         if not 0 < timeout <= self.settings.exec_timeout_max:
             raise Invalid(f"timeout_s must be above 0 and at most {self.settings.exec_timeout_max:g}")
-        with self.store.read() as conn:
-            ws = workspace_rows.get(conn, workspace_id, owner)
-        if ws is None:
-            raise NotFound(f"no workspace {workspace_id}")
-        if ws.state != State.RUNNING or ws.container_id is None:
-            raise Conflict(f"commands run only in a running workspace; this one is {ws.state.value}",
-                           state=ws.state.value)
+        ws = running_workspace(self.store, owner, workspace_id, "commands run")
+        assert ws.container_id is not None
         slot = self.slots.acquire(ws.id)
         if slot is None:
             limit = self.slots.limit
@@ -235,6 +230,18 @@ class Execs:
             if size > self.settings.exec_stdin_bytes:
                 raise Invalid(f"stdin is {size} bytes, more than the {self.settings.exec_stdin_bytes} allowed")
         return ExecSpec(tuple(cmd), home.working_folder(cwd), dict(env), stdin, uuid.uuid4().hex)
+
+
+def running_workspace(store: Store, owner: str, workspace_id: str, what: str) -> Workspace:
+    """The owner's workspace if it is running (``NotFound`` for another owner's, ``Conflict`` otherwise);
+    ``what`` says what needs it running, for the refusal."""
+    with store.read() as conn:
+        ws = workspace_rows.get(conn, workspace_id, owner)
+    if ws is None:
+        raise NotFound(f"no workspace {workspace_id}")
+    if ws.state != State.RUNNING or ws.container_id is None:
+        raise Conflict(f"{what} only in a running workspace; this one is {ws.state.value}", state=ws.state.value)
+    return ws
 
 
 def _refusal(exc: Exception, state: str) -> Exception:

@@ -8,21 +8,28 @@ without a container yet simply gets them when its container is created.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.base import UseCases
-from service.domain import operations
+from service.domain import operations, policy
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.paths import overlapping, resolve_project
 from service.model import Operation, Resources, State, Task, Workspace
+from service.store.policies import Policy
+from service.store import policies as policy_rows
 from service.store import tasks as task_rows
 from service.store import workspaces as workspace_rows
 
 
 class Workspaces(UseCases):
     """The owner-scoped workspace operations; ``notify`` wakes the worker pool after a task is queued."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.activity = policy.Activity(self.store, self.settings, self.clock)
 
     def create(
         self,
@@ -31,8 +38,15 @@ class Workspaces(UseCases):
         project_path: str | None = None,
         image: str | None = None,
         resources: dict[str, float] | None = None,
+        env: dict[str, str] | None = None,
+        secrets: dict[str, str] | None = None,
+        idle_timeout_s: float | None = None,
+        ttl_s: float | None = None,
     ) -> tuple[Workspace, Task]:
-        """Record a pending workspace and queue its create task; nothing is stored if any rule refuses."""
+        """Record a pending workspace, its policy (see ``policy``) and its create task; nothing is stored if any
+        rule refuses (a quota included)."""
+        env, secrets = env or {}, secrets or {}
+        policy.check_environment(env, secrets)
         chosen_image = image or self.settings.default_image
         if chosen_image not in self.settings.allowed_images:
             allowed = ", ".join(self.settings.allowed_images)
@@ -56,9 +70,16 @@ class Workspaces(UseCases):
             updated_at=now,
         )
         task = operations.new_task(Operation.CREATE, ws, now, self.settings.task_max_attempts)
+        expires_at = policy.expiry(self.settings, ttl_s, now)
+
+        def insert(conn: Connection) -> None:
+            policy.check_quota(conn, owner, self.settings, ws.resources)
+            _insert_pair(conn, ws, task)
+            policy_rows.insert(conn, ws.id, env, secrets, idle_timeout_s, expires_at, now)
+
         try:
             # no separate look-up of the name: the unique index on the owner's live names refuses a taken one
-            self.store.transact(lambda conn: _insert_pair(conn, ws, task))
+            self.store.transact(insert)
         except IntegrityError as exc:
             raise _name_conflict(name) from exc
         self.notify()
@@ -114,6 +135,7 @@ class Workspaces(UseCases):
                     values["name"] = name
                 wanted = self._resources(resources or {}, ws.resources)
                 if wanted != ws.resources:
+                    policy.check_quota(conn, owner, self.settings, wanted, replacing=ws.resources)
                     values.update(cpus=wanted.cpus, memory_mb=wanted.memory_mb, pids=wanted.pids)
                     task = operations.new_task(Operation.RESIZE, ws, self.clock(), self.settings.task_max_attempts)
                     task_rows.insert(conn, task)
@@ -144,6 +166,16 @@ class Workspaces(UseCases):
         result = self.store.transact(apply)
         self.notify()
         return result
+
+    def policy_of(self, owner: str, workspace_id: str) -> Policy | None:
+        """The owner's workspace's policy (None for one made before policies existed), or ``NotFound``."""
+        with self.store.read() as conn:
+            _owned(conn, owner, workspace_id)
+            return policy_rows.get(conn, workspace_id)
+
+    def touch(self, workspace_id: str) -> None:
+        """Record activity on a workspace the caller has just used (see ``policy.Activity``)."""
+        self.activity.touch(workspace_id)
 
     def task(self, owner: str, task_id: str) -> Task:
         """One of the owner's tasks, or ``NotFound``."""

@@ -42,6 +42,7 @@ from service.model import Resources
 from service.settings import Limits
 
 T = TypeVar("T")
+ARCHIVE_CHUNK = 256 * 1024  # bytes per read of an archive the engine sends
 WATCHED_EVENTS = ("create", "start", "die", "destroy", "oom")  # what can make a record untrue (see ``events``)
 
 
@@ -239,6 +240,16 @@ class DockerRuntime:
         """Start ``spec`` in the container as the workspace user (see ``docker_exec``)."""
         return DockerExec(self, container_id, spec)
 
+    def put_archive(self, container_id: str, folder: str, data: bytes) -> None:
+        """Extract the tar ``data`` into ``folder`` of the container (the engine's archive API, ``docker cp``)."""
+        self.call(lambda c: c.api.put_archive(container_id, folder, data))
+
+    def get_archive(self, container_id: str, path: str) -> Chunks:
+        """A tar of ``path`` in the container (a file, or a folder with everything below it), as it is read."""
+        stream, _stat = self.call(lambda c: c.api.get_archive(container_id, path, chunk_size=ARCHIVE_CHUNK),
+                                  stream=True)
+        return Chunks(self, stream)
+
     def inspect(self, container_id: str) -> ContainerInfo | None:
         """The container's current state, or None if it does not exist."""
         try:
@@ -291,6 +302,29 @@ class DockerRuntime:
         }
         stream = self.call(lambda c: c.api.events(until=int(until) + 1, filters=filters, decode=True))
         return _Events(stream, self)
+
+
+class Chunks:
+    """Bytes the engine streams (an archive, logs): failures while reading are the runtime's own classes."""
+
+    def __init__(self, runtime: DockerRuntime, stream: Any) -> None:
+        self._runtime = runtime
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        raw: Iterator[bytes] = iter(self._stream)
+        while True:
+            chunk = self._runtime.classified(lambda: next(raw, None))
+            if chunk is None:
+                return
+            if chunk:
+                yield chunk
+
+    def close(self) -> None:
+        """Stop reading (the engine's answer is dropped)."""
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
 
 
 class _Events:

@@ -62,6 +62,21 @@ Index("ix_tasks_status_run_at", tasks.c.status, tasks.c.run_at)
 Index("ix_tasks_workspace", tasks.c.workspace_id, tasks.c.status)
 Index("ix_tasks_batch", tasks.c.batch_id)
 
+# A workspace's environment, secrets and idle/TTL clocks: a table of its own so that a database made before
+# these existed gets it from ``create_all`` (which adds missing tables, never columns), and so that the rows
+# read on every request stay as they were. A workspace without a row has no environment, the operator's idle
+# timeout and no TTL. Secrets are stored as given (the database is as private as the service's data directory).
+workspace_policy = Table(
+    "workspace_policy",
+    metadata,
+    Column("workspace_id", String(32), primary_key=True),
+    Column("env", Text, nullable=False),  # a JSON object of names to values
+    Column("secrets", Text, nullable=False),  # the same, never returned by the API
+    Column("idle_timeout", Float, nullable=True),  # None: the operator's current default
+    Column("expires_at", Float, nullable=True),  # None: no TTL
+    Column("last_active_at", Float, nullable=False),
+)
+
 batches = Table(
     "batches",
     metadata,

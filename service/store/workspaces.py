@@ -87,6 +87,13 @@ def project_dirs(conn: Connection, owner: str, except_id: str = "") -> list[str]
     return [str(row[0]) for row in conn.execute(query)]
 
 
+def usage(conn: Connection, owner: str) -> tuple[int, float, int]:
+    """How many live workspaces the owner has, and their CPUs and memory (MB) summed, for the quotas."""
+    query = select(func.count(), func.coalesce(func.sum(t.c.cpus), 0.0), func.coalesce(func.sum(t.c.memory_mb), 0))
+    row = conn.execute(query.where(t.c.owner == owner, t.c.state != State.DELETED.value)).one()
+    return int(row[0]), float(row[1]), int(row[2])
+
+
 def live(conn: Connection) -> list[Workspace]:
     """Every workspace that is not deleted, for the reconciler's full resync."""
     rows = conn.execute(select(t).where(t.c.state != State.DELETED.value)).mappings()

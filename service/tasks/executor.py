@@ -21,6 +21,7 @@ from service.model import Operation, State, Task, TaskStatus, Workspace
 from service.runtime import ContainerRuntime, ContainerSpec, PermanentRuntimeError, RuntimeFailure
 from service.settings import Settings
 from service.store import Store
+from service.store import policies as policy_rows
 from service.store import tasks as task_rows
 from service.store import workspaces as workspace_rows
 from service.tasks.deadline import TaskTimeout, run_within
@@ -94,8 +95,11 @@ class TaskExecutor:
         step.check()
         self.runtime.ensure_image(ws.image)
         step.check()
+        with self.store.read() as conn:
+            environment = policy_rows.environment(conn, ws.id)
         spec = ContainerSpec(
-            workspace_id=ws.id, owner=ws.owner, image=ws.image, resources=ws.resources, project_dir=ws.project_path
+            workspace_id=ws.id, owner=ws.owner, image=ws.image, resources=ws.resources, project_dir=ws.project_path,
+            environment=environment,
         )
         container_id = self.runtime.create(spec)
         self._settle(ws.id, None, container_id=container_id)
@@ -126,6 +130,8 @@ class TaskExecutor:
         if ws.project_path is None and not ws.keep_volume:
             self.runtime.remove_volume(ws.id)
         self._settle(ws.id, State.DELETED, container_id=None, allow_deleting=True)
+        with self.store.write() as conn:  # its secrets are kept no longer than its container
+            policy_rows.drop(conn, ws.id)
 
     def _sync(self, ws: Workspace, step: _Step) -> None:
         """The reconciler's repair: bring a workspace that should run back up, stop one meant to be stopped."""

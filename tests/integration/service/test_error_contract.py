@@ -116,6 +116,18 @@ _EXEC = "/api/workspaces/{workspace_id}/exec"
 _body_operation("post", _EXEC, "/api/workspaces/{pending}/exec", {"cmd": []}, {"cmd": ["true"]})
 RECIPES[("post", _EXEC, 404)] = _send("post", f"/api/workspaces/{UNKNOWN}/exec", json={"cmd": ["true"]})
 RECIPES[("post", _EXEC, 429)] = _slots_taken(_send("post", "/api/workspaces/{running}/exec", json={"cmd": ["true"]}))
+_FILES = "/api/workspaces/{workspace_id}/files"
+_OCTETS = {"content_type": "application/octet-stream"}
+RECIPES[("put", _FILES, 401)] = _send("put", "/api/workspaces/{pending}/files?path=f", data=b"x", **_OCTETS, **NO_TOKEN)
+RECIPES[("put", _FILES, 404)] = _send("put", f"/api/workspaces/{UNKNOWN}/files?path=f", data=b"x", **_OCTETS)
+RECIPES[("put", _FILES, 409)] = _send("put", "/api/workspaces/{pending}/files?path=f", data=b"x", **_OCTETS)
+RECIPES[("put", _FILES, 413)] = _send("put", "/api/workspaces/{pending}/files?path=f", data=b"x" * 200_001, **_OCTETS)
+RECIPES[("put", _FILES, 415)] = _send("put", "/api/workspaces/{pending}/files?path=f", **PLAIN)
+RECIPES[("put", _FILES, 422)] = _send("put", "/api/workspaces/{pending}/files?path=../f", data=b"x", **_OCTETS)
+RECIPES[("get", _FILES, 401)] = _send("get", "/api/workspaces/{pending}/files?path=f", **NO_TOKEN)
+RECIPES[("get", _FILES, 404)] = _send("get", f"/api/workspaces/{UNKNOWN}/files?path=f")
+RECIPES[("get", _FILES, 409)] = _send("get", "/api/workspaces/{pending}/files?path=f")
+RECIPES[("get", _FILES, 422)] = _send("get", "/api/workspaces/{pending}/files?path=/etc/passwd")
 for _verb in ("start", "stop", "restart"):
     _path = f"/api/workspaces/{{workspace_id}}/{_verb}"
     RECIPES[("post", _path, 401)] = _send("post", f"/api/workspaces/{{pending}}/{_verb}", **NO_TOKEN)
@@ -124,7 +136,7 @@ for _verb in ("start", "stop", "restart"):
 
 
 def test_every_documented_error_response_is_a_problem_document(make_api: Any, tmp_path: Path) -> None:
-    api = make_api(background=False)
+    api = make_api(background=False, upload_max_bytes=200_000)
     document = api.client.get("/openapi.json").get_json()
     documented = {
         (method, path, int(code))
@@ -133,7 +145,8 @@ def test_every_documented_error_response_is_a_problem_document(make_api: Any, tm
         for code in operation["responses"]
         if int(code) >= 400
     }
-    documented -= {("get", "/readyz", 503), ("post", _EXEC, 503)}  # provoked below, on an app whose engine is down
+    # provoked below, on an app whose engine is down
+    documented -= {("get", "/readyz", 503), ("post", _EXEC, 503), ("put", _FILES, 503), ("get", _FILES, 503)}
     assert set(RECIPES) == documented, (sorted(documented - set(RECIPES)), sorted(set(RECIPES) - documented))
     problem = Draft202012Validator(document["components"]["schemas"]["Problem"])
     ids = _ids(api)
@@ -150,6 +163,10 @@ def test_every_documented_error_response_is_a_problem_document(make_api: Any, tm
     assert ready.headers["Retry-After"] == "5"
     body = ready.get_json()
     assert problem.is_valid(body) and body["checks"]["docker"].startswith("failing") and "docker" in body["detail"]
-    unreachable = down.post(f"/api/workspaces/{_recorded_running(down, 'engine-down')}/exec", json={"cmd": ["true"]})
-    assert unreachable.status_code == 503 and unreachable.content_type == "application/problem+json"
-    assert problem.is_valid(unreachable.get_json()) and "unreachable" in unreachable.get_json()["detail"]
+    stranded = _recorded_running(down, "engine-down")
+    for unreachable in (down.post(f"/api/workspaces/{stranded}/exec", json={"cmd": ["true"]}),
+                        down.client.put(f"/api/workspaces/{stranded}/files?path=f", data=b"x", headers=down.headers,
+                                        content_type="application/octet-stream"),
+                        down.get(f"/api/workspaces/{stranded}/files?path=f")):
+        assert unreachable.status_code == 503 and unreachable.content_type == "application/problem+json"
+        assert problem.is_valid(unreachable.get_json()) and "unreachable" in unreachable.get_json()["detail"]

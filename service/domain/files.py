@@ -1,0 +1,233 @@
+"""Files in and out of a workspace's home: one file, or a folder as a tar, and nothing outside the home.
+
+The engine's archive API (``docker cp``) resolves a path inside the container and follows symbolic links on
+the way (staying inside the container's own file system), so a link a tenant planted in its home could
+point an upload or a download at the container's root file system. Before any archive call, the path is
+therefore walked one component at a time by a small script run as the workspace user (``CHECK``): a link
+anywhere on it is refused, missing folders of an upload are created there (owned by the user), and the
+script says what the path is. A folder receiving a tar also lists the links already below it, so that no
+entry of the archive is extracted through one (``tar_upload``). What remains is a race: a tenant who
+replaces a checked folder by a link between the check and the engine's extraction can still redirect that
+one request into its own container's file system (never the host's, and only as far as that container).
+
+Only a running workspace has its files served: the check runs inside the container.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from service.domain import home
+from service.domain.errors import Conflict, Invalid, NotFound, Unavailable
+from service.domain.execs import running_workspace
+from service.domain.tar_upload import CleanTar, clean
+from service.runtime import ByteStream, ContainerNotFound, ContainerRuntime, ExecSpec, RuntimeFailure
+from service.runtime.errors import PermanentRuntimeError
+from service.settings import Settings
+from service.store import Store
+
+CHUNK = 256 * 1024
+MAX_LINKS = 10000  # links below a folder a tar is extracted into; beyond, the upload is refused
+CHECK = r"""mode=$1
+shift
+p=/workspace
+n=$#
+i=0
+for c in "$@"; do
+  i=$((i+1))
+  p="$p/$c"
+  if [ -L "$p" ]; then echo "link $i"; exit 0; fi
+  if [ ! -e "$p" ]; then
+    if [ "$mode" = read ]; then echo "missing $i"; exit 0; fi
+    if [ "$mode" = file ] && [ "$i" -eq "$n" ]; then echo new; exit 0; fi
+    mkdir "$p" 2>/dev/null || { echo "unwritable $i"; exit 0; }
+  elif [ "$i" -lt "$n" ] || [ "$mode" = folder ]; then
+    [ -d "$p" ] || { echo "notdir $i"; exit 0; }
+  fi
+done
+if [ -d "$p" ]; then
+  echo dir
+  if [ "$mode" = folder ]; then cd "$p" && find . -type l -print0 2>/dev/null | head -c 4194304; fi
+elif [ -f "$p" ]; then echo file
+else echo special
+fi"""
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an upload stored: its path below the home, bytes of file content, entries (1 for one file)."""
+
+    path: str
+    size: int
+    entries: int
+
+
+@dataclass
+class Download:
+    """A file's bytes, or a folder's tar (``is_folder``), read as they are sent; ``close`` stops reading."""
+
+    is_folder: bool
+    chunks: Iterator[bytes]
+    source: ByteStream
+
+    def close(self) -> None:
+        self.source.close()
+
+
+class Files:
+    """Uploads and downloads in the owner's running workspaces."""
+
+    def __init__(self, store: Store, runtime: ContainerRuntime, settings: Settings) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.settings = settings
+        uid, _, gid = settings.container_user.partition(":")
+        self.uid, self.gid = int(uid), int(gid or uid)
+
+    def write_file(self, owner: str, workspace_id: str, path: str, data: bytes) -> Written:
+        """Write ``data`` as the file ``path`` (its missing folders are made), replacing a file there."""
+        parts = home.components(path)
+        if not parts:
+            raise Invalid("path must name a file below /workspace")
+        container = running_workspace(self.store, owner, workspace_id, "files are served").container_id
+        assert container is not None
+        found, _links = self._check(container, "file", parts)
+        if found == "dir":
+            raise Conflict(f"{'/'.join(parts)[:200]} is a folder; send a tar (application/x-tar) to fill it")
+        if found == "special":
+            raise Conflict(f"{'/'.join(parts)[:200]} is a device, FIFO or socket, not a file to replace")
+        header = tarfile.TarInfo(parts[-1])
+        header.size, header.mode, header.mtime = len(data), 0o644, int(time.time())
+        header.uid, header.gid = self.uid, self.gid
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            tar.addfile(header, io.BytesIO(data))
+        self._put(container, home.absolute(parts[:-1]), archive.getvalue())
+        return Written("/".join(parts), len(data), 1)
+
+    def write_tar(self, owner: str, workspace_id: str, path: str, body: bytes) -> Written:
+        """Extract the tar ``body`` into the folder ``path`` (made if missing), after ``tar_upload.clean``."""
+        parts = home.components(path)
+        container = running_workspace(self.store, owner, workspace_id, "files are served").container_id
+        assert container is not None
+        found, links = self._check(container, "folder", parts)
+        if found != "dir":
+            raise Conflict(f"{'/'.join(parts)[:200]} is not a folder")
+        if len(links) > MAX_LINKS:
+            raise Invalid(f"the folder holds more than {MAX_LINKS} symbolic links; extract into another one")
+        tidy: CleanTar = clean(body, home.absolute(parts), self.uid, self.gid, self.settings.upload_max_members,
+                               links)
+        self._put(container, home.absolute(parts), tidy.data)
+        return Written("/".join(parts) or ".", tidy.size, tidy.entries)
+
+    def read(self, owner: str, workspace_id: str, path: str) -> Download:
+        """The file ``path`` (its bytes) or the folder ``path`` (a tar of it, entries under its name)."""
+        parts = home.components(path)
+        container = running_workspace(self.store, owner, workspace_id, "files are served").container_id
+        assert container is not None
+        found, _links = self._check(container, "read", parts)
+        if found == "special":
+            raise Invalid(f"{'/'.join(parts)[:200]} is neither a regular file nor a folder")
+        source = self._get(container, home.absolute(parts))
+        if found == "dir":
+            return Download(True, iter(source), source)
+        try:
+            return Download(False, _file_bytes(source), source)
+        except BaseException:
+            source.close()
+            raise
+
+    def _check(self, container: str, mode: str, parts: tuple[str, ...]) -> tuple[str, list[str]]:
+        """Walk ``parts`` in the container as the workspace user (see ``CHECK``): what the path is, and for a
+        folder receiving a tar, the links below it (relative to it)."""
+        spec = ExecSpec(("/bin/sh", "-c", CHECK, "check", mode, *parts), home.absolute(()), {}, None,
+                        f"files-{time.monotonic_ns()}")
+        try:
+            session = self.runtime.exec(container, spec)
+            out = b"".join(piece.data for piece in session if piece.stream == "stdout")
+        except ContainerNotFound as exc:
+            raise Conflict(f"the workspace's container is not running ({exc})") from exc
+        except RuntimeFailure as exc:
+            raise Unavailable(f"the container engine failed checking the path: {exc}") from exc
+        head, _, rest = out.partition(b"\n")
+        word, _, index = head.decode("utf-8", "replace").partition(" ")
+        shown = "/".join(parts[: int(index)])[:200] if index.isdigit() else ""
+        if word == "link":
+            raise Invalid(f"{shown} is a symbolic link; paths through links are not followed")
+        if word == "missing":
+            raise NotFound(f"no file or folder {shown} in /workspace")
+        if word == "notdir":
+            raise Conflict(f"{shown} is not a folder")
+        if word == "unwritable":
+            raise Conflict(f"the folder {shown} cannot be made (no permission, or no space)")
+        if word not in ("new", "file", "dir", "special"):
+            raise Unavailable(f"the path check in the workspace gave no answer ({head[:80]!r})")
+        links = [name.decode("utf-8", "surrogateescape")[2:] for name in rest.split(b"\x00") if name.startswith(b"./")]
+        return word, links
+
+    def _put(self, container: str, folder: str, data: bytes) -> None:
+        try:
+            self.runtime.put_archive(container, folder, data)
+        except ContainerNotFound as exc:
+            raise NotFound(f"{folder} is gone from the workspace") from exc
+        except PermanentRuntimeError as exc:
+            raise Invalid(f"the container engine refused the upload: {exc}") from exc
+        except RuntimeFailure as exc:
+            raise Unavailable(f"the container engine failed the upload: {exc}") from exc
+
+    def _get(self, container: str, path: str) -> ByteStream:
+        try:
+            return self.runtime.get_archive(container, path)
+        except ContainerNotFound as exc:
+            raise NotFound(f"{path} is gone from the workspace") from exc
+        except RuntimeFailure as exc:
+            raise Unavailable(f"the container engine failed the download: {exc}") from exc
+
+
+def _file_bytes(source: ByteStream) -> Iterator[bytes]:
+    """The content of the one regular file in the tar ``source`` (the first header is read now, so a path that
+    became something else since the check fails here, before any answer is sent)."""
+    tar = tarfile.open(fileobj=_Reader(iter(source)), mode="r|")
+    member = tar.next()
+    if member is None or not member.isreg():
+        raise Conflict("the path changed while it was read (no longer a regular file)")
+    content = tar.extractfile(member)
+    assert content is not None
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            while piece := content.read(CHUNK):
+                yield piece
+        except (tarfile.TarError, RuntimeFailure, OSError) as exc:
+            raise Unavailable(f"reading the file failed midway: {exc}") from exc
+        finally:
+            tar.close()
+
+    return chunks()
+
+
+class _Reader(io.RawIOBase):
+    """A readable file over an iterator of byte chunks, for ``tarfile``'s stream mode."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left:
+            piece = next(self._chunks, None)
+            if piece is None:
+                return 0
+            self._left = piece
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
