@@ -10,6 +10,7 @@ from healthcheck import __version__
 from healthcheck.commands.baseline import baseline_command
 from healthcheck.commands.diff import diff_command
 from healthcheck.commands.doctor import doctor_command
+from healthcheck.commands.fix import fix_command
 from healthcheck.commands.gate import gate_command
 from healthcheck.commands.scan import scan_command
 from healthcheck.commands.triage import triage_command
@@ -27,6 +28,7 @@ cli.add_command(baseline_command)
 cli.add_command(diff_command)
 cli.add_command(triage_command)
 cli.add_command(doctor_command)
+cli.add_command(fix_command)
 
 
 def main() -> None:

@@ -1,0 +1,143 @@
+"""Plan and prove the repairs of one tree, in a scratch copy, one after another.
+
+The tree is copied once; the scan of the copy is the plan's starting point. Each repairable finding (worst
+first: undefined names, crashing cycles, unused copies, moved names) is planned against the copy as the
+earlier repairs left it, applied there, and proven by scanning again (:func:`healthcheck.fix.proof.judge`).
+A repair that proves out stays in the copy, so the next one is planned and proven on top of it and the
+repairs apply in this order; one that does not is undone and listed with why. Fixing one cycle may let the
+same component crash at another of its imports: then that one is repaired within the same repair, up to
+three imports, and proven together.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from healthcheck.checks.base import ScanOptions
+from healthcheck.engine import ScanResult, scan
+from healthcheck.errors import UsageError
+from healthcheck.fix.cycle_break import cycle_repairs
+from healthcheck.fix.duplicate_copy import duplicate_repair
+from healthcheck.fix.missing_import import missing_import_repair
+from healthcheck.fix.model import FileEdit, FixPlan, NoRepair, ProvenRepair, Repair
+from healthcheck.fix.moved_name import moved_name_repair
+from healthcheck.fix.proof import Verdict, judge
+from healthcheck.fix.sources import Sources
+from healthcheck.model import Finding
+
+Planner = Callable[[Finding, Sources], "Repair | str"]
+PLANNERS: Mapping[str, Planner] = {
+    "undefined-name": missing_import_repair,
+    "duplicate-implementation": duplicate_repair,
+    "unresolved-import": moved_name_repair,
+}
+ORDER = ("undefined-name", "import-cycle", "duplicate-implementation", "unresolved-import")
+NOT_COPIED = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+                                    ".tox", ".nox", ".venv", ".venvs", "node_modules")
+MAX_CYCLE_TRIES, MAX_CYCLE_IMPORTS = 3, 3
+
+
+class _Scratch:
+    """The copy repairs are tried in, and the scans of it."""
+
+    def __init__(self, root: Path, workdir: Path, options: ScanOptions, overrides: Mapping[str, Any]) -> None:
+        self.root = workdir / "tree"
+        shutil.copytree(root, self.root, symlinks=True, ignore=NOT_COPIED)
+        self.cache = str(workdir / "cache")
+        self.options = options
+        self.overrides = overrides
+
+    def scan(self) -> ScanResult:
+        return scan(self.root, options=self.options, overrides=self.overrides, cache_dir=self.cache)
+
+    def write(self, edits: tuple[FileEdit, ...], undo: bool = False) -> None:
+        for edit in (reversed(edits) if undo else edits):
+            (self.root / edit.path).write_text(edit.before if undo else edit.after, encoding="utf-8")
+
+
+def plan_fixes(root: Path, options: ScanOptions, overrides: Mapping[str, Any] | None = None,
+               only: str | None = None, say: Callable[[str], None] = lambda _: None) -> FixPlan:
+    """Every proven repair of ``root`` (or of the finding ``only``), without touching ``root``."""
+    if not root.is_dir():
+        raise UsageError(f"not a directory: {root}")
+    with tempfile.TemporaryDirectory(prefix="healthcheck-fix-") as workdir:
+        scratch = _Scratch(root.resolve(), Path(workdir), options, dict(overrides or {}))
+        say("scanning a scratch copy")
+        current = scratch.scan()
+        plan = FixPlan(root=str(root.resolve()), metrics_before=current.report.metrics)
+        targets = sorted((f for f in current.report.findings if f.check in ORDER and f.severity == "error"),
+                         key=lambda f: ORDER.index(f.check))
+        if only is not None:
+            targets = [f for f in targets if f.id == only]
+            if not targets:
+                raise UsageError(f"no finding {only} of a kind fix repairs ({', '.join(ORDER)}) in {root}")
+        for target in targets:
+            fresh = next((f for f in current.report.findings if f.id == target.id), None)
+            if fresh is None or fresh.severity != "error":
+                continue  # an earlier repair closed it; its closes list says so
+            say(f"proving a repair of {fresh.id}")
+            outcome = _repair_one(fresh, current, scratch)
+            if isinstance(outcome, NoRepair):
+                plan.refused.append(outcome)
+            else:
+                proven, current = outcome
+                plan.repairs.append(proven)
+        plan.metrics_after = current.report.metrics
+    return plan
+
+
+def _repair_one(target: Finding, current: ScanResult, scratch: _Scratch) -> NoRepair | tuple[ProvenRepair, ScanResult]:
+    sources = Sources.of(current.project, scratch.options.python or current.config.python)
+    if target.check == "import-cycle":
+        candidates = cycle_repairs(target, current.report.findings, sources)
+    else:
+        planned = PLANNERS[target.check](target, sources)
+        candidates = planned if isinstance(planned, str) else [planned]
+    if isinstance(candidates, str):
+        return NoRepair(target.id, target.check, candidates)
+    why = ""
+    for repair in candidates[:MAX_CYCLE_TRIES]:
+        result = _prove(target, repair, current, scratch)
+        if not isinstance(result, str):
+            return result
+        why = why or result
+    return NoRepair(target.id, target.check, f"no repair proved out: {why}")
+
+
+def _prove(target: Finding, repair: Repair, current: ScanResult,
+           scratch: _Scratch) -> str | tuple[ProvenRepair, ScanResult]:
+    edits: dict[str, FileEdit] = {}
+    summaries = [repair.summary]
+    step = repair
+    for _ in range(MAX_CYCLE_IMPORTS):
+        scratch.write(step.edits)
+        for edit in step.edits:
+            first = edits.get(edit.path)
+            edits[edit.path] = FileEdit(edit.path, first.before if first else edit.before, edit.after)
+        after = scratch.scan()
+        verdict = judge(target, current.report, after.report)
+        if verdict.proven:
+            whole = Repair(target.id, repair.kind, "; then ".join(summaries), tuple(edits.values()))
+            return ProvenRepair(whole, verdict.closes, current.report.metrics, after.report.metrics), after
+        following = _next_cycle_step(target, verdict, after)
+        if following is None:
+            break
+        step = following
+        summaries.append(step.summary)
+    scratch.write(tuple(edits.values()), undo=True)
+    return verdict.why
+
+
+def _next_cycle_step(target: Finding, verdict: Verdict, after: ScanResult) -> Repair | None:
+    """When the only new problem is another crashing cycle of the same component, the repair of that one."""
+    if target.check != "import-cycle" or not verdict.new:
+        return None
+    modules = {str(m) for f in after.report.findings if f.id == verdict.new[0].id for m in f.data.get("modules", [])}
+    if any(f.check != "import-cycle" for f in verdict.new) or not modules:
+        return None
+    sources = Sources.of(after.project, after.config.python)
+    candidates = cycle_repairs(verdict.new[0], after.report.findings, sources)
+    return None if isinstance(candidates, str) else candidates[0]

@@ -1,0 +1,153 @@
+"""``healthcheck fix`` on one small fixture per repair kind: the exact diff it offers, proven by a scan.
+
+Each fixture is copied, so an ``--apply`` run never touches the repository; without ``--apply`` the copy
+must stay byte for byte what it was.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from e2e.healthcheck.scan_helpers import FIXTURES, run_cli
+
+
+def _copy(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def _texts(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*.py"))}
+
+
+def _plan(root: Path, *extra: str) -> tuple[int, dict[str, object]]:
+    proc = run_cli("fix", str(root), "--format", "json", "--no-types", *extra, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+MISSING_IMPORT = [
+    '--- a/pkg/clock.py\n+++ b/pkg/clock.py\n@@ -1,6 +1,7 @@\n """Timestamps for the log."""\n import os\n \n'
+    '+from pkg.text import slugify\n from pkg.util import helper\n \n \n',
+    '--- a/pkg/clock.py\n+++ b/pkg/clock.py\n@@ -1,5 +1,6 @@\n """Timestamps for the log."""\n import os\n'
+    '+import time\n \n from pkg.text import slugify\n from pkg.util import helper\n',
+    # yaml is installed (PyYAML): a name used only as ``yaml.attribute`` is that module
+    '--- a/pkg/config.py\n+++ b/pkg/config.py\n@@ -1,4 +1,6 @@\n """Settings read from YAML."""\n+\n+import yaml\n'
+    ' \n \n def load(text: str) -> object:\n',
+]
+CYCLE_DEFER = (
+    '--- a/pkg/orders.py\n+++ b/pkg/orders.py\n@@ -1,8 +1,8 @@\n """Orders, which know their customer."""\n'
+    '-from pkg.customers import describe\n \n TAX = 0.2\n \n \n def summary(order_id: int) -> str:\n'
+    '+    from pkg.customers import describe\n     return f"{order_id}: {describe(order_id)}"  # the customer\'s name\n'
+)
+CYCLE_TYPING = (
+    '--- a/pkg/models.py\n+++ b/pkg/models.py\n@@ -1,5 +1,11 @@\n """Records that a repository stores."""\n'
+    '-from pkg.repo import Repo\n+\n+from __future__ import annotations\n+\n+from typing import TYPE_CHECKING\n+\n'
+    '+if TYPE_CHECKING:\n+    from pkg.repo import Repo\n \n \n class Model:\n'
+)
+DUPLICATE = (
+    '--- a/pkg/geo_copy.py\n+++ b/pkg/geo_copy.py\n@@ -1,13 +1,7 @@\n """A copy of geo made during a refactor."""\n'
+    ' import json\n \n-\n-def country_of(address: str) -> str:\n-    parts = address.split(".")\n'
+    '-    first = int(parts[0])\n-    if first < 128:\n-        return "us"\n-    return "eu"\n'
+    '+from pkg.geo import country_of\n \n \n def dump(address: str) -> str:\n'
+)
+MOVED_NAME = (
+    '--- a/pkg/app.py\n+++ b/pkg/app.py\n@@ -1,7 +1,7 @@\n """The application."""\n import os\n \n'
+    '-from pkg.old_text import slugify  # moved in the text refactor\n'
+    '+from pkg.text import slugify  # moved in the text refactor\n \n \n def main() -> str:\n'
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("fixture", "kind", "diffs"), [
+    ("fix_missing_import", "missing-import", MISSING_IMPORT),
+    ("fix_cycle_defer", "cycle-break", [CYCLE_DEFER]),
+    ("fix_cycle_typing", "cycle-break", [CYCLE_TYPING]),
+    ("fix_duplicate", "duplicate-copy", [DUPLICATE]),
+    ("fix_moved_name", "moved-name", [MOVED_NAME]),
+])
+def test_each_repair_kind_offers_its_exact_diff_and_writes_nothing(
+        fixture: str, kind: str, diffs: list[str], tmp_path: Path) -> None:
+    root = _copy(fixture, tmp_path)
+    before = _texts(root)
+    code, plan = _plan(root)
+    repairs = plan["repairs"]
+    assert isinstance(repairs, list)
+    assert [r["kind"] for r in repairs] == [kind] * len(diffs)
+    assert [r["diff"] for r in repairs] == diffs
+    assert plan["applied"] is False
+    if fixture == "fix_missing_import":  # `settings` is nothing any module provides
+        assert code == 1 and plan["no_repair"] == [{
+            "finding": plan["no_repair"][0]["finding"], "kind": "undefined-name",  # type: ignore[index]
+            "why": "no module the interpreter finds and no project module provides 'settings'"}]
+    else:
+        assert code == 0 and plan["no_repair"] == []
+    assert _texts(root) == before
+
+
+@pytest.mark.slow
+def test_cycle_repair_closes_the_import_failure_it_caused(tmp_path: Path) -> None:
+    _, plan = _plan(_copy("fix_cycle_defer", tmp_path))
+    repairs = plan["repairs"]
+    assert isinstance(repairs, list)
+    assert repairs[0]["before"]["failing_import_cycles"] == 1 and repairs[0]["after"]["failing_import_cycles"] == 0
+    assert (repairs[0]["before"]["importable_modules"], repairs[0]["after"]["importable_modules"]) == ("1/3", "3/3")
+    assert [c.split(":")[0] for c in repairs[0]["closes"]] == ["import-cycle", "import-failure"]
+
+
+@pytest.mark.slow
+def test_only_plans_the_one_finding(tmp_path: Path) -> None:
+    root = _copy("fix_missing_import", tmp_path)
+    _, plan = _plan(root)
+    repairs = plan["repairs"]
+    assert isinstance(repairs, list)
+    wanted = repairs[1]["finding"]
+    _, alone = _plan(root, "--only", wanted)
+    assert [r["finding"] for r in alone["repairs"]] == [wanted]  # type: ignore[union-attr]
+
+
+def _wsm_gates(root: Path, tmp_path: Path, name: str) -> dict[str, tuple[float, bool]]:
+    out = tmp_path / f"{name}.json"
+    proc = run_cli("scan", str(root), "--cache-dir", "none", "--format", "json", "--output", str(out), timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(out.read_text())
+    return {g["name"]: (g["actual"], g["passed"]) for g in report["gates"]}
+
+
+@pytest.mark.slow
+def test_fix_apply_on_the_bundled_example_turns_the_cycle_and_missing_import_gates_green(tmp_path: Path) -> None:
+    root = _copy("wsm", tmp_path)
+    before = _wsm_gates(root, tmp_path, "before")
+    proc = run_cli("fix", str(root), "--apply", "--force", timeout=600)
+    assert proc.returncode == 1, proc.stderr  # the missing wsm.session.missing has no safe repair
+    assert "no safe repair for unresolved-import:" in proc.stdout
+    assert "applied 2 repairs to 3 files: wsm/models.py, wsm/session/retry.py, wsm/storage/__init__.py" in proc.stdout
+    after = _wsm_gates(root, tmp_path, "after")
+    assert before["max_import_cycles"] == (1, False) and after["max_import_cycles"] == (0, True)
+    assert before["max_undefined_names"] == (1, False) and after["max_undefined_names"] == (0, True)
+    assert before["max_type_errors"] == (1, False) and after["max_type_errors"] == (0, True)
+    # What is left fails for reasons no mechanical repair has: a syntax error and a module that does not exist.
+    assert before["min_importable_percent"] == (50, False)
+    assert after["min_importable_percent"] == (85.71, False)
+    assert (root / "wsm" / "storage" / "__init__.py").read_text() == (
+        '"""Storage of workspaces."""\nfrom wsm.models import Workspace\n\n\nclass Store:\n'
+        '    items: list[Workspace] = []\n\n\nfrom wsm.storage.memory import MemoryStore\n\n\n'
+        'DEFAULT = MemoryStore\n')
+
+
+@pytest.mark.slow
+def test_with_tests_a_repair_that_breaks_a_passing_test_is_no_safe_repair(tmp_path: Path) -> None:
+    root = _copy("fix_tests_guard", tmp_path)
+    code, plain = _plan(root)
+    assert code == 0 and [r["kind"] for r in plain["repairs"]] == ["duplicate-copy"]  # type: ignore[union-attr]
+    code, guarded = _plan(root, "--tests")
+    assert code == 1 and guarded["repairs"] == []
+    [refused] = guarded["no_repair"]  # type: ignore[misc]
+    assert refused["kind"] == "duplicate-implementation"
+    assert refused["why"].startswith("no repair proved out: it would add test-failure:")
+    assert "tests/test_geo_copy.py::test_the_copy_keeps_its_own_definition failed" in refused["why"]
