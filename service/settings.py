@@ -51,6 +51,7 @@ class Settings:
     visibility_timeout: float = 30.0
     poll_interval: float = 0.5
     default_image: str = "workspace-base:latest"
+    base_image: str = "workspace-base:latest"  # built by serve from scratch + busybox when allowed and missing
     allowed_images: tuple[str, ...] = ("workspace-base:latest",)
     projects_root: str = ""  # empty: project_path is refused
     container_user: str = "1000:1000"

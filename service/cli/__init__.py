@@ -16,7 +16,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from service.cli.ws import ws
-from service.runtime.base_image import BASE_IMAGE, BaseImageError, ensure_base_image
+from service.runtime.base_image import BaseImageError, ensure_base_image
 from service.settings import Settings
 from service.store import Store
 from service.store import tokens as token_rows
@@ -134,13 +134,14 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
 def prepare_base_image(settings: Settings) -> None:
     """Build the default workspace image when it is allowed and missing (a new machine has no registry to pull it
     from); a failure is one warning line, and the service still serves (creates of that image fail until it exists)."""
-    if BASE_IMAGE not in settings.allowed_images:
+    image = settings.base_image
+    if not image or image not in settings.allowed_images:
         return
     try:
-        if ensure_base_image(settings.docker_url):
-            click.echo(f"serve: built {BASE_IMAGE} from scratch and the host's busybox", err=True)
+        if ensure_base_image(settings.docker_url, image):
+            click.echo(f"serve: built {image} from scratch and the host's busybox", err=True)
     except BaseImageError as exc:
-        click.echo(f"serve: warning: {exc}; workspaces of {BASE_IMAGE} fail until it exists", err=True)
+        click.echo(f"serve: warning: {exc}; workspaces of {image} fail until it exists", err=True)
 
 
 def refuse_taken_address(host: str, port: int) -> None:

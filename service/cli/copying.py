@@ -3,8 +3,9 @@
 A local file goes up as one file; a local folder goes up as a tar of its contents, which the service unpacks
 into the folder named (made when missing). Down, the service answers a file's bytes or a tar of a folder:
 a file lands at the local path (inside it, under its own name, when that is a folder), a folder's contents are
-unpacked into the local path (made when missing) with tarfile's ``data`` filter, so no member can land outside
-it, be a device or keep set-uid bits. A file is written beside its target first and renamed into place.
+unpacked into the local path (made when missing; unlike ``docker cp``, never into a subfolder of the folder's
+name, so up and down follow one rule) with tarfile's ``data`` filter, so no member can land outside it, be a
+device or keep set-uid bits. A file is written beside its target first and renamed into place.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def download(client: Client, workspace_id: str, remote: str, local: Path) -> Cop
             spool.seek(0)
             local.mkdir(parents=True, exist_ok=True)
             with tarfile.open(fileobj=spool, mode="r:") as archive:
-                archive.extractall(local, filter="data")
+                archive.extractall(local, members=_below_top(archive), filter="data")
         return Copied("folder", size)
     target = local / posixpath.basename(remote.rstrip("/")) if local.is_dir() else local
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
@@ -72,6 +73,19 @@ def download(client: Client, workspace_id: str, remote: str, local: Path) -> Cop
         os.unlink(temporary)
         raise
     return Copied("file", size)
+
+
+def _below_top(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """The service's tar of a folder holds it under its own name: its members with that first name taken off,
+    so the folder's contents land in the local folder (the folder's own entry is skipped)."""
+    for member in archive:
+        rest = member.name.partition("/")[2]
+        if not rest:
+            continue
+        member.name = rest
+        if member.islnk():  # a hard link names another member, by its name in the archive
+            member.linkname = member.linkname.partition("/")[2]
+        yield member
 
 
 def _spool(chunks: Iterator[bytes], out: IO[bytes]) -> int:

@@ -88,3 +88,50 @@ def test_version_names_the_program_and_the_distribution_version() -> None:
 
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0 and result.output == f"workspace-service, version {version('healthcheck-workspace')}\n"
+
+
+def test_exec_prints_the_output_and_exits_with_the_command_s_code(served: Callable[..., tuple[Client, Any]],
+                                                                  tmp_path: Path) -> None:
+    client, _ = served()
+    env = _env(client, tmp_path)
+    assert _ws(env, "create", "run", "--env", "GREETING=hi", "--secret", "KEY=k3y").exit_code == 0
+    said = _ws(env, "exec", "run", "--", "sh", "-c", 'echo "$GREETING $KEY"; echo oops >&2; exit 3')
+    assert (said.exit_code, said.stdout, said.stderr) == (3, "hi k3y\n", "oops\n")
+    assert _ws(env, "exec", "run", "--", "true").exit_code == 0
+    piped = CliRunner().invoke(main, ["ws", "exec", "-i", "run", "--", "cat"], env=env, input="from stdin\n")
+    assert piped.stdout == "from stdin\n" and piped.exit_code == 0
+    killed = _ws(env, "exec", "run", "--timeout", "1", "--", "sleep", "30")
+    assert killed.exit_code == 124 and "killed at its time limit" in killed.stderr
+    missing = _ws(env, "exec", "run", "--", "no-such-command")
+    assert missing.exit_code != 0
+
+
+def test_cp_moves_files_and_folders_both_ways(served: Callable[..., tuple[Client, Any]], tmp_path: Path) -> None:
+    client, _ = served()
+    env = _env(client, tmp_path)
+    assert _ws(env, "create", "files").exit_code == 0
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(bytes(range(256)) * 4096)
+    assert _ws(env, "cp", str(blob), "files:blob.bin").exit_code == 0
+    assert _ws(env, "cp", str(blob), "files:data/").exit_code == 0  # a folder named with its slash: the file goes in
+    assert _ws(env, "exec", "files", "--", "wc", "-c", "data/blob.bin").stdout.split()[0] == str(256 * 4096)
+    back = tmp_path / "back.bin"
+    down = _ws(env, "cp", "files:blob.bin", str(back))
+    assert down.exit_code == 0 and back.read_bytes() == blob.read_bytes()
+    assert down.stderr == f"copied file files:blob.bin -> {back} ({len(blob.read_bytes())} bytes)\n"
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "a.txt").write_text("a\n")
+    (tree / "sub" / "b.txt").write_text("b\n")
+    assert _ws(env, "cp", str(tree), "files:proj").exit_code == 0
+    assert _ws(env, "exec", "files", "--", "cat", "proj/a.txt", "proj/sub/b.txt").stdout == "a\nb\n"
+    copy = tmp_path / "copy"
+    assert _ws(env, "cp", "files:proj", str(copy)).exit_code == 0
+    assert sorted(str(p.relative_to(copy)) for p in copy.rglob("*")) == ["a.txt", "sub", "sub/b.txt"]
+    assert (copy / "sub" / "b.txt").read_text() == "b\n"
+    into = tmp_path / "into"
+    into.mkdir()
+    assert _ws(env, "cp", "files:blob.bin", str(into)).exit_code == 0 and (into / "blob.bin").is_file()
+    escape = _ws(env, "cp", str(blob), "files:../x")
+    assert escape.exit_code == 1 and escape.stderr.startswith("Error: 422 ")
+    assert _ws(env, "cp", str(tmp_path / "none"), "files:x").stderr == f"Error: no such file or folder: {tmp_path / 'none'}\n"
