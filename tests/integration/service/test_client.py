@@ -64,3 +64,53 @@ def test_no_answer_is_an_api_error_without_a_status() -> None:
     with pytest.raises(ApiError) as bad:
         Client("ftp://example", "t")
     assert bad.value.status is None and "not an http:// or https:// URL" in bad.value.detail
+
+
+def _valid(client: Client, name: str, document: Any) -> None:
+    """``document`` is valid against the schema ``name`` of the service's own /openapi.json."""
+    from jsonschema import Draft202012Validator
+
+    published = client.openapi()
+    schema = {**published["components"]["schemas"][name], "components": published["components"]}
+    errors = list(Draft202012Validator(schema).iter_errors(document))
+    assert not errors, (name, [e.message for e in errors])
+
+
+def test_exec_files_and_status_answer_the_published_schemas(served: Callable[..., tuple[Client, Any]]) -> None:
+    import io
+    import tarfile
+
+    from service.client import ExecOutput
+
+    client, _ = served()
+    made = client.create("inside", env={"MODE": "dev"}, secrets={"KEY": "k"})
+    _valid(client, "WorkspaceAccepted", made)
+    client.wait_state(made["id"], frozenset({"running"}))
+    status = client.status(made["id"])
+    _valid(client, "WorkspaceStatus", status)
+    assert status["policy"]["env"] == {"MODE": "dev"} and status["policy"]["secret_names"] == ["KEY"]
+    result = client.exec(made["id"], ["sh", "-c", "echo $MODE; echo err >&2; exit 2"])
+    _valid(client, "ExecResult", result)
+    assert (result["exit_code"], result["stdout"], result["stderr"]) == (2, "dev\n", "err\n")
+    items = list(client.exec_stream(made["id"], ["sh", "-c", "echo one; sleep 0.3; echo two"]))
+    text = "".join(i.text for i in items if isinstance(i, ExecOutput))
+    final = items[-1]
+    assert text == "one\ntwo\n" and not isinstance(final, ExecOutput) and final["exit_code"] == 0
+    _valid(client, "ExecResult", final)
+    written = client.upload(made["id"], "hello.txt", b"hello\n")
+    _valid(client, "FileWritten", written)
+    found = client.download(made["id"], "hello.txt")
+    assert not found.is_folder and b"".join(found.chunks) == b"hello\n"
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        info = tarfile.TarInfo("inner.txt")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"in\n"))
+    _valid(client, "FolderWritten", client.upload_tar(made["id"], "folder", archive.getvalue()))
+    folder = client.download(made["id"], "folder")
+    assert folder.is_folder
+    with tarfile.open(fileobj=io.BytesIO(b"".join(folder.chunks))) as tar:
+        assert "folder/inner.txt" in tar.getnames()
+    with pytest.raises(ApiError) as refused:
+        client.exec(made["id"], [])
+    assert refused.value.status == 422
