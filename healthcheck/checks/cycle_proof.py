@@ -150,7 +150,8 @@ def importable_modules(ctx: CheckContext) -> set[str]:
 
 def _forked(job: ProbeJob, share: Share, folder: Path) -> list[tuple[str, Outcome | None]]:
     """Each member of ``share`` imported first in a child of one fork server; None for one not reached."""
-    server = replace(job, script=FORKSERVER, spec={"preload": share.preload, "refuse": share.refuse})
+    server = replace(job, script=FORKSERVER, spec={"preload": share.preload, "refuse": share.refuse,
+                                                   "pycache": str(folder / "pycache")})
     done = run_share(server, share.members, {}, folder)
     if done.problem is not None:
         raise ProbeError(done.problem)

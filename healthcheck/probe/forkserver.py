@@ -26,7 +26,13 @@ fresh interpreter would reach: the server starts over in place (``exec``) withou
 tainted modules, and with no preload at all if that taints again. A preload
 that takes longer than the per-module time limit is abandoned the same way. A
 child that dies without a word (``os._exit``, a crash in a C extension) is
-reported with ``"died"`` and its exit status; the server goes on. Memory, CPU
+reported with ``"died"`` and its exit status; the server goes on.
+
+Every child imports about the whole component again, so compiling its sources
+is most of a child's time when the scan keeps no bytecode: given ``pycache``,
+a folder outside the tree, the server writes bytecode there (as
+``PYTHONPYCACHEPREFIX`` would), and each module is compiled by the first child
+that imports it only. Memory, CPU
 time and the number of processes are the supervisor's to limit, for the server
 and its children alike (``healthcheck/supervision.py``).
 """
@@ -148,6 +154,8 @@ def main() -> None:
     sys.path[:] = list(job["sys_path"]) + [p for p in sys.path[1:] if p not in job["sys_path"]]
     project_files = set(job["project_files"])
     module_timeout = float(job["module_timeout"])
+    if job.get("pycache") and not sys.pycache_prefix:  # the children share what one compiled (not in the tree)
+        sys.pycache_prefix, sys.dont_write_bytecode = str(job["pycache"]), False
     planned = [m for m in job.get("preload", []) if m not in without]
     tainted = preload(planned, set(job.get("refuse", [])), module_timeout)
     if tainted:  # start over from a fresh interpreter without them (and without any preload the second time)

@@ -32,12 +32,14 @@ MODULES = {
 }
 
 
-def _job(root: Path, preload: list[str], module_timeout: float = 20.0) -> ProbeJob:
+def _job(root: Path, preload: list[str], module_timeout: float, pycache: Path) -> ProbeJob:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
     job = ProbeJob(
         python=sys.executable, root=root, sys_path=[str(root)], project_files=[str(root / rel) for rel in MODULES],
-        module_timeout=module_timeout, deadline=time.monotonic() + 120, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        module_timeout=module_timeout, deadline=time.monotonic() + 120, env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
     )
-    return dataclasses.replace(job, script=FORKSERVER, spec={"preload": preload, "refuse": ["app.a", "app.b"]})
+    spec = {"preload": preload, "refuse": ["app.a", "app.b"], "pycache": str(pycache)}
+    return dataclasses.replace(job, script=FORKSERVER, spec=spec)
 
 
 def _run(tmp_path: Path, preload: list[str], modules: list[str], module_timeout: float = 20.0) -> dict[str, Outcome]:
@@ -47,7 +49,7 @@ def _run(tmp_path: Path, preload: list[str], modules: list[str], module_timeout:
         (root / rel).write_text(text)
     folder = tmp_path / "work"
     folder.mkdir()
-    done = run_share(_job(root, preload, module_timeout), modules, {}, folder)
+    done = run_share(_job(root, preload, module_timeout, tmp_path / "pycache"), modules, {}, folder)
     assert done.problem is None and done.untried == []
     return {o.module: o for o in done.outcomes}
 
@@ -57,6 +59,9 @@ def test_each_child_starts_from_the_preloaded_state_and_a_death_does_not_stop_th
     assert found["app.tell"].info["message"] == "app.util"  # preloaded; nothing a child imported is left over
     assert found["app.a"].ok
     assert (found["app.dies"].ok, found["app.dies"].info["died"]) == (False, 3)
+    # What the children compiled is kept for the next ones, outside the tree.
+    assert (tmp_path / "pycache" / str(tmp_path / "repo" / "app").lstrip("/") / f"a.{sys.implementation.cache_tag}.pyc").is_file()
+    assert not list((tmp_path / "repo").rglob("__pycache__"))
 
 
 def test_a_preloaded_module_that_enters_the_component_is_left_out(tmp_path: Path) -> None:
