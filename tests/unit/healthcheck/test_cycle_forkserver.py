@@ -60,7 +60,8 @@ def test_each_child_starts_from_the_preloaded_state_and_a_death_does_not_stop_th
     assert found["app.a"].ok
     assert (found["app.dies"].ok, found["app.dies"].info["died"]) == (False, 3)
     # What the children compiled is kept for the next ones, outside the tree.
-    assert (tmp_path / "pycache" / str(tmp_path / "repo" / "app").lstrip("/") / f"a.{sys.implementation.cache_tag}.pyc").is_file()
+    compiled = tmp_path / "pycache" / str(tmp_path / "repo" / "app").lstrip("/")
+    assert (compiled / f"a.{sys.implementation.cache_tag}.pyc").is_file()
     assert not list((tmp_path / "repo").rglob("__pycache__"))
 
 
