@@ -49,11 +49,13 @@ def truth(root: Path, python: str, workers: int = 2, timeout: float = 30.0) -> t
     """Every library module imported first in a fresh interpreter: the circular crashes, how many, how long."""
     project = discover(root, load(root)[0])
     modules = sorted({s.module for s in project.files if why_not_imported(s, []) is None})
-    job = ProbeJob(python=python, root=root, sys_path=[str(r) for r in project.source_roots],
-                   project_files=[str(f.path) for f in project.files], module_timeout=timeout,
-                   deadline=time.monotonic() + 3600, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="precision-cycles-") as tmp:
+        # Bytecode is kept outside the tree and shared: compiling is no part of what a fresh interpreter proves.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        job = ProbeJob(python=python, root=root, sys_path=[str(r) for r in project.source_roots],
+                       project_files=[str(f.path) for f in project.files], module_timeout=timeout,
+                       deadline=time.monotonic() + 3600, env={**env, "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pyc")})
         with ThreadPoolExecutor(max_workers=workers) as pool:
             shares = list(pool.map(lambda m: run_share(job, [m], {}, Path(tmp)), modules))
     crashes = [
