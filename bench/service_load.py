@@ -140,10 +140,11 @@ end
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time of the gunicorn worker processes (children of ``pid``)."""
+    """CPU time of the server: the process ``pid`` (granian's, with the front's thread; gunicorn's arbiter) and
+    its worker processes (its children)."""
     total = 0
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+    for process in [str(pid), *Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]:
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
@@ -168,7 +169,7 @@ def wrk(svc: Server, tmp: Path, script: str, url: str, connections: int, seconds
     requests_done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors or "Socket errors" in out:
-        raise SystemExit(f"wrk saw failed requests:\n{out}")
+        raise SystemExit(f"wrk saw failed requests from {url}:\n{out}")
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
             "p50_ms": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
             "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]

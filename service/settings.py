@@ -71,7 +71,7 @@ class Settings:
     http_threads: int = 8
     header_seconds: float = 10.0  # a request's headers must be in within this (granian)
     body_seconds: float = 10.0  # and its body within this, or 408 (granian)
-    client_requests: int = 64  # requests one client address may have in progress in one process, or 429 (granian)
+    client_connections: int = 64  # connections one client address may hold open, or 429 and closed (granian's front)
     volume_size_mb: int = 0  # quota of each workspace's home volume; 0: none (the engine must support it, see README)
     exec_timeout: float = 30.0  # seconds an exec may run when it names no timeout_s
     exec_timeout_max: float = 600.0  # the most timeout_s may ask for

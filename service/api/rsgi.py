@@ -4,10 +4,10 @@ granian (Rust, hyper and tokio) reads request headers on its event loop with a d
 sends one header line a second holds no Python thread. Its WSGI interface, though, calls the app as soon as the
 headers are in and lets the app's thread wait for the body: forty slow bodies held every thread. Here the
 body is awaited on the event loop instead, within ``body_seconds`` and ``max_body`` bytes, and only a complete
-request is handed to one of ``threads`` WSGI threads. A client (an IP address) may have at most
-``per_client`` requests in progress at once, reading or running; more are answered 429 at once.
+request is handed to one of ``threads`` WSGI threads. (How many connections, and so requests, one client
+holds is bounded before granian, by ``cli.front``.)
 
-Refusals made here (408, 413, 429, 503) are problem documents like the app's own.
+Refusals made here (408, 413) are problem documents like the app's own.
 
 Two kinds of route differ from the rest. A route named in ``Limits.bodies`` (file uploads) takes a larger
 body than ``max_body``, up to its own limit. And a response that declares no ``Content-Length`` (a
@@ -23,7 +23,6 @@ import io
 import json
 import re
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,11 +46,10 @@ class RsgiProtocol(Protocol):
 
 @dataclass(frozen=True)
 class Limits:
-    """How much of a request is read, for how long, and how many requests one client may have open."""
+    """How much of a request is read, for how long, and how many WSGI threads run complete ones."""
 
     max_body: int = 65536
     body_seconds: float = 10.0
-    per_client: int = 64
     threads: int = 8
     bodies: tuple[tuple[str, str, int], ...] = ()  # (method, path regex, limit): routes taking larger bodies
 
@@ -70,23 +68,10 @@ class WsgiOverRsgi:
         self.wsgi = wsgi
         self.limits = limits
         self._pool = ThreadPoolExecutor(limits.threads, thread_name_prefix="http")
-        self._open: Counter[str] = Counter()  # requests in progress per client; touched on the loop only
 
     async def __call__(self, scope: Any, protocol: RsgiProtocol) -> None:
-        if scope.proto != "http":
-            return
-        client = scope.client.rpartition(":")[0] or scope.client
-        if self._open[client] >= self.limits.per_client:
-            protocol.response_bytes(*_problem(429, f"more than {self.limits.per_client} requests in progress from"
-                                                   " this client", scope.path, close=True))
-            return
-        self._open[client] += 1
-        try:
+        if scope.proto == "http":
             await self._serve(scope, protocol)
-        finally:
-            self._open[client] -= 1
-            if not self._open[client]:
-                del self._open[client]
 
     async def _serve(self, scope: Any, protocol: RsgiProtocol) -> None:
         declared = scope.headers.get("content-length")
@@ -150,6 +135,8 @@ class WsgiOverRsgi:
 def _environ(scope: Any, body: bytes) -> dict[str, Any]:
     """PEP 3333's environ for an RSGI scope (whose path is already percent-decoded text)."""
     host, _, port = scope.server.rpartition(":")
+    if not host:  # granian on a Unix socket (behind ``cli.front``): the path names no host or port
+        host, port = "localhost", "80"
     remote, _, remote_port = scope.client.rpartition(":")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope.method,

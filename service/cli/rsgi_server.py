@@ -1,11 +1,12 @@
 """granian serving the app through ``api.rsgi`` (the default, ``WORKSPACE_SERVICE_HTTP_SERVER=granian``).
 
-granian reads requests on a Rust event loop: headers within ``header_seconds`` (hyper's header read
-timeout), then ``api.rsgi`` awaits the body within ``body_seconds`` and ``max_body_bytes`` and bounds each
-client address to ``client_requests`` requests in progress, before one of ``http_threads`` WSGI threads
-runs the request. Chosen over gunicorn's gthread on ``bench/service_load.py``: the floor app served this
-way answered about three times the requests gunicorn did on the same machine in the same run, and slow
-clients hold no thread.
+``cli.front`` owns the public address and admits at most ``client_connections`` connections per client
+address; granian listens behind it on a Unix socket in a private directory of this serve (mode 0700, so no
+one reaches granian around the front, and two instances never share it). granian reads requests on a Rust
+event loop: headers within ``header_seconds`` (hyper's header read timeout), then ``api.rsgi`` awaits the
+body within ``body_seconds`` and ``max_body_bytes`` before one of ``http_threads`` WSGI threads runs the
+request. Chosen over gunicorn's gthread on ``bench/service_load.py`` (see service/README.md for the figures),
+and slow clients hold no thread.
 
 ``target`` names a factory granian calls in each worker process after it forks (so the service's background
 threads belong to the process that serves); the load benchmark passes the floor app's.
@@ -13,8 +14,15 @@ threads belong to the process that serves); the load benchmark passes the floor 
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+
 from service.api import files
 from service.api.rsgi import Limits, WsgiOverRsgi, WsgiApp
+from service.cli.front import Front
 from service.cli.processes import process_app, settle_process
 from service.settings import Settings
 
@@ -31,7 +39,7 @@ def wrap(app: WsgiApp, settings: Settings) -> WsgiOverRsgi:
     """``app`` behind the request limits of ``settings``, its process settled for serving."""
     settle_process()
     limits = Limits(max_body=settings.max_body_bytes, body_seconds=settings.body_seconds,
-                    per_client=settings.client_requests, threads=settings.http_threads,
+                    threads=settings.http_threads,
                     bodies=(("PUT", files.ROUTE, settings.upload_max_bytes),))
     return WsgiOverRsgi(app, limits)
 
@@ -44,15 +52,27 @@ class GranianServer:
         self.host, self.port, self.target = host, port, target
 
     def run(self) -> None:
-        """Serve until SIGINT or SIGTERM."""
+        """Serve until SIGINT or SIGTERM: the front on ``host:port``, granian behind it on a private socket."""
+        private = tempfile.mkdtemp(prefix="workspace-service-http-")
+        upstream = os.path.join(private, "granian.sock")
+        sock = listening_socket(self.host, self.port)
+        front = Front(sock, upstream, self.settings.client_connections)
+        try:
+            front.start()
+            self._granian(uds=Path(upstream))
+        finally:
+            front.stop()
+            sock.close()
+            shutil.rmtree(private, ignore_errors=True)
+
+    def _granian(self, uds: Path) -> None:
         from granian.constants import HTTPModes, Interfaces
         from granian.http import HTTP1Settings
         from granian import Granian
 
         Granian(
             self.target,
-            address=self.host,
-            port=self.port,
+            uds=uds,
             interface=Interfaces.RSGI,
             workers=max(1, self.settings.http_processes),
             http=HTTPModes.http1,
@@ -61,3 +81,17 @@ class GranianServer:
             factory=True,
             log_access=False,
         ).serve()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port`` (SO_REUSEADDR only: a port someone listens on is refused)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    return sock

@@ -40,7 +40,8 @@ class Server:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
             except requests.ConnectionError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)  # refused, or answered 503 by the front while granian starts
         raise AssertionError("server did not come up:\n" + self.log.read_text()[-3000:])
 
     def kill(self) -> None:

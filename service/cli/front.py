@@ -1,0 +1,173 @@
+"""The front of ``serve``: it accepts the clients' connections, at most ``per_client`` per client address.
+
+granian reads request headers on its Rust event loop with a deadline, so a slow client holds no Python
+thread; but it accepts every connection, and one client can hold as many as it opens (each for up to the
+header deadline), until the process runs out of file descriptors and nobody is served. granian has no
+per-address bound, so ``serve`` puts this front before it: the front owns the public address, counts each
+client address's open connections, refuses one over the bound at once (a 429 problem document, then close),
+and relays the others byte for byte to granian on a private Unix socket. It reads no HTTP: deadlines, body
+limits and parsing stay granian's and ``api.rsgi``'s. Relaying respects back-pressure both ways (a side
+that cannot keep up pauses reading from the other), so a streamed download or upload is passed on chunk by
+chunk and never piles up here.
+
+With HTTP/1.1 a connection carries one request at a time, so the bound on connections is also the bound
+on one client's requests in progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections import Counter
+from typing import Any
+
+from service.api.problems import MEDIA_TYPE, problem_document
+
+
+def refusal(status: int, reason: str, detail: str) -> bytes:
+    """A whole HTTP response refusing a connection (a problem document, then the front closes it)."""
+    body = json.dumps(problem_document(status, detail, "/")).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\ncontent-type: {MEDIA_TYPE}\r\ncontent-length: {len(body)}\r\n"
+            "connection: close\r\n\r\n")
+    return head.encode() + body
+
+
+UNAVAILABLE = refusal(503, "Service Unavailable", "the server is not accepting requests now; try again")
+
+
+class _Side(asyncio.Protocol):
+    """One end of a relayed connection; ``peer`` is the other end."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.peer: _Side | None = None
+        self._pending: list[bytes] = []  # what arrived for the peer before it was connected
+        self.ended = False  # this end sent EOF
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        peer = self.peer
+        if peer is not None and peer.transport is not None:
+            peer.transport.write(data)
+        else:
+            self._pending.append(data)
+
+    def eof_received(self) -> bool:
+        self.ended = True
+        peer = self.peer
+        if peer is None or peer.transport is None:
+            return True  # passed on when the peer joins
+        if peer.ended:  # both directions are done: nothing more can pass
+            peer.transport.close()
+            return False
+        if peer.transport.can_write_eof():
+            peer.transport.write_eof()
+        return True  # the other direction may still carry data (a response to a half-closed request)
+
+    def pause_writing(self) -> None:
+        if self.peer is not None and self.peer.transport is not None:
+            self.peer.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.peer is not None and self.peer.transport is not None:
+            self.peer.transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.peer is not None and self.peer.transport is not None:
+            self.peer.transport.close()
+
+    def join(self, peer: _Side) -> None:
+        """Relay to ``peer`` from now on, starting with what arrived meanwhile."""
+        assert peer.transport is not None
+        self.peer = peer
+        for data in self._pending:
+            peer.transport.write(data)
+        self._pending.clear()
+        if self.ended and peer.transport.can_write_eof():
+            peer.transport.write_eof()
+
+
+class _Client(_Side):
+    """A client's connection: counted by address while it is open, relayed to granian once connected."""
+
+    def __init__(self, front: Front) -> None:
+        super().__init__()
+        self.front = front
+        self.address: str | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        assert self.transport is not None
+        peer = transport.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        if self.front.open[address] >= self.front.per_client:
+            self.transport.write(self.front.refused)
+            self.transport.close()
+            return
+        self.address = address
+        self.front.open[address] += 1
+        asyncio.get_running_loop().create_task(self._connect())
+
+    async def _connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            _, upstream = await loop.create_unix_connection(_Side, self.front.upstream)
+        except OSError:  # granian is not listening (starting or stopping)
+            if self.transport is not None:
+                self.transport.write(UNAVAILABLE)
+                self.transport.close()
+            return
+        assert isinstance(upstream, _Side)
+        if self.transport is None or self.transport.is_closing():
+            assert upstream.transport is not None
+            upstream.transport.close()
+            return
+        upstream.join(self)
+        self.join(upstream)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.address is not None:
+            self.front.open[self.address] -= 1
+            if not self.front.open[self.address]:
+                del self.front.open[self.address]
+            self.address = None
+
+
+class Front:
+    """Listens on ``sock`` (already bound) in a thread of its own and relays to the Unix socket ``upstream``."""
+
+    def __init__(self, sock: socket.socket, upstream: str, per_client: int) -> None:
+        self.sock, self.upstream, self.per_client = sock, upstream, per_client
+        self.refused = refusal(429, "Too Many Requests", f"more than {per_client} connections from this client")
+        self.open: Counter[str] = Counter()  # open connections per client address; touched on the loop only
+        self._loop = asyncio.new_event_loop()
+        self._server: Any = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="front", daemon=True)
+
+    def start(self) -> None:
+        """Start accepting (the socket listens already, so nobody connecting meanwhile is refused)."""
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._server = self._loop.run_until_complete(
+            self._loop.create_server(lambda: _Client(self), sock=self.sock, backlog=1024))
+        self._ready.set()
+        self._loop.run_forever()
+        self._server.close()
+        self._loop.run_until_complete(self._server.wait_closed())
+        self._loop.close()
+
+    def stop(self) -> None:
+        """Stop accepting and end the thread (relayed connections end with granian's side of them)."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
