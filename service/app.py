@@ -77,8 +77,10 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
             pool_size=settings.workers + 4,
             volume_size_mb=settings.volume_size_mb,
             stream_timeout=max(settings.exec_timeout_max, settings.logs_follow_seconds) + 60,
+            oci_runtime=settings.oci_runtime,
+            image_oci_runtimes=settings.oci_runtimes(),
         )
-    metrics = Metrics()
+    metrics = Metrics(settings.replica)
     executor = TaskExecutor(store, runtime, settings)
     pool = WorkerPool(store, executor, settings, metrics)
     reconciler = Reconciler(store, runtime, settings, pool.notify, metrics)

@@ -6,12 +6,15 @@ multi-process mode keeps every process's values in a file there; a scrape adds t
 never goes down between scrapes, whichever process answers (a process that exits leaves its file, and its
 counts stay in the sums). Without that directory (tests, ``--dev``) the values live in this process.
 Labels are bounded: routes are rule templates, methods the ones the API knows, and no label names an owner.
-The store's gauges (workspaces by state, tasks by status) are read at scrape time.
+The store's gauges (workspaces by state, tasks by status) are read at scrape time. Every series of an app's
+scrape carries its ``replica`` label (the ``serve`` instance among those sharing one database), so the
+instances' series never merge; a scraper's own ``instance`` label names the address, not the replica.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -21,6 +24,7 @@ from prometheus_client import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{?)", re.MULTILINE)
 METHODS = frozenset({"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"})
 
 
@@ -88,7 +92,8 @@ def gauge_lines(name: str, help_text: str, label: str, values: dict[str, int]) -
 class Metrics:
     """The service's metric families, one instance per app."""
 
-    def __init__(self) -> None:
+    def __init__(self, replica: str = "") -> None:
+        self.replica = replica
         self._registry = CollectorRegistry(auto_describe=True)
         fast = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
         r = self._registry
@@ -111,4 +116,11 @@ class Metrics:
         if os.environ.get(MULTIPROC_DIR):
             registry = CollectorRegistry()
             MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # the library has no annotations here
-        return generate_latest(registry).decode() + "\n".join(gauges) + "\n"
+        text = generate_latest(registry).decode() + "\n".join(gauges) + "\n"
+        return with_label(text, "replica", self.replica) if self.replica else text
+
+
+def with_label(text: str, name: str, value: str) -> str:
+    """Prometheus text with ``name="value"`` first in every sample's labels (comment lines untouched)."""
+    pair = _labels({name: value})[1:-1]
+    return _SAMPLE.sub(lambda m: m.group(1) + "{" + pair + ("," if m.group(2) else "}"), text)

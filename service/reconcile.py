@@ -6,12 +6,18 @@ event stream is opened with an ``until`` that long, so a quiet daemon still gets
 Decisions come from ``domain.recovery``; repairs are queued as ``sync`` tasks so they run with the same
 retries and ordering as the owner's own operations. Only orphans are removed here, directly. Each full pass
 also applies the lifecycle policy: idle workspaces are stopped, expired ones deleted (``enforce_policy``).
+
+Every server process of every ``serve`` instance on the database runs a ``Reconciler``, but only the one
+holding the deployment's lease (``store.leases``, named after the instance label) follows events and acts;
+the others wait to take the lease over. A reconciler that loses the lease stops acting before it expires.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import uuid
 import time
 from collections.abc import Callable
 
@@ -26,6 +32,7 @@ from service.settings import Settings
 from service.store import Store
 from service.store import policies as policy_rows
 from service.store import tasks as task_rows
+from service.store.leases import Lease
 from service.store import workspaces as workspace_rows
 
 log = logging.getLogger(__name__)
@@ -52,9 +59,12 @@ class Reconciler:
         self._stopping = threading.Event()
         self._stream: EventStream | None = None
         self._thread: threading.Thread | None = None
+        holder = f"{settings.replica}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+        self.lease = Lease(store, f"reconciler/{settings.instance}", holder, settings.leader_lease, self._lost)
 
     def start(self) -> None:
-        """Run the loop in a daemon thread."""
+        """Compete for the deployment's lease, and run the loop (acting only while it is held) in a daemon thread."""
+        self.lease.start()
         self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
         self._thread.start()
 
@@ -66,10 +76,18 @@ class Reconciler:
             stream.close()
         if self._thread is not None:
             self._thread.join(timeout)
+        self.lease.stop()
+
+    def _lost(self) -> None:
+        stream = self._stream
+        if stream is not None:
+            stream.close()
 
     def _loop(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            if not self.lease.wait_held(self.settings.reconcile_interval):
+                continue
             try:
                 self.resync()
                 self._follow(self.clock() + self.settings.reconcile_interval)
@@ -90,7 +108,7 @@ class Reconciler:
             if self._stopping.is_set():
                 return
             for event in stream:
-                if self._stopping.is_set():
+                if self._stopping.is_set() or not self.lease.held():
                     return
                 self.reconcile_one(event.workspace_id)
         finally:
@@ -126,7 +144,7 @@ class Reconciler:
         with self.store.read() as conn:
             policies = policy_rows.live(conn)
         for ws in live.values():
-            if ws.id in busy or due(ws, policies.get(ws.id), self.settings, now) is None:
+            if ws.id in busy or not self.lease.held() or due(ws, policies.get(ws.id), self.settings, now) is None:
                 continue
             with self.store.write() as conn:  # decided again on the row as it is now, in the transaction that acts
                 current = workspace_rows.get(conn, ws.id)
@@ -153,7 +171,7 @@ class Reconciler:
         return action
 
     def _act(self, action: Action, ws: Workspace | None, info: ContainerInfo | None, taken: dict[str, int]) -> None:
-        if action == Action.NONE:
+        if action == Action.NONE or not self.lease.held():
             return
         taken[action.value] = taken.get(action.value, 0) + 1
         self.metrics.reconcile_actions.inc(action=action.value)

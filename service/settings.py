@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -43,6 +44,10 @@ class Settings:
     docker_url: str = ""  # empty: DOCKER_HOST or the default local socket
     docker_timeout: float = 30.0
     instance: str = "default"  # label value that marks this deployment's containers
+    replica: str = field(default_factory=socket.gethostname)  # this ``serve`` among those sharing the database
+    leader_lease: float = 10.0  # the reconciler's lease: a dead holder is replaced within 4/3 of this
+    oci_runtime: str = ""  # the engine's runtime for every workspace (e.g. "runsc"); empty: the engine's default
+    image_oci_runtimes: tuple[str, ...] = ()  # "image=runtime" pairs, over ``oci_runtime`` for those images
     workers: int = 8
     task_timeout: float = 120.0
     task_max_attempts: int = 5
@@ -108,7 +113,19 @@ class Settings:
         values.setdefault("database_url", default_database_url(env))
         if "default_image" in values and "allowed_images" not in values:
             values["allowed_images"] = (str(values["default_image"]),)
-        return cls(limits=Limits(**limits), **values)  # type: ignore[arg-type]
+        settings = cls(limits=Limits(**limits), **values)  # type: ignore[arg-type]
+        settings.oci_runtimes()  # a malformed pair fails at start, not at the first create
+        return settings
+
+    def oci_runtimes(self) -> dict[str, str]:
+        """``image_oci_runtimes`` as image -> runtime; raises ``ValueError`` naming a pair that is not one."""
+        pairs: dict[str, str] = {}
+        for pair in self.image_oci_runtimes:
+            image, sep, runtime = pair.rpartition("=")
+            if not sep or not image.strip() or not runtime.strip():
+                raise ValueError(f"{PREFIX}IMAGE_OCI_RUNTIMES: {pair!r} is not image=runtime")
+            pairs[image.strip()] = runtime.strip()
+        return pairs
 
 
 def _convert(raw: str, default: object, name: str) -> object:

@@ -12,8 +12,9 @@ Most runtime cycles still work: the package idiom binds its names and only then
 imports the submodules that ask for them. So each runtime component gets a
 verdict: the static one (:mod:`healthcheck.checks.cycle_verdict`: ``unsafe``,
 ``ordered`` or ``safe``) and, when the import check runs, the proven one
-(:mod:`healthcheck.checks.cycle_proof`: every member imported first in a fresh
-interpreter; ``crashes`` when one fails with a circular import). The gate
+(:mod:`healthcheck.checks.cycle_proof`: every member imported first, with
+nothing of its component imported yet; ``crashes`` when one fails with a
+circular import, confirmed in a fresh interpreter). The gate
 ``max_import_cycles`` counts *components* that crash (unsafe ones when nothing
 was imported), never enumerated cycles; ordered ones have a gate of their own,
 off by default.

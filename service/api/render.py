@@ -69,6 +69,7 @@ def status(s: WorkspaceStatus) -> dict[str, Any]:
         "cpu_seconds": s.cpu_seconds,
         "memory_bytes": s.memory_bytes,
         "memory_limit_bytes": s.memory_limit_bytes,
+        "oci_runtime": s.oci_runtime,
         "reason": s.reason,
         "last_error": s.workspace.last_error,
     }

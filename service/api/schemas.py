@@ -231,6 +231,7 @@ class Schemas:
                     "cpu_seconds": number_or_null,
                     "memory_bytes": int_or_null,
                     "memory_limit_bytes": int_or_null,
+                    "oci_runtime": NULL_STRING,
                     "reason": NULL_STRING,
                     "last_error": NULL_STRING,
                     "policy": {"$ref": "#/components/schemas/Policy"},

@@ -24,6 +24,7 @@ class WorkspaceStatus:
     memory_bytes: int | None = None
     memory_limit_bytes: int | None = None
     reason: str | None = None
+    oci_runtime: str | None = None  # the engine's runtime the container runs under, as the engine reports it
 
 
 def workspace_status(ws: Workspace, runtime: ContainerRuntime, now: float) -> WorkspaceStatus:
@@ -35,7 +36,7 @@ def workspace_status(ws: Workspace, runtime: ContainerRuntime, now: float) -> Wo
         if info is None:
             return WorkspaceStatus(ws, ws.container_id, "absent", reason="the container no longer exists")
         if info.state != "running":
-            return WorkspaceStatus(ws, info.id, info.state, reason=info.error)
+            return WorkspaceStatus(ws, info.id, info.state, reason=info.error, oci_runtime=info.oci_runtime)
         sample = runtime.stats(info.id)
     except RuntimeFailure as exc:
         return WorkspaceStatus(ws, ws.container_id, "unknown", reason=str(exc))
@@ -48,4 +49,5 @@ def workspace_status(ws: Workspace, runtime: ContainerRuntime, now: float) -> Wo
         cpu_seconds=sample.cpu_seconds,
         memory_bytes=sample.memory_bytes,
         memory_limit_bytes=sample.memory_limit_bytes,
+        oci_runtime=info.oci_runtime,
     )

@@ -8,7 +8,7 @@ The client is made on first use and again after a failure, so the service starts
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -60,6 +60,8 @@ class DockerRuntime:
         pool_size: int = 10,
         volume_size_mb: int = 0,
         stream_timeout: float = 660.0,
+        oci_runtime: str = "",
+        image_oci_runtimes: Mapping[str, str] | None = None,
     ) -> None:
         self.base_url = base_url
         self.instance = instance
@@ -69,6 +71,8 @@ class DockerRuntime:
         self.pool_size = pool_size
         self.volume_size_mb = volume_size_mb
         self.stream_timeout = stream_timeout
+        self.oci_runtime = oci_runtime
+        self.image_oci_runtimes = dict(image_oci_runtimes or {})
         self._client: Any = None
         self._streamer: Any = None
         self._lock = threading.Lock()
@@ -161,7 +165,7 @@ class DockerRuntime:
     def create(self, spec: ContainerSpec) -> str:
         """Create the workspace's container (and, unless a project directory is its home, its home volume, or
         find the one an earlier container had), or adopt the container an earlier attempt already created."""
-        config = container_config(spec, self.instance, self.user, self.limits)
+        config = container_config(spec, self.instance, self.user, self.limits, self.oci_runtime_for(spec.image))
         if spec.environment:  # the owner's variables and secrets: the container's own, so every exec sees them
             config = ContainerConfig({**config.container, "environment": dict(spec.environment)}, config.host)
         if spec.project_dir is None:
@@ -178,6 +182,10 @@ class DockerRuntime:
             if existing.workspace_id != spec.workspace_id:
                 raise PermanentRuntimeError(f"name {config.container['name']} is held by a container this service did not make")
             return existing.id
+
+    def oci_runtime_for(self, image: str) -> str:
+        """The engine runtime the operator requires for ``image``'s workspaces (empty: the engine's default)."""
+        return self.image_oci_runtimes.get(image, self.oci_runtime)
 
     def start(self, container_id: str) -> None:
         """Start a container (starting a running one is a no-op for Docker)."""
@@ -405,4 +413,5 @@ def _info_from_inspect(data: dict[str, Any]) -> ContainerInfo:
         exit_code=state.get("ExitCode"),
         error=state.get("Error") or None,
         labels=labels,
+        oci_runtime=(data.get("HostConfig") or {}).get("Runtime") or None,
     )

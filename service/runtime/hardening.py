@@ -50,8 +50,10 @@ def volume_options(size_mb: int) -> dict[str, str]:
     return {"size": f"{size_mb}m"} if size_mb > 0 else {}
 
 
-def container_config(spec: ContainerSpec, instance: str, user: str, limits: Limits) -> ContainerConfig:
-    """The hardened configuration of one workspace's container.
+def container_config(spec: ContainerSpec, instance: str, user: str, limits: Limits,
+                     oci_runtime: str = "") -> ContainerConfig:
+    """The hardened configuration of one workspace's container, under ``oci_runtime`` (empty: the engine's
+    default; ``runsc`` adds gVisor's user-space kernel beneath the same restrictions).
 
     ``/workspace`` is the owner's project directory when one is mounted, else the workspace's own named
     volume (``volume_name``), so files survive stop, start, restart, resize and a recreated container."""
@@ -83,4 +85,6 @@ def container_config(spec: ContainerSpec, instance: str, user: str, limits: Limi
         "ipc_mode": "private",
         "restart_policy": {"Name": "no"},  # the reconciler restarts, bounded; Docker must not race it
     }
+    if oci_runtime:
+        host["runtime"] = oci_runtime
     return ContainerConfig(container, host)

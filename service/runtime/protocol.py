@@ -53,6 +53,7 @@ class ContainerInfo:
     exit_code: int | None = None
     error: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    oci_runtime: str | None = None  # the engine's runtime the container runs under (runc, runsc), when known
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ class ContainerRuntime(Protocol):
     def put_archive(self, container_id: str, folder: str, data: bytes) -> None: ...
 
     def get_archive(self, container_id: str, path: str) -> ByteStream: ...
+
+    def logs(self, container_id: str, tail: int | None, follow: bool) -> ByteStream: ...
 
     def inspect(self, container_id: str) -> ContainerInfo | None: ...
 

@@ -93,3 +93,13 @@ tokens = Table(
     Column("owner", String(128), nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+# One row per duty that only one process may perform at a time (see ``leases``): the reconciler of a deployment.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("holder", String(128), nullable=True),
+    Column("expires_at", Float, nullable=False),
+    Column("renewed_at", Float, nullable=False),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from service.app import background_of
 from service.runtime.protocol import LABEL_ID
 
 
@@ -54,4 +55,5 @@ def test_batch_is_all_or_nothing(make_api: Any) -> None:
     for i in ids:  # nothing was queued by any refused batch
         ws = api.get(f"/api/workspaces/{i}").get_json()
         assert ws["state"] == "pending"
-    assert "workspace_tasks{status=\"queued\"} 2" in api.client.get("/metrics").get_data(as_text=True)
+    replica = background_of(api.app).reconciler.settings.replica
+    assert f'workspace_tasks{{replica="{replica}",status="queued"}} 2' in api.client.get("/metrics").get_data(as_text=True)

@@ -1,15 +1,16 @@
-"""Two ``serve`` of different instances on one host share no control socket and no lock path."""
+"""Two ``serve`` of different instances on one host share no control socket and no reconciler lease."""
 
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import requests
 from integration.service.live import Server
 
-from service.cli.processes import leader_path
-from service.settings import Settings
+from service.store import Store
+from service.store.leases import holder_of
 
 
 def test_two_instances_share_no_socket_or_lock(tmp_path: Path, instance: str) -> None:
@@ -24,11 +25,14 @@ def test_two_instances_share_no_socket_or_lock(tmp_path: Path, instance: str) ->
     try:
         first.start()
         second.start()
+        for name in ("a", "b"):  # each instance's reconciler leads on its own database, under its own lease
+            store = Store(f"sqlite:///{tmp_path / name}.db")
+            with store.read() as conn:
+                assert (holder_of(conn, f"reconciler/{instance}-{name}") or "").startswith(socket.gethostname())
+            store.close()
         second.stop()
         assert requests.get(first.url + "/healthz", timeout=5).status_code == 200
         assert list(home.rglob("*")) == []  # no control socket (gunicorn's default is ~/.gunicorn/gunicorn.ctl)
     finally:
         for server in servers:
             server.stop()
-    paths = {leader_path(Settings(database_url="sqlite:///x.db", instance=name)) for name in ("a", "b")}
-    assert len(paths) == 2 and all(str(os.getuid()) in Path(p).name for p in paths)

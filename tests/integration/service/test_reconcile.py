@@ -30,8 +30,9 @@ def test_a_container_started_behind_the_services_back_is_stopped(api: Any, docke
     docker_client.api.start(ws["container_id"])
     _until(lambda: docker_client.api.inspect_container(ws["container_id"])["State"]["Status"] == "exited")
     assert api.get(f"/api/workspaces/{ws['id']}").get_json()["state"] == "stopped"
-    stopped = background_of(api.app).reconciler.metrics.render([])
-    assert 'workspace_reconcile_actions_total{action="stop"}' in stopped
+    reconciler = background_of(api.app).reconciler
+    stopped = reconciler.metrics.render([])
+    assert f'workspace_reconcile_actions_total{{replica="{reconciler.settings.replica}",action="stop"}}' in stopped
 
 
 def test_vanished_container_is_recreated(api: Any, docker_client: Any, containers: Any) -> None:
@@ -52,8 +53,10 @@ def test_orphan_container_is_removed(api: Any, docker_client: Any, instance: str
         "workspace-base:latest", labels={LABEL_ID: uuid.uuid4().hex, LABEL_INSTANCE: instance}, network_mode="none"
     )
     reconciler = background_of(api.app).reconciler
-    _until(lambda: orphan.id not in {c.id for c in containers()})
-    assert 'workspace_reconcile_actions_total{action="remove-orphan"} 1.0' in reconciler.metrics.render([])
+    listed = {"label": f"{LABEL_INSTANCE}={instance}"}  # the low-level list: no inspect that races the removal
+    _until(lambda: orphan.id not in {c["Id"] for c in docker_client.api.containers(all=True, filters=listed)})
+    replica = reconciler.settings.replica
+    assert f'_total{{replica="{replica}",action="remove-orphan"}} 1.0' in reconciler.metrics.render([])
 
 
 def test_restart_limit_marks_failed(make_api: Any, docker_client: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.app import background_of
 from service.runtime.protocol import LABEL_ID
 
 
@@ -23,7 +24,8 @@ def test_api_lifecycle_on_postgresql(make_api: Any, postgres_url: str, container
     status = api.get(batch["status_url"]).get_json()
     assert status["done"] and status["counts"]["succeeded"] == 3
     assert api.get("/readyz").status_code == 200
-    assert 'workspace_workspaces{state="stopped"} 3' in api.get("/metrics").get_data(as_text=True)
+    replica = background_of(api.app).reconciler.settings.replica
+    assert f'workspace_workspaces{{replica="{replica}",state="stopped"}} 3' in api.get("/metrics").get_data(as_text=True)
     for ws_id in ids:
         assert api.delete(f"/api/workspaces/{ws_id}").status_code == 202
     for ws_id in ids:
