@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from service.api import inputs, render
 from service.api.context import current
@@ -107,15 +107,22 @@ def status(workspace_id: str) -> Response:
     return jsonify(document)
 
 
-@blueprint.after_app_request
-def record_activity(response: Response) -> Response:
-    """Any call that succeeded on one workspace (these and the exec, files and logs calls) is activity on it,
-    and so is the end of a streamed answer (a long exec or a followed log): the idle clock starts again."""
+@blueprint.before_app_request
+def begin_activity() -> None:
+    """A call on one of the owner's workspaces (these and the exec, files and logs calls) is activity on it from
+    its start to the end of its answer (see ``domain.policy.Activity``); the token is checked here first, with the
+    401 the call itself would answer."""
     workspace_id = (request.view_args or {}).get("workspace_id")
-    if workspace_id is None or response.status_code >= 400 or not request.path.startswith("/api/workspaces/"):
-        return response
-    workspaces = current().workspaces
-    workspaces.touch(workspace_id)
-    if response.is_streamed:
-        response.call_on_close(lambda: workspaces.touch(workspace_id))
+    if workspace_id is None or not request.path.startswith("/api/workspaces/"):
+        return
+    g.workspace_activity = current().workspaces.activity.begin(workspace_id, inputs.owner())
+
+
+@blueprint.after_app_request
+def end_activity(response: Response) -> Response:
+    """The call ends when its answer has been sent (a streamed exec or log: at its end)."""
+    begun = g.pop("workspace_activity", None)
+    if begun is not None:
+        activity = current().workspaces.activity
+        response.call_on_close(lambda: activity.end(begun))
     return response

@@ -6,9 +6,9 @@ both take the last place: SQLite runs one writer at a time, and on PostgreSQL a 
 per owner serialises them. A refusal is a 409 whose ``limit`` names the quota, with ``quota``, ``in_use`` and
 ``asked``. Idle and expired workspaces are found by the reconciler's periodic pass (``due``): an idle running
 workspace is stopped, an expired one deleted, each through the ordinary queued task, with the reason recorded
-as its ``last_error``. Activity is every successful API call on the workspace (execs, files and logs
-included) and every start; ``Activity`` writes it at most once per ``activity_interval`` per process, so a busy
-read path does not become a write path.
+as its ``last_error``. Activity is every API call on the owner's workspace (execs, files and logs included),
+from its start to its end, and every state change; ``Activity`` writes it at most once per
+``activity_interval`` per process, so a busy read path does not become a write path.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -91,26 +92,74 @@ def due(ws: Workspace, policy: Policy | None, settings: Settings, now: float) ->
     return None
 
 
+@dataclass(frozen=True, eq=False)  # each call is its own, even two begun at the same instant
+class Begun:
+    """A call in progress on a workspace, as ``Activity.begin`` counted it."""
+
+    workspace_id: str
+    owner: str
+    started: float
+
+
 class Activity:
-    """Records that a workspace was used, at most once per ``settings.activity_interval`` per workspace here."""
+    """Records that a workspace is used: when a call on it begins, while it is in progress (an exec or a followed
+    log may run for minutes), and when it ends; at most once per ``settings.activity_interval`` per workspace in
+    this process. A call counts only for the owner's own workspace (checked when a write is due)."""
 
     def __init__(self, store: Store, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.interval = settings.activity_interval
         self.clock = clock
-        self._written: dict[str, float] = {}
+        # a call still counted after this long has lost its end (a failed hook): it stops counting
+        self.longest = 2 * max(settings.exec_timeout_max, settings.logs_follow_seconds, 60.0)
+        self._written: dict[tuple[str, str | None], float] = {}
+        self._open: dict[Begun, None] = {}
         self._lock = threading.Lock()
+        self._beating = False
 
-    def touch(self, workspace_id: str) -> None:
-        """Record activity now, unless this process recorded some less than ``interval`` ago."""
-        now = self.clock()
+    def begin(self, workspace_id: str, owner: str) -> Begun:
+        """A call on ``workspace_id`` by ``owner`` begins: activity now and, until ``end``, every interval."""
+        begun = Begun(workspace_id, owner, self.clock())
         with self._lock:
-            if now - self._written.get(workspace_id, float("-inf")) < self.interval:
+            self._open[begun] = None
+            beat, self._beating = not self._beating, True
+        if beat:
+            threading.Thread(target=self._beat, name="activity", daemon=True).start()
+        self.touch(workspace_id, owner)
+        return begun
+
+    def end(self, begun: Begun) -> None:
+        """The call has been answered (a streamed answer: sent to its end): activity now."""
+        with self._lock:
+            self._open.pop(begun, None)
+        self.touch(begun.workspace_id, begun.owner)
+
+    def _beat(self) -> None:
+        """Touch every workspace with a call in progress, each interval, until none is left."""
+        while True:
+            time.sleep(max(self.interval, 0.05))
+            now = self.clock()
+            with self._lock:
+                for stale in [b for b in self._open if now - b.started > self.longest]:
+                    del self._open[stale]
+                current = {(b.workspace_id, b.owner) for b in self._open}
+                if not current:
+                    self._beating = False
+                    return
+            for workspace_id, owner in current:
+                self.touch(workspace_id, owner)
+
+    def touch(self, workspace_id: str, owner: str | None = None) -> None:
+        """Record activity now (only on ``owner``'s workspace, when named), unless this process recorded some
+        less than ``interval`` ago."""
+        now, key = self.clock(), (workspace_id, owner)  # another owner's call never holds back the owner's
+        with self._lock:
+            if now - self._written.get(key, float("-inf")) < self.interval:
                 return
             if len(self._written) > 100_000:
                 self._written.clear()
-            self._written[workspace_id] = now
+            self._written[key] = now
         try:
-            self.store.transact(lambda conn: policy_rows.touch(conn, workspace_id, now))
+            self.store.transact(lambda conn: policy_rows.touch(conn, workspace_id, now, owner))
         except SQLAlchemyError as exc:  # activity is a hint: a failed write must not fail the request
             log.warning("could not record activity on workspace %s: %s", workspace_id, exc)

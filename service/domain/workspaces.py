@@ -173,10 +173,6 @@ class Workspaces(UseCases):
             _owned(conn, owner, workspace_id)
             return policy_rows.get(conn, workspace_id)
 
-    def touch(self, workspace_id: str) -> None:
-        """Record activity on a workspace the caller has just used (see ``policy.Activity``)."""
-        self.activity.touch(workspace_id)
-
     def task(self, owner: str, task_id: str) -> Task:
         """One of the owner's tasks, or ``NotFound``."""
         with self.store.read() as conn:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, select, update
 
 from service.model import State
+from service.store import workspaces as workspace_rows
 from service.store.rows import insert_row
 from service.store.tables import workspace_policy as t
 from service.store.tables import workspaces as w
@@ -60,8 +61,11 @@ def environment(conn: Connection, workspace_id: str) -> dict[str, str]:
     return {**json.loads(row[0]), **json.loads(row[1])}
 
 
-def touch(conn: Connection, workspace_id: str, now: float) -> None:
-    """Record activity on a workspace (one made before policies existed gets its row now)."""
+def touch(conn: Connection, workspace_id: str, now: float, owner: str | None = None) -> None:
+    """Record activity on a workspace (only if it is ``owner``'s, when named; one made before policies existed
+    gets its row now)."""
+    if owner is not None and workspace_rows.get(conn, workspace_id, owner) is None:
+        return
     if int(conn.execute(_TOUCH, {"key": workspace_id, "now": now}).rowcount) == 0:
         insert(conn, workspace_id, {}, {}, None, None, now)
 

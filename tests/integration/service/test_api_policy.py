@@ -92,6 +92,17 @@ def test_activity_keeps_a_workspace_running(make_api: Any) -> None:
     _wait_listed(api, ws["id"], "running")
     until = time.monotonic() + 7
     while time.monotonic() < until:  # reading its status is activity
-        assert api.get(f"/api/workspaces/{ws['id']}/status").get_json()["workspace"]["state"] == "running"
+        with api.get(f"/api/workspaces/{ws['id']}/status") as read:  # closed, as a server closes each answer
+            assert read.get_json()["workspace"]["state"] == "running"
         time.sleep(0.5)
+    _wait_listed(api, ws["id"], "stopped", timeout=15)
+
+
+def test_a_long_exec_is_activity_until_it_ends(make_api: Any) -> None:
+    api = make_api(idle_timeout=3.0, reconcile_interval=1.0, activity_interval=0.5)
+    ws = api.create("long")
+    _wait_listed(api, ws["id"], "running")
+    with api.post(f"/api/workspaces/{ws['id']}/exec", json={"cmd": ["sleep", "7"], "timeout_s": 30}) as ran:
+        assert ran.status_code == 200 and ran.get_json()["exit_code"] == 0  # 7 s with no other call: still up
+    assert _listed_state(api, ws["id"])["state"] == "running"
     _wait_listed(api, ws["id"], "stopped", timeout=15)

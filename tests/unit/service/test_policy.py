@@ -4,6 +4,7 @@ decisions, activity written at most once per interval, environment names, and da
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pytest
@@ -105,13 +106,38 @@ def test_activity_is_written_at_most_once_per_interval(store: Store, settings: S
     workspaces, clock = _use_cases(store, settings, activity_interval=10.0)
     ws, _ = workspaces.create("alice", "x")
     clock.now += 5
-    workspaces.touch(ws.id)
+    workspaces.activity.touch(ws.id)
     clock.now += 5
-    workspaces.touch(ws.id)  # within the interval of the last write: not written
+    workspaces.activity.touch(ws.id)  # within the interval of the last write: not written
     assert workspaces.policy_of("alice", ws.id).last_active_at == 1005.0  # type: ignore[union-attr]
     clock.now += 6
-    workspaces.touch(ws.id)
+    workspaces.activity.touch(ws.id)
     assert workspaces.policy_of("alice", ws.id).last_active_at == 1016.0  # type: ignore[union-attr]
+
+
+def test_a_call_in_progress_counts_until_it_ends_and_only_on_the_owner_s_workspace(
+        store: Store, settings: Settings) -> None:
+    workspaces, clock = _use_cases(store, settings, activity_interval=0.05)
+    ws, _ = workspaces.create("alice", "x")
+
+    def last() -> float:
+        return workspaces.policy_of("alice", ws.id).last_active_at  # type: ignore[union-attr]
+
+    clock.now = 2000.0
+    assert workspaces.activity.begin(ws.id, "bob") is not None and last() == 1000.0  # not bob's workspace
+    begun = workspaces.activity.begin(ws.id, "alice")
+    assert last() == 2000.0
+    clock.now = 2500.0  # a long exec: no call begins or ends, yet the workspace is in use
+    deadline = time.monotonic() + 5
+    while last() != 2500.0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert last() == 2500.0
+    clock.now = 2600.0
+    workspaces.activity.end(begun)
+    assert last() == 2600.0
+    clock.now = 2700.0
+    time.sleep(0.3)  # ended: the heartbeat stops touching it (bob's call still open counts for nothing)
+    assert last() == 2600.0
 
 
 def test_a_database_from_before_policies_gets_the_table_and_its_workspaces_keep_working(
@@ -127,7 +153,7 @@ def test_a_database_from_before_policies_gets_the_table_and_its_workspaces_keep_
     try:
         workspaces, clock = _use_cases(store, dataclasses.replace(settings, database_url=url))
         assert workspaces.get("alice", ws.id).name == "x" and workspaces.policy_of("alice", ws.id) is None
-        workspaces.touch(ws.id)
+        workspaces.activity.touch(ws.id)
         assert workspaces.policy_of("alice", ws.id).last_active_at == clock.now  # type: ignore[union-attr]
         with store.read() as conn:
             assert policy_rows.environment(conn, ws.id) == {}
