@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
 
-from service.api import batches, execs, files, ops, problems, workspaces
+from service.api import batches, execs, files, logs, ops, problems, workspaces
 from service.api.auth import TokenCache
 from service.api.context import ApiContext, attach
 from service.api.inputs import IdConverter
@@ -21,6 +21,7 @@ from service.domain.batches import Batches
 from service.domain.exec_slots import ExecSlots, slots_path
 from service.domain.execs import Execs
 from service.domain.files import Files
+from service.domain.logs import Logs
 from service.domain.workspaces import Workspaces
 from service.metrics import Metrics, method_label
 from service.reconcile import Reconciler
@@ -103,11 +104,13 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
             tokens=TokenCache(store),
             execs=Execs(store, runtime, settings, ExecSlots(slots_path(settings), settings.exec_concurrency)),
             files=Files(store, runtime, settings),
+            logs=Logs(store, runtime, settings),
         ),
     )
     app.extensions[BACKGROUND] = background
     problems.register(app)
-    for blueprint in (workspaces.blueprint, batches.blueprint, ops.blueprint, execs.blueprint, files.blueprint):
+    for blueprint in (workspaces.blueprint, batches.blueprint, ops.blueprint, execs.blueprint, files.blueprint,
+                      logs.blueprint):
         app.register_blueprint(blueprint)
     _instrument(app, metrics)
     if settings.background:

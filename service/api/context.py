@@ -11,6 +11,7 @@ from service.api.schemas import Schemas
 from service.domain.batches import Batches
 from service.domain.execs import Execs
 from service.domain.files import Files
+from service.domain.logs import Logs
 from service.domain.workspaces import Workspaces
 from service.metrics import Metrics
 from service.runtime import ContainerRuntime
@@ -34,6 +35,7 @@ class ApiContext:
     tokens: TokenCache
     execs: Execs
     files: Files
+    logs: Logs
 
 
 def attach(app: Flask, ctx: ApiContext) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.api.schemas import ID, JsonSchema, Schemas
+from service.domain.logs import MAX_TAIL
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
@@ -68,8 +69,14 @@ def io_paths(ws_id: list[dict[str, Any]]) -> dict[str, Any]:
         {"$ref": "#/components/schemas/FileWritten"}, {"$ref": "#/components/schemas/FolderWritten"}]}}}
     get = _op("Read a file (its bytes) or a folder (a tar)", 200, None, None, (401, 404, 409, 422, 503), path)
     get["responses"]["200"]["content"] = {"application/octet-stream": binary, "application/x-tar": binary}
+    logs = _op("The container's output", 200, None, None, (401, 404, 409, 422, 503), [
+        *ws_id, _query("tail", {"type": "integer", "minimum": 0, "maximum": MAX_TAIL}, "only the last N lines"),
+        _query("follow", {"type": "boolean", "default": False},
+               "true: go on with what it prints next, until it stops or the operator's follow limit")])
+    logs["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
     return {"/api/workspaces/{workspace_id}/exec": {"post": run},
-            "/api/workspaces/{workspace_id}/files": {"put": put, "get": get}}
+            "/api/workspaces/{workspace_id}/files": {"put": put, "get": get},
+            "/api/workspaces/{workspace_id}/logs": {"get": logs}}
 
 
 def document(schemas: Schemas) -> dict[str, Any]:

@@ -8,15 +8,13 @@ is asked), after which the command is killed with its process group and the resu
 Each of stdout and stderr is kept up to ``exec_output_bytes``; beyond that it is read and dropped, and the
 result says it was truncated.
 
-The engine's output is read on a thread of its own into a queue, so the caller's thread waits on the queue
-with the deadline, never inside a blocking engine read: a command that prints nothing still ends on time.
+The engine's output is read on a thread of its own (``Pump``), so the caller's thread waits with the
+deadline, never inside a blocking engine read: a command that prints nothing still ends on time.
 """
 
 from __future__ import annotations
 
 import codecs
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 from service.domain import home
 from service.domain.errors import Conflict, Invalid, NotFound, TooMany, Unavailable
 from service.domain.exec_slots import ExecSlots
+from service.domain.pump import Pump
 from service.model import State, Workspace
 from service.runtime import (
     ContainerNotFound,
@@ -91,9 +90,6 @@ class _Kept:
         return bytes(self.data).decode("utf-8", "replace")
 
 
-_END = object()
-
-
 class RunningExec:
     """A started command. ``events`` yields its output then its ``ExecResult``; ``close`` (idempotent) kills
     it if it is still running and gives its slot back."""
@@ -103,19 +99,10 @@ class RunningExec:
         self.timeout = timeout
         self._release = release
         self._kept = {"stdout": _Kept(limit), "stderr": _Kept(limit)}
-        self._queue: queue.Queue[object] = queue.Queue()
         self._finished = False
         self._closed = False
         self._started = time.monotonic()
-        threading.Thread(target=self._read, name="exec-output", daemon=True).start()
-
-    def _read(self) -> None:
-        try:
-            for piece in self.session:
-                self._queue.put(piece)
-        except RuntimeFailure as exc:
-            self._queue.put(exc)
-        self._queue.put(_END)
+        self._pump: Pump[Output] = Pump(session, "exec-output")
 
     def events(self) -> Iterator[OutputText | ExecResult]:
         """The output as it arrives, then the result, last."""
@@ -123,20 +110,19 @@ class RunningExec:
         timed_out = False
         while True:
             try:
-                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
+                item = self._pump.get(deadline - time.monotonic())
+            except TimeoutError:
                 if timed_out:
                     break  # killed, and its output still has not ended: a process left the group
                 timed_out = True
                 self._kill()
                 deadline = time.monotonic() + KILL_GRACE
                 continue
-            if item is _END:
-                break
-            if isinstance(item, RuntimeFailure):
+            except RuntimeFailure as exc:
                 self._finished = True
-                raise ExecFailed(f"reading the command's output failed: {item}")
-            assert isinstance(item, Output)
+                raise ExecFailed(f"reading the command's output failed: {exc}") from exc
+            if item is None:
+                break
             text = self._kept[item.stream].add(item.data)
             if text:
                 yield OutputText(item.stream, text)

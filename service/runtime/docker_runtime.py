@@ -258,6 +258,13 @@ class DockerRuntime:
                                   stream=True)
         return Chunks(self, stream)
 
+    def logs(self, container_id: str, tail: int | None, follow: bool) -> Chunks:
+        """The container's output (stdout and stderr as the engine interleaves them), the last ``tail`` lines or
+        all; ``follow`` keeps the stream open for what comes next, until the container stops."""
+        stream = self.call(lambda c: c.api.logs(container_id, stdout=True, stderr=True, stream=True, follow=follow,
+                                                tail="all" if tail is None else tail), stream=True)
+        return Chunks(self, stream)
+
     def inspect(self, container_id: str) -> ContainerInfo | None:
         """The container's current state, or None if it does not exist."""
         try:
@@ -329,10 +336,13 @@ class Chunks:
                 yield chunk
 
     def close(self) -> None:
-        """Stop reading (the engine's answer is dropped)."""
+        """Stop reading (the engine's answer is dropped); a read in progress on another thread ends by itself."""
         close = getattr(self._stream, "close", None)
         if close is not None:
-            close()
+            try:
+                close()
+            except ValueError:  # "generator already executing": a pump's thread is inside a read
+                pass
 
 
 class _Events:

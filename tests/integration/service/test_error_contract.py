@@ -128,6 +128,11 @@ RECIPES[("get", _FILES, 401)] = _send("get", "/api/workspaces/{pending}/files?pa
 RECIPES[("get", _FILES, 404)] = _send("get", f"/api/workspaces/{UNKNOWN}/files?path=f")
 RECIPES[("get", _FILES, 409)] = _send("get", "/api/workspaces/{pending}/files?path=f")
 RECIPES[("get", _FILES, 422)] = _send("get", "/api/workspaces/{pending}/files?path=/etc/passwd")
+_LOGS = "/api/workspaces/{workspace_id}/logs"
+RECIPES[("get", _LOGS, 401)] = _send("get", "/api/workspaces/{pending}/logs", **NO_TOKEN)
+RECIPES[("get", _LOGS, 404)] = _send("get", f"/api/workspaces/{UNKNOWN}/logs")
+RECIPES[("get", _LOGS, 409)] = _send("get", "/api/workspaces/{pending}/logs")
+RECIPES[("get", _LOGS, 422)] = _send("get", "/api/workspaces/{pending}/logs?tail=-1")
 for _verb in ("start", "stop", "restart"):
     _path = f"/api/workspaces/{{workspace_id}}/{_verb}"
     RECIPES[("post", _path, 401)] = _send("post", f"/api/workspaces/{{pending}}/{_verb}", **NO_TOKEN)
@@ -146,7 +151,8 @@ def test_every_documented_error_response_is_a_problem_document(make_api: Any, tm
         if int(code) >= 400
     }
     # provoked below, on an app whose engine is down
-    documented -= {("get", "/readyz", 503), ("post", _EXEC, 503), ("put", _FILES, 503), ("get", _FILES, 503)}
+    documented -= {("get", "/readyz", 503), ("post", _EXEC, 503), ("put", _FILES, 503), ("get", _FILES, 503),
+                   ("get", _LOGS, 503)}
     assert set(RECIPES) == documented, (sorted(documented - set(RECIPES)), sorted(set(RECIPES) - documented))
     problem = Draft202012Validator(document["components"]["schemas"]["Problem"])
     ids = _ids(api)
@@ -167,6 +173,7 @@ def test_every_documented_error_response_is_a_problem_document(make_api: Any, tm
     for unreachable in (down.post(f"/api/workspaces/{stranded}/exec", json={"cmd": ["true"]}),
                         down.client.put(f"/api/workspaces/{stranded}/files?path=f", data=b"x", headers=down.headers,
                                         content_type="application/octet-stream"),
-                        down.get(f"/api/workspaces/{stranded}/files?path=f")):
+                        down.get(f"/api/workspaces/{stranded}/files?path=f"),
+                        down.get(f"/api/workspaces/{stranded}/logs")):
         assert unreachable.status_code == 503 and unreachable.content_type == "application/problem+json"
         assert problem.is_valid(unreachable.get_json()) and "unreachable" in unreachable.get_json()["detail"]
