@@ -417,10 +417,11 @@ class Client:
         kind = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
         conn = kind(self._host, self._port, timeout=self.timeout)
         try:
+            if endless:  # connect within the timeout, then wait for the answer as long as it takes
+                conn.connect()
+                conn.sock.settimeout(None)
             conn.request(method, target, body=body, headers=headers)
             response = conn.getresponse()
-            if endless and conn.sock is not None:
-                conn.sock.settimeout(None)
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             raise ApiError(None, f"no answer from {self.url}", _reason(exc)) from exc

@@ -135,3 +135,23 @@ def test_cp_moves_files_and_folders_both_ways(served: Callable[..., tuple[Client
     escape = _ws(env, "cp", str(blob), "files:../x")
     assert escape.exit_code == 1 and escape.stderr.startswith("Error: 422 ")
     assert _ws(env, "cp", str(tmp_path / "none"), "files:x").stderr == f"Error: no such file or folder: {tmp_path / 'none'}\n"
+
+
+def test_logs_print_the_container_s_output_and_follow_it(served: Callable[..., tuple[Client, Any]],
+                                                         tmp_path: Path) -> None:
+    client, _ = served()
+    env = _env(client, tmp_path)
+    assert _ws(env, "create", "talks").exit_code == 0
+    say = ["exec", "talks", "--", "sh", "-c", 'printf "$0" > /proc/1/fd/1']  # as the container's own process
+    assert _ws(env, *say, "one\\ntwo\\nthree\\n").exit_code == 0
+    whole = _ws(env, "logs", "talks")
+    assert (whole.exit_code, whole.stdout) == (0, "one\ntwo\nthree\n")
+    assert _ws(env, "logs", "talks", "--tail", "1").stdout == "three\n"
+    workspace_id = _ws(env, "list").stdout.split()[0]
+    followed = client.follow_logs(workspace_id, tail=1)
+    assert next(followed) == "three\n"
+    assert _ws(env, *say, "later\\n").exit_code == 0
+    assert next(followed) == "later\n"  # printed while the follow is open
+    assert _ws(env, "stop", "talks").exit_code == 0
+    assert list(followed) == []  # the stream ends with the container
+    assert _ws(env, "logs", "talks", "--tail", "-1").exit_code == 2
