@@ -29,7 +29,7 @@ from healthcheck.graph import ImportGraph, build_graph
 from healthcheck.interpreter import inspect
 from healthcheck.links import link_back
 from healthcheck.model import CheckOutcome, Finding, Report, sort_findings
-from healthcheck.parse import parse_project
+from healthcheck.parse import FileFacts, ParseStats, parse_project
 from healthcheck.project import Project, discover
 from healthcheck.triage import recovery_plan
 
@@ -127,19 +127,42 @@ def _run_check(check: Check, ctx: CheckContext) -> tuple[CheckResult, float]:
     return result, time.perf_counter() - start
 
 
-def scan(
-    root: Path,
-    options: ScanOptions | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    cache_dir: str | None = None,
-    progress: Progress | None = None,
-) -> ScanResult:
-    """Scan ``root`` and return the report. Raises UsageError for bad input only."""
-    options = options or ScanOptions()
-    say = progress or (lambda message: None)
-    started = dt.datetime.now(dt.timezone.utc)
-    t0 = time.perf_counter()
+@dataclass(frozen=True)
+class Setup:
+    """The first phase's result: what the scan was asked to do, validated, and the project it covers."""
 
+    root: Path
+    config: Config
+    checks: list[Check]
+    project: Project
+    cache: Path | None
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The second phase's result: one parse of every file, and the import graph built from it."""
+
+    facts: list[FileFacts]
+    stats: ParseStats
+    graph: ImportGraph
+
+
+@dataclass
+class CheckRun:
+    """The third phase's result, which the post-check steps refine: what the checks gave, merged."""
+
+    outcomes: dict[str, CheckOutcome]
+    metrics: dict[str, Any]
+    findings: list[Finding]
+    sections: dict[str, Any]  # the report's sections after ``findings`` (``tests``, ``coverage``, ``triage``, …)
+
+
+PostCheckStep = Callable[[CheckRun], None]
+
+
+def prepare(root: Path, options: ScanOptions, overrides: Mapping[str, Any] | None, cache_dir: str | None,
+            say: Progress) -> Setup:
+    """Validate what was asked (path, configuration, ``--only``, interpreter) and discover the project."""
     if not root.exists():
         raise UsageError(f"path does not exist: {root}")
     if not root.is_dir():
@@ -157,73 +180,123 @@ def scan(
     project = discover(root, config)
     if not project.files:
         raise UsageError(f"no Python files found under {root}")
+    return Setup(root, config, checks, project, resolve_cache_dir(root, config, cache_dir))
 
-    cache = resolve_cache_dir(root, config, cache_dir)
-    extractors = [e for c in checks for e in c.extractors]
+
+def parse_phase(setup: Setup, say: Progress) -> ParseResult:
+    """Parse every file once (the checks' extractors included) and build the import graph."""
+    extractors = [e for c in setup.checks for e in c.extractors]
+    project = setup.project
     say(f"parsing {len(project.files)} files")
     with gc_paused():
         facts, stats = parse_project(
             project.files,
             extractors,
-            cache,
+            setup.cache,
             progress=lambda done, total: say(f"parsing {done}/{total} files"),
         )
         graph = build_graph(facts, project.top_level_packages, project.compiled_modules)
-    ctx = CheckContext(
-        root=root, config=config, project=project, facts=facts, options=options,
-        graph=graph, cache_dir=cache, progress=say, option_specs=_check_options(checks),
-        parse_stats=stats,
-    )
+    return ParseResult(facts, stats, graph)
 
-    outcomes: dict[str, CheckOutcome] = {}
+
+def run_checks(checks: list[Check], ctx: CheckContext, say: Progress) -> CheckRun:
+    """Every check asked for, the static ones first; each one's results visible to those after it."""
+    facts = ctx.facts
     # What discovery counted is known whichever checks run.
     metrics: dict[str, Any] = {
         "files": len(facts),
         "modules": len({f.module for f in facts}),
         "lines": sum(f.lines for f in facts),
     }
-    findings: list[Finding] = []
-    extra: dict[str, Any] = {}
-    ordered = [c for c in checks if not c.executes_code] + [c for c in checks if c.executes_code]
-    for check in ordered:
-        if options.only and check.name not in options.only:
+    run = CheckRun(outcomes={}, metrics=metrics, findings=[], sections={})
+    for check in checks:
+        if ctx.options.only and check.name not in ctx.options.only:
             continue
         say(f"checking {check.name}")
         result, duration = _run_check(check, ctx)
-        outcomes[check.name] = CheckOutcome(check.name, result.status, duration, result.detail, result.not_gated,
-                                           result.engine)
+        run.outcomes[check.name] = CheckOutcome(check.name, result.status, duration, result.detail,
+                                                result.not_gated, result.engine)
         if result.status != "skipped":
-            metrics.update(result.metrics)
-            findings.extend(result.findings)
+            run.metrics.update(result.metrics)
+            run.findings.extend(result.findings)
             ctx.findings.extend(result.findings)
             ctx.metrics.update(result.metrics)
-            extra.update(result.extra)
-    findings = link_back(findings)
-    plan = recovery_plan(findings, extra.get("tests"))
+            run.sections.update(result.extra)
+    return run
+
+
+def link_findings_back(run: CheckRun) -> None:
+    """Each static finding an import failure links to links back to it (``links.py``)."""
+    run.findings = link_back(run.findings)
+
+
+def add_recovery_plan(run: CheckRun) -> None:
+    """With a test run, the failing tests grouped into root causes, in the order to fix them (``triage.py``)."""
+    plan = recovery_plan(run.findings, run.sections.get("tests"))
     if plan is not None:
-        extra["triage"] = plan
+        run.sections["triage"] = plan
+
+
+# What runs once every check has, in this order: each reads and refines what the checks gave.
+POST_CHECK_STEPS: tuple[PostCheckStep, ...] = (link_findings_back, add_recovery_plan)
+
+
+def project_section(setup: Setup, stats: ParseStats) -> dict[str, Any]:
+    """The report's ``project`` section: where the code was found and how the parse went."""
+    root, project = setup.root, setup.project
+    return {
+        "source_roots": [p.relative_to(root).as_posix() or "." if p.is_relative_to(root) else str(p)
+                         for p in project.source_roots],
+        "packages": list(project.top_level_packages),
+        "skipped": [{"path": p, "reason": r} for p, r in project.skipped],
+        "parse": {"files": stats.files, "parsed": stats.parsed, "from_cache": stats.from_cache},
+    }
+
+
+def scan(
+    root: Path,
+    options: ScanOptions | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    cache_dir: str | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan ``root`` and return the report. Raises UsageError for bad input only.
+
+    The phases, each with a typed result: :func:`prepare` (validated input and the project), :func:`parse_phase`
+    (the facts and the graph), :func:`run_checks`, the :data:`POST_CHECK_STEPS`, the gates, the report.
+    """
+    options = options or ScanOptions()
+    say = progress or (lambda message: None)
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+
+    setup = prepare(root, options, overrides, cache_dir, say)
+    parsed = parse_phase(setup, say)
+    ctx = CheckContext(
+        root=setup.root, config=setup.config, project=setup.project, facts=parsed.facts, options=options,
+        graph=parsed.graph, cache_dir=setup.cache, progress=say, option_specs=_check_options(setup.checks),
+        parse_stats=parsed.stats,
+    )
+    ordered = [c for c in setup.checks if not c.executes_code] + [c for c in setup.checks if c.executes_code]
+    run = run_checks(ordered, ctx, say)
+    for step in POST_CHECK_STEPS:
+        step(run)
 
     gate_specs = [(c.name, g) for c in ordered for g in c.gates]
-    gates = evaluate(gate_specs, outcomes, metrics, config.thresholds)
+    gates = evaluate(gate_specs, run.outcomes, run.metrics, setup.config.thresholds)
     report = Report(
-        root=str(root),
+        root=str(setup.root),
         started_at=started.isoformat(timespec="seconds"),
         duration_s=time.perf_counter() - t0,
-        checks=outcomes,
-        metrics=metrics,
+        checks=run.outcomes,
+        metrics=run.metrics,
         gates=gates,
-        findings=sort_findings(findings),
+        findings=sort_findings(run.findings),
         version=__version__,
         extra={
-            "package_graph": package_graph(graph),
-            "project": {
-                "source_roots": [p.relative_to(root).as_posix() or "." if p.is_relative_to(root) else str(p)
-                                 for p in project.source_roots],
-                "packages": list(project.top_level_packages),
-                "skipped": [{"path": p, "reason": r} for p, r in project.skipped],
-                "parse": {"files": stats.files, "parsed": stats.parsed, "from_cache": stats.from_cache},
-            },
-            **extra,
+            "package_graph": package_graph(parsed.graph),
+            "project": project_section(setup, parsed.stats),
+            **run.sections,
         },
     )
-    return ScanResult(report=report, config=config, project=project, extras={"graph": graph})
+    return ScanResult(report=report, config=setup.config, project=setup.project, extras={"graph": parsed.graph})
