@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
@@ -14,6 +15,7 @@ from healthcheck.commands.fix import fix_command
 from healthcheck.commands.gate import gate_command
 from healthcheck.commands.scan import scan_command
 from healthcheck.commands.triage import triage_command
+from healthcheck.supervision import on_signal, stop_all, stopped_by
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +38,23 @@ def main() -> None:
 
     click's own usage errors (an unknown option, a bad choice) get the same single
     ``healthcheck: error: ...`` line and exit code 2 as every other bad input.
+
+    SIGINT and SIGTERM stop every process that runs the scanned repository's code, with all its
+    descendants, and interrupt the command; healthcheck exits 130 or 143, with nothing left running
+    (:mod:`healthcheck.supervision`).
     """
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, on_signal)
+    try:
+        _main()
+    except SystemExit as exc:
+        stop_all()
+        stopped = stopped_by()
+        sys.exit(128 + stopped if stopped is not None else exc.code)
+    stop_all()
+
+
+def _main() -> None:
     try:
         cli.main(prog_name="healthcheck", standalone_mode=False)
     except click.UsageError as exc:

@@ -28,6 +28,7 @@ from importlib import metadata
 from pathlib import Path
 
 from healthcheck.errors import UsageError
+from healthcheck.supervision import Limits, run
 
 OLDEST = (3, 9)  # the oldest Python whose code healthcheck's probes and mypy's --python-executable support
 PROBE_TIMEOUT_S = 30.0
@@ -111,10 +112,8 @@ def inspect(python: str) -> Interpreter:
         if not os.access(path, os.X_OK):
             raise _fail(python, "is not executable")
     try:
-        done = subprocess.run(
-            [python, "-c", PROBE], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S,
-            stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        )
+        # Under the supervisor: starting an interpreter runs its site-packages' .pth files and sitecustomize.
+        done = run([python, "-c", PROBE], Limits(), PROBE_TIMEOUT_S, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     except FileNotFoundError:
         raise _fail(python, "cannot be started (not found, or its base interpreter was removed)") from None
     except OSError as exc:

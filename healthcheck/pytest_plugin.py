@@ -24,6 +24,14 @@ names a file of node ids: only those tests run (how failures are re-run).
 
 A SIGTERM becomes a KeyboardInterrupt, so pytest ends the session in order and
 coverage.py, measuring the same process, still saves its data.
+
+``HEALTHCHECK_PYTEST_TEST_TIMEOUT`` is the time limit of one test, in seconds:
+its setup and call share it, its teardown gets as long again. A test past it
+gets :class:`TestTimeout` raised where it runs (a ``SIGALRM`` timer in the main
+thread), so it fails "timed out after N s" and the suite goes on with the next
+test. The exception derives from ``BaseException``, so an ``except Exception``
+in the test does not swallow it; a test stuck in native code that never returns
+to Python is left to the suite's own timeout.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Iterator
@@ -41,6 +51,7 @@ import pytest
 OUT_ENV = "HEALTHCHECK_PYTEST_OUT"
 ROOT_ENV = "HEALTHCHECK_PYTEST_ROOT"
 SELECT_ENV = "HEALTHCHECK_PYTEST_SELECT"
+TIMEOUT_ENV = "HEALTHCHECK_PYTEST_TEST_TIMEOUT"
 WRAPPERS = ("CollectError", "ConftestImportFailure")
 NOT_PROJECT = frozenset({"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "_pytest", "pluggy"})
 MESSAGE_LIMIT = 500
@@ -85,7 +96,8 @@ class _Recorder:
                 break
             exc = inner
         kind = type(exc)
-        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+        local = kind.__module__ in ("builtins", __name__)  # ours: this module's name is made at random
+        name = kind.__name__ if local else f"{kind.__module__}.{kind.__qualname__}"
         try:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         except Exception:  # a broken __str__ must not break the record
@@ -166,7 +178,39 @@ def _source_line(path: Path, line: int) -> str:
     return ""
 
 
+class TestTimeout(BaseException):
+    """Raised in a test that ran past its time limit."""
+
+    __test__ = False  # not a test class, whatever its name says
+
+
+class _Alarm:
+    """The per-test time limit: a ``SIGALRM`` timer armed around each phase with what is left of the budget."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.deadline = 0.0
+
+    def begin(self) -> None:
+        self.deadline = time.monotonic() + self.limit
+
+    def arm(self, phase: str) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if phase == "teardown":  # cleaning up after a test that timed out still gets its time
+            self.deadline = max(self.deadline, time.monotonic() + self.limit)
+        signal.setitimer(signal.ITIMER_REAL, max(self.deadline - time.monotonic(), 0.001))
+
+    def disarm(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def fire(self, signum: int, frame: FrameType | None) -> None:
+        raise TestTimeout(f"timed out after {self.limit:g} s")
+
+
 _recorder: _Recorder | None = None
+_alarm: _Alarm | None = None
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -188,6 +232,40 @@ def pytest_configure(config: pytest.Config) -> None:
                      "python": sys.version.split()[0], "pytest": pytest.__version__})
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
+    _start_alarm(os.environ.get(TIMEOUT_ENV))
+
+
+def _start_alarm(limit: str | None) -> None:
+    global _alarm
+    if not limit or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return
+    _alarm = _Alarm(float(limit))
+    signal.signal(signal.SIGALRM, _alarm.fire)
+
+
+def _phase(phase: str) -> Iterator[None]:
+    if _alarm is not None:
+        _alarm.arm(phase)
+    try:
+        yield
+    finally:
+        if _alarm is not None:
+            _alarm.disarm()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    yield from _phase("setup")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    yield from _phase("call")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    yield from _phase("teardown")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -224,6 +302,8 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    if _alarm is not None:
+        _alarm.begin()
     if _recorder is not None:
         _recorder.write({"event": "running", "nodeid": nodeid, "path": location[0], "line": (location[1] or 0) + 1})
 

@@ -90,12 +90,39 @@ def ended(proc: subprocess.Popen[Any]) -> bool:
         return True
 
 
-def _wait_ended(proc: subprocess.Popen[Any], timeout: float) -> bool:
+def ended_by_itself(proc: subprocess.Popen[Any]) -> bool:
+    """Whether the supervisor ended on its own terms: with the command, mirroring its status.
+
+    A supervisor the command killed ends by SIGKILL while the command may still run; one that mirrors a
+    command killed by SIGKILL does too, but only after the command is gone. So: ended, and none of the
+    processes it supervised (its process group) is left.
+    """
+    return ended(proc) and not _group_members(proc.pid)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live processes of process group ``pgid`` other than its leader (an unreaped zombie until reaped)."""
+    members: list[int] = []
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not name.isdigit() or int(name) == pgid:
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[0] not in (b"Z", b"X") and int(fields[2]) == pgid:
+            members.append(int(name))
+    return members
+
+
+def wait_ended(proc: subprocess.Popen[Any], timeout: float) -> bool:
+    """Wait up to ``timeout`` s for the supervisor to end, without reaping it; whether it did."""
     until = time.monotonic() + timeout
     while not ended(proc):
         if time.monotonic() >= until:
             return False
-        time.sleep(0.01)
+        time.sleep(0.02)
     return True
 
 
@@ -112,7 +139,7 @@ def stop(proc: subprocess.Popen[Any], graceful: bool = False) -> int | None:
     marker, grace = (entry[1], entry[2]) if entry else ("", 0.0)
     if not ended(proc):
         _signal(proc.pid, signal.SIGTERM if graceful else signal.SIGINT)
-        _wait_ended(proc, (grace if graceful else 0.0) + STOP_WAIT_S)
+        wait_ended(proc, (grace if graceful else 0.0) + STOP_WAIT_S)
     _kill_group(proc.pid)
     if not ended(proc):
         _signal(proc.pid, signal.SIGKILL)
@@ -149,12 +176,14 @@ def stop_all() -> None:
 def on_signal(signum: int, frame: object) -> None:
     """SIGINT and SIGTERM of healthcheck: start nothing more, tell every supervisor to kill its tree, and
     interrupt the main thread (which stops and reaps them all on its way out: :func:`stop_all`)."""
-    if not _stopping:
+    first = not _stopping
+    if first:
         _stopping.append(signum)
     for proc, _marker, _grace in list(_live.values()):
         if proc.returncode is None:
             _signal(proc.pid, signal.SIGINT)
-    raise KeyboardInterrupt(f"stopped by signal {signum}")
+    if first:  # a second signal while stopping only repeats the order to the supervisors
+        raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 
 def stopped_by() -> int | None:

@@ -8,13 +8,19 @@ folder so its own pytest configuration applies, with the cache provider off
 
 The plugin (``healthcheck/pytest_plugin.py``) is copied alone into a scratch
 folder that goes on ``PYTHONPATH``: putting healthcheck's own install there
-would let its packages shadow the repository's. It writes JSON lines as tests
-finish; :func:`read_records` turns them into :class:`TestRecord` objects,
-including for a run that had to be stopped.
+would let its packages shadow the repository's. It is copied under a name made
+at random when healthcheck starts, so a file of the scanned tree named like it
+(the tree comes first on ``sys.path``) cannot be loaded in its place. It writes
+JSON lines as tests finish; :func:`read_records` turns them into
+:class:`TestRecord` objects, including for a run that had to be stopped.
 
-A suite that runs past its timeout gets SIGTERM (the plugin turns it into a
-KeyboardInterrupt, so pytest and coverage.py end in order), then SIGKILL after
-a grace period. The test that was running is recorded with outcome ``timeout``.
+pytest runs under the supervisor (:mod:`healthcheck.supervision`): limits on
+every process of the run, and nothing it started is left when it ends. A
+suite that runs past its timeout gets SIGTERM (the plugin turns it into a
+KeyboardInterrupt, so pytest and coverage.py end in order), then everything is
+killed after a grace period. The test that was running is recorded with
+outcome ``timeout``. A suite that kills the supervisor (its parent) is stopped
+at once, and its records are no verdict.
 """
 
 from __future__ import annotations
@@ -22,15 +28,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-PLUGIN_MODULE = "healthcheck_pytest_plugin"
+from healthcheck.supervision import Limits, ended_by_itself, start, stop, wait_ended
+
+# A name the scanned tree cannot know in advance, so no file of it is imported in our plugin's place.
+PLUGIN_MODULE = f"healthcheck_pytest_plugin_{secrets.token_hex(8)}"
 GRACE_S = 10.0
 CONFTEST_FAILURE = re.compile(r"ImportError while loading conftest '(?P<path>[^']+)'")
 EXCEPTION_LINE = re.compile(r"^E\s+(?P<type>[\w.]+): (?P<message>.*)$", re.MULTILINE)
@@ -78,6 +87,7 @@ class SuiteRun:
     rootdir: str | None
     log_tail: str
     duration_s: float
+    supervisor_killed: bool = False  # the suite killed healthcheck's supervisor: no verdict can be read
 
 
 def plugin_dir(scratch: Path) -> Path:
@@ -164,23 +174,6 @@ def _record(rec: dict[str, Any], nodeid: str, outcome: str, path: str) -> TestRe
     )
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the run (ends it in order), then SIGKILL its whole process group if it lingers."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        return
-    try:
-        proc.wait(GRACE_S)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
 def run_suite(
     command: Sequence[str],
     root: Path,
@@ -188,8 +181,13 @@ def run_suite(
     timeout: float,
     env_extra: dict[str, str],
     name: str = "run",
+    test_timeout: float | None = None,
+    limits: Limits | None = None,
 ) -> SuiteRun:
-    """Run one pytest process and read its records. Never raises for what the suite does."""
+    """Run one pytest process under the supervisor and read its records. Never raises for what the suite does.
+
+    ``test_timeout`` is the plugin's time limit per test; ``limits`` bound every process of the run.
+    """
     out_file = scratch / f"{name}.jsonl"
     log_file = scratch / f"{name}.log"
     out_file.unlink(missing_ok=True)
@@ -199,35 +197,36 @@ def run_suite(
     env.update(env_extra)
     env["HEALTHCHECK_PYTEST_OUT"] = str(out_file)
     env["HEALTHCHECK_PYTEST_ROOT"] = str(root)
+    if test_timeout is not None:
+        env["HEALTHCHECK_PYTEST_TEST_TIMEOUT"] = repr(float(test_timeout))
     # Our folders first (the plugin, and coverage's start-up when measured), then what the caller had.
     ours = [str(plugin_dir(scratch)), *filter(None, [env_extra.get("PYTHONPATH")])]
     env["PYTHONPATH"] = os.pathsep.join([*ours, *filter(None, [inherited])])
-    start = time.perf_counter()
+    began = time.perf_counter()
     timed_out = False
     with log_file.open("wb") as log:
-        proc = subprocess.Popen(
-            list(command), cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        proc = start(list(command), limits, grace=GRACE_S, cwd=root, env=env, stdin=subprocess.DEVNULL,
+                     stdout=log, stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _stop(proc)
+            timed_out = not wait_ended(proc, timeout)
         except BaseException:
-            _stop(proc)
+            stop(proc)
             raise
+        # The supervisor ends with pytest, unless the suite killed it: then pytest still runs, and stops here.
+        killed = not timed_out and not ended_by_itself(proc)
+        code = stop(proc, graceful=timed_out)
     tests, collect, skipped_files, finished, rootdir = read_records(out_file, root)
     return SuiteRun(
         tests=tests,
         collect_errors=collect,
         collect_skipped=skipped_files,
-        returncode=proc.returncode,
+        returncode=code,
         timed_out=timed_out,
-        finished=finished,
+        finished=finished and not killed,
         rootdir=rootdir,
         log_tail=_tail(log_file),
-        duration_s=time.perf_counter() - start,
+        duration_s=time.perf_counter() - began,
+        supervisor_killed=killed,
     )
 
 

@@ -57,6 +57,9 @@ class TestsCheck(BaseCheck):
         "reruns": OptionSpec(int, 1, "times a failing test is re-run; passing on a re-run makes it flaky", high=10),
         "timeout": OptionSpec((int, float), None, "seconds the whole suite may take (default: the scan timeout)",
                               low=0.001),
+        "test_timeout": OptionSpec((int, float), 300, "seconds one test's setup and call may take (its teardown "
+                                   "as long again): past it the test fails, timed out, and the suite goes on",
+                                   low=0.001, high=604800),
         "coverage": OptionSpec(bool, True, "measure coverage in the same run"),
         "source": OptionSpec(list, [], "top-level packages or modules under test (default: all but tests/docs)"),
         "args": OptionSpec(list, [], "extra pytest arguments, e.g. ['-m', 'not slow']"),
@@ -100,7 +103,8 @@ class TestsCheck(BaseCheck):
         args = [str(a) for a in ctx.option(self.name, "args")]
         timeout = self._timeout(ctx)
         ctx.progress("running the test suite")
-        run = run_suite(pytest_command(ctx.python, args), ctx.root, scratch, timeout, setup.env if setup else {})
+        run = run_suite(pytest_command(ctx.python, args), ctx.root, scratch, timeout, setup.env if setup else {},
+                        test_timeout=float(ctx.option(self.name, "test_timeout")), limits=ctx.config.limits)
         engine = {"name": "pytest", "version": target.engines["pytest"], "python": ctx.python,
                   "environment": target.describe()}
         if setup is not None:
@@ -142,15 +146,20 @@ class TestsCheck(BaseCheck):
         from inside) has not said what the rest of the suite would do: that is an error of the check, never
         a pass. A run stopped at its timeout and a conftest that failed to load are verdicts of their own.
         """
-        if run.finished or run.timed_out or conftest is not None:
+        if (run.finished or run.timed_out or conftest is not None) and not run.supervisor_killed:
             return ""
         last = run.log_tail.strip().splitlines()[-1:] or ["no output"]
-        if not run.tests and not run.collect_errors:
-            return f"pytest could not run (exit {run.returncode}): {last[0]}"
+        stopped = [line for line in last if line.startswith("healthcheck: ")]  # a limit the supervisor enforced
         done = [t for t in run.tests if t.outcome != "timeout"]
         running = [t.nodeid for t in run.tests if t.outcome == "timeout"]
         during = f", while {running[0]} ran" if running else ""
-        return (f"pytest ended (exit {run.returncode}) before its session finished, after {len(done)} tests"
+        if run.supervisor_killed:
+            return (f"the test run killed its parent process, healthcheck's supervisor, after {len(done)} tests"
+                    f"{during}: the run was stopped and is no verdict")
+        if not run.tests and not run.collect_errors:
+            return f"pytest could not run (exit {run.returncode}): {last[0]}"
+        why = f" ({stopped[0].removeprefix('healthcheck: ')})" if stopped else ""
+        return (f"pytest ended (exit {run.returncode}) before its session finished{why}, after {len(done)} tests"
                 f"{during}: the rest of the suite was never judged")
 
     def _measured(self, ctx: CheckContext, setup: CoverageSetup, files: Sequence[SourceFile],
@@ -175,7 +184,8 @@ class TestsCheck(BaseCheck):
             select = write_selection(scratch, failing)
             files = sorted({r.path for r in failing.values()})
             again = run_suite(pytest_command(ctx.python, [*args, *files]), ctx.root, scratch, left,
-                              {"HEALTHCHECK_PYTEST_SELECT": str(select)}, name=f"rerun{attempt + 1}")
+                              {"HEALTHCHECK_PYTEST_SELECT": str(select)}, name=f"rerun{attempt + 1}",
+                              test_timeout=float(ctx.option(self.name, "test_timeout")), limits=ctx.config.limits)
             left -= again.duration_s
             for r in again.tests:
                 if r.outcome in ("passed", "xpassed") and r.nodeid in failing:

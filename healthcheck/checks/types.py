@@ -6,10 +6,12 @@ at all. Here mypy is given the explicit list of files that parse (the shared
 parse already knows which), and the broken modules are marked
 ``follow_imports = skip`` so that importing them does not stop it either.
 
-mypy runs as a subprocess: the scanned repository's own mypy when its
+mypy runs as a subprocess under the supervisor (:mod:`healthcheck.supervision`:
+mypy plugins are the repository's code): the scanned repository's own mypy when its
 interpreter has one (the version the repository pins), else healthcheck's,
 pointed at the repository's interpreter with ``--python-executable`` so that
-its installed packages are found. It runs in the repository's root, so it reads
+its installed packages are found; a ``mypy/`` folder in the scanned tree is
+never run in its place (:data:`MYPY_MAIN`). It runs in the repository's root, so it reads
 the repository's own configuration (its plugins included); which files it is
 given, and how much its findings weigh when the project has no mypy
 configuration at all, follow the project's own use of mypy
@@ -41,8 +43,19 @@ from healthcheck.checks.mypy_scope import choose as choose_scope
 from healthcheck.config import OptionSpec
 from healthcheck.interpreter import Interpreter
 from healthcheck.model import Finding
+from healthcheck.supervision import run
 
 JSON_SINCE = (1, 11)  # first mypy with ``-O json``
+# ``python -m mypy`` in the repository's root would put the root first on sys.path, so a ``mypy/`` folder of
+# the scanned tree would run instead of mypy and say what it likes. This imports the interpreter's own mypy
+# (and what it imports at start) with the root left out, then puts the root back (plugins named by module
+# are found there, as with ``-m``) and runs mypy's ``__main__``. Valid on every Python mypy runs on.
+MYPY_MAIN = (
+    "import os, runpy, sys; here = os.path.abspath(os.curdir); "
+    "sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]; "
+    "import mypy.main; sys.path.insert(0, here); sys.argv[0] = 'mypy'; "
+    "runpy.run_module('mypy', run_name='__main__', alter_sys=True)"
+)
 LINE_NUMBER = re.compile(r"\bline \d+\b")
 INTERNAL_ERROR = re.compile(r"^(?P<path>.+?):\d+: error: INTERNAL ERROR", re.MULTILINE)
 
@@ -103,7 +116,7 @@ class MypyRun:
         ctx = self.ctx
         cache = str(ctx.cache_dir / "mypy") if ctx.cache_dir else os.devnull
         args = [
-            self.python, "-m", "mypy", "--show-error-codes", "--no-pretty", "--show-column-numbers",
+            self.python, "-c", MYPY_MAIN, "--show-error-codes", "--no-pretty", "--show-column-numbers",
             "--show-absolute-path", "--no-color-output", "--no-error-summary", "--explicit-package-bases",
             "--cache-dir", cache,
         ]
@@ -136,10 +149,7 @@ class MypyRun:
         with tempfile.TemporaryDirectory(prefix="healthcheck-mypy-") as tmp:
             argv = self.argv(Path(tmp), files, skip)
             try:
-                done = subprocess.run(
-                    argv, cwd=self.ctx.root, env=self.env(), capture_output=True, text=True,
-                    timeout=timeout, stdin=subprocess.DEVNULL,
-                )
+                done = run(argv, self.ctx.config.limits, timeout, cwd=self.ctx.root, env=self.env())
             except subprocess.TimeoutExpired:
                 return -1, [], [], f"mypy did not finish within {timeout:g} s"
         errors, other = (parse_json if self.json else parse_text)(done.stdout)

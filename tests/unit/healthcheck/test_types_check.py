@@ -12,7 +12,7 @@ from healthcheck.checks import types as types_module
 from healthcheck.checks.base import CheckContext, ScanOptions
 from healthcheck.checks.mypy_config import MypyConfig
 from healthcheck.checks.mypy_output import MypyError
-from healthcheck.checks.types import MypyRun, TypesCheck, own_mypy_version
+from healthcheck.checks.types import MYPY_MAIN, MypyRun, TypesCheck, own_mypy_version
 from healthcheck.config import Config
 from healthcheck.graph import build_graph
 from healthcheck.interpreter import Interpreter
@@ -154,7 +154,7 @@ def test_the_repositorys_own_mypy_is_preferred(tmp_path: Path, monkeypatch: pyte
     _as_interpreter(monkeypatch, python, str(tmp_path / "venv"), {"mypy": "1.5.0"})
     runner = MypyRun(_context(root, options=ScanOptions(python=python)), MypyConfig())
     argv = runner.argv(tmp_path, ["src/app/m.py"], ["app.broken"])
-    assert argv[:3] == [python, "-m", "mypy"]
+    assert argv[:3] == [python, "-c", MYPY_MAIN]
     assert "-O" not in argv  # mypy before 1.11 has no JSON output: its text is parsed
     assert "--python-executable" not in argv
     assert argv[argv.index("--config-file") + 1] == str(tmp_path / "mypy-overlay.ini")
