@@ -41,9 +41,13 @@ def docker_client() -> Iterator[docker.DockerClient]:
     except Exception as exc:  # noqa: BLE001 - any failure here means "no usable engine"
         unavailable(f"no usable Docker engine with image {IMAGE}: {exc}")
     yield client
-    for container in client.containers.list(all=True, filters={"label": LABEL_INSTANCE}):
-        if container.labels.get(LABEL_INSTANCE, "").startswith(SESSION_INSTANCE):
-            container.remove(force=True)
+    # the low-level list (no inspect per container): other sessions remove theirs while this one lists
+    for row in client.api.containers(all=True, filters={"label": LABEL_INSTANCE}):
+        if (row.get("Labels") or {}).get(LABEL_INSTANCE, "").startswith(SESSION_INSTANCE):
+            try:
+                client.api.remove_container(row["Id"], force=True)
+            except docker.errors.NotFound:  # removed meanwhile
+                pass
     for volume in client.volumes.list(filters={"label": LABEL_INSTANCE}):
         if (volume.attrs.get("Labels") or {}).get(LABEL_INSTANCE, "").startswith(SESSION_INSTANCE):
             volume.remove(force=True)
