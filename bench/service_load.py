@@ -69,7 +69,7 @@ class Server:
             try:
                 if requests.get(self.url + "/healthz", timeout=1).ok and self._listeners() >= listeners:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or accepted by the front before granian answers
                 pass
             time.sleep(0.1)
         raise SystemExit(f"{' '.join(command)} did not start")

@@ -81,7 +81,10 @@ class WsgiOverRsgi:
                                               scope.path, close=True))
             return
         try:
-            body = await asyncio.wait_for(self._body(protocol, limit), self.limits.body_seconds)
+            if declared in (None, "0") and scope.headers.get("transfer-encoding") is None:
+                body: bytes | None = b""  # HTTP/1.1 framing: no body follows, nothing to await (most GETs)
+            else:
+                body = await asyncio.wait_for(self._body(protocol, limit), self.limits.body_seconds)
         except asyncio.TimeoutError:
             protocol.response_bytes(*_problem(408, f"the body did not arrive within {self.limits.body_seconds:g} s",
                                               scope.path, close=True))
@@ -160,6 +163,8 @@ def _environ(scope: Any, body: bytes) -> dict[str, Any]:
         key = name.upper().replace("-", "_")
         if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             environ[key] = value
+            continue
+        if key == "TRANSFER_ENCODING":  # granian took the chunks apart: the app gets a body of known length
             continue
         key = "HTTP_" + key
         environ[key] = f"{environ[key]},{value}" if key in environ else value

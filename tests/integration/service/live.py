@@ -39,7 +39,7 @@ class Server:
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or accepted by the front before granian answers
                 pass
             time.sleep(0.1)  # refused, or answered 503 by the front while granian starts
         raise AssertionError("server did not come up:\n" + self.log.read_text()[-3000:])

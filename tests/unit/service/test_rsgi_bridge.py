@@ -89,7 +89,7 @@ def serve(bridge: WsgiOverRsgi, scope: Scope, protocol: Protocol) -> tuple[int, 
 def test_a_complete_request_reaches_the_app_as_wsgi() -> None:
     bridge = WsgiOverRsgi(echo_app(), Limits(max_body=100))
     scope = Scope(path="/caf\u00e9/x", query_string="a=1&b=%20", pairs=[
-        ("content-type", "application/json"), ("x-a", "1"), ("x-a", "2")])
+        ("content-type", "application/json"), ("content-length", "8"), ("x-a", "1"), ("x-a", "2")])
     status, headers, body = serve(bridge, scope, Protocol([b'{"n":', b" 1}"]))
     assert status == 200 and headers["Content-Type"] == "application/json"
     assert body == {"path": "/caf\u00e9/x", "query": {"a": "1", "b": " "}, "body": '{"n": 1}', "x": "1,2",
@@ -105,7 +105,7 @@ def test_a_body_over_the_limit_is_413_and_read_no_further() -> None:
     assert status == 413 and headers["connection"] == "close" and declared.sent == 0
     assert body["status"] == 413 and body["instance"] == "/echo"
     streamed = Protocol([b"x" * 5] * 100)  # chunked: no length declared
-    status, _, _ = serve(bridge, Scope(), streamed)
+    status, _, _ = serve(bridge, Scope(pairs=[("transfer-encoding", "chunked")]), streamed)
     assert status == 413 and streamed.sent == 3
     assert serve(bridge, Scope(pairs=[("content-length", "1e9")]), Protocol([]))[0] == 413
     assert app.calls == 0  # type: ignore[attr-defined]
@@ -115,7 +115,7 @@ def test_a_body_over_the_limit_is_413_and_read_no_further() -> None:
 def test_a_body_that_does_not_arrive_in_time_is_408() -> None:
     app = echo_app()
     bridge = WsgiOverRsgi(app, Limits(body_seconds=0.05))
-    status, headers, body = serve(bridge, Scope(), Protocol([b"{", b"}"], gap=1.0))
+    status, headers, body = serve(bridge, Scope(pairs=[("content-length", "2")]), Protocol([b"{", b"}"], gap=1.0))
     assert status == 408 and headers["connection"] == "close" and "within 0.05 s" in body["detail"]
     assert app.calls == 0  # type: ignore[attr-defined]
     bridge.close()
@@ -123,8 +123,19 @@ def test_a_body_that_does_not_arrive_in_time_is_408() -> None:
 
 def test_behind_the_front_a_unix_socket_path_names_no_server_host() -> None:
     bridge = WsgiOverRsgi(echo_app(), Limits())
-    status, _, body = serve(bridge, Scope(server="/tmp/private/granian.sock", client=""), Protocol([b"{}"]))
+    status, _, body = serve(bridge, Scope(server="/tmp/private/granian.sock", client=""), Protocol([]))
     assert status == 200 and body["remote"] == "" and body["path"] == "/echo"
+    bridge.close()
+
+
+def test_a_request_that_declares_no_body_is_not_read() -> None:
+    bridge = WsgiOverRsgi(echo_app(), Limits())
+    bodiless = Protocol([b"ignored"])  # bytes after a request without Content-Length belong to the next one
+    status, _, body = serve(bridge, Scope(method="GET"), bodiless)
+    assert status == 200 and body["body"] == "" and bodiless.sent == 0
+    chunked = Protocol([b'{"a":', b" 1}"])
+    status, _, body = serve(bridge, Scope(pairs=[("transfer-encoding", "chunked")]), chunked)
+    assert status == 200 and body["body"] == '{"a": 1}' and chunked.sent == 2
     bridge.close()
 
 
