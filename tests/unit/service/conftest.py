@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from service.runtime import ContainerInfo, ContainerStats, RuntimeUnavailable
+from service.runtime import ContainerInfo, ContainerStats, ExecSpec, Output, RuntimeUnavailable
 from service.settings import Settings
 from service.store import Store
 
@@ -30,6 +31,33 @@ class FakeRuntime:
     def stats(self, container_id: str) -> ContainerStats:
         self._check()
         return ContainerStats(cpu_seconds=1.5, memory_bytes=1024, memory_limit_bytes=4096)
+
+    def exec(self, container_id: str, spec: ExecSpec) -> FakeExec:
+        """A command whose output is ``self.output``; with ``self.hang`` it then waits until killed."""
+        self._check()
+        session = FakeExec(spec, list(getattr(self, "output", [])), getattr(self, "hang", False),
+                           getattr(self, "exit", 0))
+        self.execs = [*getattr(self, "execs", []), session]
+        return session
+
+
+class FakeExec:
+    """An exec session as the engine plays one: output pieces, then (unless it hangs until ``kill``) an exit."""
+
+    def __init__(self, spec: ExecSpec, output: list[Output], hang: bool, exit_code: int) -> None:
+        self.spec, self.output, self.hang, self.code = spec, output, hang, exit_code
+        self.killed = threading.Event()
+
+    def __iter__(self) -> Iterator[Output]:
+        yield from self.output
+        if self.hang:
+            self.killed.wait(10)
+
+    def exit_code(self) -> int | None:
+        return 137 if self.killed.is_set() else self.code
+
+    def kill(self) -> None:
+        self.killed.set()
 
 
 @pytest.fixture
