@@ -159,3 +159,17 @@ def test_a_database_from_before_policies_gets_the_table_and_its_workspaces_keep_
             assert policy_rows.environment(conn, ws.id) == {}
     finally:
         store.close()
+
+
+def test_concurrent_creates_stop_at_the_quota_on_sqlite(store: Store, settings: Settings) -> None:
+    """Several stores on one file (as the server's processes have) create at once: BEGIN IMMEDIATE orders them."""
+    from concurrent_creates import create_from_each
+
+    others = [Store(settings.database_url) for _ in range(3)]
+    try:
+        everyone = [_use_cases(s, settings, owner_max_workspaces=5)[0] for s in (store, *others)]
+        outcomes = create_from_each(everyone, "alice", 5)
+    finally:
+        for other in others:
+            other.close()
+    assert outcomes.count("created") == 5 and everyone[0].page("alice", None, 100, 0)[1] == 5
