@@ -98,6 +98,8 @@ def test_exec_prints_the_output_and_exits_with_the_command_s_code(served: Callab
     said = _ws(env, "exec", "run", "--", "sh", "-c", 'echo "$GREETING $KEY"; echo oops >&2; exit 3')
     assert (said.exit_code, said.stdout, said.stderr) == (3, "hi k3y\n", "oops\n")
     assert _ws(env, "exec", "run", "--", "true").exit_code == 0
+    status = _ws(env, "status", "run")
+    assert "env: GREETING\n" in status.stdout and "secrets: KEY\n" in status.stdout and "k3y" not in status.stdout
     piped = CliRunner().invoke(main, ["ws", "exec", "-i", "run", "--", "cat"], env=env, input="from stdin\n")
     assert piped.stdout == "from stdin\n" and piped.exit_code == 0
     killed = _ws(env, "exec", "run", "--timeout", "1", "--", "sleep", "30")
