@@ -384,6 +384,18 @@ class Client:
         """Liveness."""
         return cast(dict[str, Any], self._json("GET", "/healthz"))
 
+    def readyz(self) -> dict[str, Any]:
+        """Readiness of the store and the engine (not ready: ``ApiError`` 503 whose document has ``checks``)."""
+        return cast(dict[str, Any], self._json("GET", "/readyz"))
+
+    def metrics(self) -> str:
+        """The Prometheus text exposition."""
+        response, conn = self._open("GET", "/metrics", None, None, None, accept="text/plain")
+        try:
+            return self._read(response).decode("utf-8", "replace")
+        finally:
+            conn.close()
+
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document the service publishes."""
         return cast(dict[str, Any], self._json("GET", "/openapi.json"))

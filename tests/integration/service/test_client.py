@@ -33,6 +33,9 @@ def test_the_lifecycle_through_the_client(served: Callable[..., tuple[Client, An
         client.wait_task(task_id)
     assert client.batch_status(batch["batch_id"])["done"] is True
     assert client.get(made["id"])["state"] == "deleted"
+    assert client.healthz() == {"status": "ok"}
+    assert client.readyz()["checks"] == {"store": "ok", "docker": "ok"}
+    assert "workspace_workspaces{" in client.metrics()
 
 
 def test_failures_are_one_error_type_with_the_problem_fields(served: Callable[..., tuple[Client, Any]]) -> None:
@@ -114,3 +117,11 @@ def test_exec_files_and_status_answer_the_published_schemas(served: Callable[...
     with pytest.raises(ApiError) as refused:
         client.exec(made["id"], [])
     assert refused.value.status == 422
+
+
+def test_not_ready_is_an_api_error_with_the_checks(served: Callable[..., tuple[Client, Any]], tmp_path: Any) -> None:
+    client, _ = served(docker_url=f"unix://{tmp_path / 'no-engine.sock'}", background=False)
+    with pytest.raises(ApiError) as down:
+        client.readyz()
+    assert down.value.status == 503 and down.value.document["checks"]["store"] == "ok"
+    assert down.value.document["checks"]["docker"].startswith("failing: ")
