@@ -3,10 +3,12 @@
 The engine's archive API (``docker cp``) resolves a path inside the container and follows symbolic links on
 the way (staying inside the container's own file system), so a link a tenant planted in its home could
 point an upload or a download at the container's root file system. Before any archive call, the path is
-therefore walked one component at a time by a small script run as the workspace user (``CHECK``): a link
-anywhere on it is refused, missing folders of an upload are created there (owned by the user), and the
-script says what the path is. A folder receiving a tar also lists the links already below it, so that no
-entry of the archive is extracted through one (``tar_upload``). What remains is a race: a tenant who
+therefore walked one component at a time, and a link anywhere on it is refused. For one file (written or
+read) the walk is the engine's stat of each prefix (``stat_path``), which reports a link at the end of a
+path instead of following it; an upload's missing folders travel in its tar, owned by the user. A folder
+receiving a tar is walked by a small script run as the workspace user (``CHECK``), which also makes the
+missing folders and lists the links already below it, so that no entry of the archive is extracted through
+one (``tar_upload``). What remains is a race: a tenant who
 replaces a checked folder by a link between the check and the engine's extraction can still redirect that
 one request into its own container's file system (never the host's, and only as far as that container).
 
@@ -33,29 +35,20 @@ from service.store import Store
 
 CHUNK = 256 * 1024
 MAX_LINKS = 10000  # links below a folder a tar is extracted into; beyond, the upload is refused
-CHECK = r"""mode=$1
-shift
-p=/workspace
-n=$#
+CHECK = r"""p=/workspace
 i=0
 for c in "$@"; do
   i=$((i+1))
   p="$p/$c"
   if [ -L "$p" ]; then echo "link $i"; exit 0; fi
   if [ ! -e "$p" ]; then
-    if [ "$mode" = read ]; then echo "missing $i"; exit 0; fi
-    if [ "$mode" = file ] && [ "$i" -eq "$n" ]; then echo new; exit 0; fi
     mkdir "$p" 2>/dev/null || { echo "unwritable $i"; exit 0; }
-  elif [ "$i" -lt "$n" ] || [ "$mode" = folder ]; then
-    [ -d "$p" ] || { echo "notdir $i"; exit 0; }
+  elif [ ! -d "$p" ]; then
+    echo "notdir $i"; exit 0
   fi
 done
-if [ -d "$p" ]; then
-  echo dir
-  if [ "$mode" = folder ]; then cd "$p" && find . -type l -print0 2>/dev/null | head -c 4194304; fi
-elif [ -f "$p" ]; then echo file
-else echo special
-fi"""
+echo dir
+cd "$p" && find . -type l -print0 2>/dev/null | head -c 4194304"""
 
 
 @dataclass(frozen=True)
@@ -96,18 +89,24 @@ class Files:
             raise Invalid("path must name a file below /workspace")
         container = running_workspace(self.store, owner, workspace_id, "files are served").container_id
         assert container is not None
-        found, _links = self._check(container, "file", parts)
+        found, existing = self._walk(container, parts, write=True)
         if found == "dir":
             raise Conflict(f"{'/'.join(parts)[:200]} is a folder; send a tar (application/x-tar) to fill it")
-        if found == "special":
+        if found == "other":
             raise Conflict(f"{'/'.join(parts)[:200]} is a device, FIFO or socket, not a file to replace")
-        header = tarfile.TarInfo(parts[-1])
-        header.size, header.mode, header.mtime = len(data), 0o644, int(time.time())
-        header.uid, header.gid = self.uid, self.gid
+        existing = min(existing, len(parts) - 1)  # the folders that exist: the extraction point is the deepest
+        now = int(time.time())
         archive = io.BytesIO()
         with tarfile.open(fileobj=archive, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for depth in range(existing + 1, len(parts)):  # the missing folders, made by the extraction
+                folder = tarfile.TarInfo("/".join(parts[existing:depth]))
+                folder.type, folder.mode, folder.mtime, folder.uid, folder.gid = tarfile.DIRTYPE, 0o755, now, \
+                    self.uid, self.gid
+                tar.addfile(folder)
+            header = tarfile.TarInfo("/".join(parts[existing:]))
+            header.size, header.mode, header.mtime, header.uid, header.gid = len(data), 0o644, now, self.uid, self.gid
             tar.addfile(header, io.BytesIO(data))
-        self._put(container, home.absolute(parts[:-1]), archive.getvalue())
+        self._put(container, home.absolute(parts[:existing]), archive.getvalue())
         return Written("/".join(parts), len(data), 1)
 
     def write_tar(self, owner: str, workspace_id: str, path: str, body: bytes) -> Written:
@@ -115,9 +114,7 @@ class Files:
         parts = home.components(path)
         container = running_workspace(self.store, owner, workspace_id, "files are served").container_id
         assert container is not None
-        found, links = self._check(container, "folder", parts)
-        if found != "dir":
-            raise Conflict(f"{'/'.join(parts)[:200]} is not a folder")
+        links = self._check(container, parts)
         if len(links) > MAX_LINKS:
             raise Invalid(f"the folder holds more than {MAX_LINKS} symbolic links; extract into another one")
         tidy: CleanTar = clean(body, home.absolute(parts), self.uid, self.gid, self.settings.upload_max_members,
@@ -130,8 +127,8 @@ class Files:
         parts = home.components(path)
         container = running_workspace(self.store, owner, workspace_id, "files are served").container_id
         assert container is not None
-        found, _links = self._check(container, "read", parts)
-        if found == "special":
+        found, _existing = self._walk(container, parts, write=False)
+        if found == "other":
             raise Invalid(f"{'/'.join(parts)[:200]} is neither a regular file nor a folder")
         source = self._get(container, home.absolute(parts))
         if found == "dir":
@@ -142,10 +139,33 @@ class Files:
             source.close()
             raise
 
-    def _check(self, container: str, mode: str, parts: tuple[str, ...]) -> tuple[str, list[str]]:
-        """Walk ``parts`` in the container as the workspace user (see ``CHECK``): what the path is, and for a
-        folder receiving a tar, the links below it (relative to it)."""
-        spec = ExecSpec(("/bin/sh", "-c", CHECK, "check", mode, *parts), home.absolute(()), {}, None,
+    def _walk(self, container: str, parts: tuple[str, ...], write: bool) -> tuple[str, int]:
+        """Stat ``parts`` one prefix at a time (``stat_path``: no link is followed, nothing is read or run): what
+        the path is (dir, file, other, or missing when writing) and how many of its components exist. A link
+        anywhere is ``Invalid``; a missing component is ``NotFound`` unless writing, and a file on the way is
+        ``Conflict``."""
+        kind = "dir"
+        for depth in range(len(parts) + 1):
+            shown = "/".join(parts[:depth])[:200]
+            try:
+                found = self.runtime.stat_path(container, home.absolute(parts[:depth]))
+            except RuntimeFailure as exc:
+                raise Unavailable(f"the container engine failed checking the path: {exc}") from exc
+            if found is None:
+                if not write:
+                    raise NotFound(f"no file or folder {shown} in /workspace")
+                return "missing", depth - 1
+            if found.kind == "link":
+                raise Invalid(f"{shown} is a symbolic link; paths through links are not followed")
+            if depth < len(parts) and found.kind != "dir":
+                raise Conflict(f"{shown} is not a folder")
+            kind = found.kind
+        return kind, len(parts)
+
+    def _check(self, container: str, parts: tuple[str, ...]) -> list[str]:
+        """Walk the folder ``parts`` in the container as the workspace user, making what is missing (see
+        ``CHECK``), and list the links below it (relative to it)."""
+        spec = ExecSpec(("/bin/sh", "-c", CHECK, "check", *parts), home.absolute(()), {}, None,
                         f"files-{time.monotonic_ns()}")
         try:
             session = self.runtime.exec(container, spec)
@@ -159,16 +179,13 @@ class Files:
         shown = "/".join(parts[: int(index)])[:200] if index.isdigit() else ""
         if word == "link":
             raise Invalid(f"{shown} is a symbolic link; paths through links are not followed")
-        if word == "missing":
-            raise NotFound(f"no file or folder {shown} in /workspace")
         if word == "notdir":
             raise Conflict(f"{shown} is not a folder")
         if word == "unwritable":
             raise Conflict(f"the folder {shown} cannot be made (no permission, or no space)")
-        if word not in ("new", "file", "dir", "special"):
+        if word != "dir":
             raise Unavailable(f"the path check in the workspace gave no answer ({head[:80]!r})")
-        links = [name.decode("utf-8", "surrogateescape")[2:] for name in rest.split(b"\x00") if name.startswith(b"./")]
-        return word, links
+        return [name.decode("utf-8", "surrogateescape")[2:] for name in rest.split(b"\x00") if name.startswith(b"./")]
 
     def _put(self, container: str, folder: str, data: bytes) -> None:
         try:

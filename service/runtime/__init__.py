@@ -18,6 +18,7 @@ from service.runtime.protocol import (
     ExecSession,
     ExecSpec,
     Output,
+    PathStat,
     RuntimeEvent,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "ExecSpec",
     "ImagePullFailed",
     "Output",
+    "PathStat",
     "PermanentRuntimeError",
     "RuntimeEvent",
     "RuntimeFailure",

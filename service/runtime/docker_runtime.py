@@ -7,6 +7,8 @@ The client is made on first use and again after a failure, so the service starts
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
@@ -34,6 +36,7 @@ from service.runtime.protocol import (
     ContainerSpec,
     ContainerStats,
     ExecSpec,
+    PathStat,
     RuntimeEvent,
     container_name,
     volume_name,
@@ -42,6 +45,8 @@ from service.model import Resources
 from service.settings import Limits
 
 T = TypeVar("T")
+GO_DIR, GO_SYMLINK = 1 << 31, 1 << 27  # Go's os.FileMode bits, as the engine reports a path's mode
+GO_SPECIAL = (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19)  # device, named pipe, socket, char device, irregular
 ARCHIVE_CHUNK = 256 * 1024  # bytes per read of an archive the engine sends
 WATCHED_EVENTS = ("create", "start", "die", "destroy", "oom")  # what can make a record untrue (see ``events``)
 
@@ -252,6 +257,21 @@ class DockerRuntime:
         """Extract the tar ``data`` into ``folder`` of the container (the engine's archive API, ``docker cp``)."""
         self.call(lambda c: c.api.put_archive(container_id, folder, data))
 
+    def stat_path(self, container_id: str, path: str) -> PathStat | None:
+        """What ``path`` is in the container (a link at its end is reported, not followed), or None if it does
+        not exist: the engine's documented ``HEAD /containers/{id}/archive``, which the SDK does not wrap,
+        called through the client's own HTTP session like ``update``; no exec, no content read."""
+        try:
+            found = self.call(lambda c: _head_archive(c, container_id, path))
+        except ContainerNotFound as exc:
+            if "no such container" in str(exc).lower():
+                raise
+            return None
+        mode = int(found.get("mode", 0))
+        kind = "link" if found.get("linkTarget") or mode & GO_SYMLINK else "dir" if mode & GO_DIR else \
+            "file" if not mode & GO_SPECIAL else "other"
+        return PathStat(kind, int(found.get("size", 0)))
+
     def get_archive(self, container_id: str, path: str) -> Chunks:
         """A tar of ``path`` in the container (a file, or a folder with everything below it), as it is read."""
         stream, _stat = self.call(lambda c: c.api.get_archive(container_id, path, chunk_size=ARCHIVE_CHUNK),
@@ -395,6 +415,20 @@ def _post_update(client: Any, container_id: str, body: dict[str, Any]) -> None:
         message = response.text
     error = docker.errors.NotFound if response.status_code == 404 else docker.errors.APIError
     raise error(f"{response.status_code} updating {container_id}", response=response, explanation=message)
+
+
+def _head_archive(client: Any, container_id: str, path: str) -> dict[str, Any]:
+    """``HEAD /containers/{id}/archive?path=...``: the path's stat, from the ``X-Docker-Container-Path-Stat``
+    header (base64 of a JSON object); an engine refusal is raised as the SDK's own error classes."""
+    api = client.api
+    url = f"{api.base_url}/v{api.api_version}/containers/{quote(container_id, safe='')}/archive"
+    response = api.head(url, params={"path": path}, timeout=api.timeout)
+    if response.status_code < 400:
+        found = json.loads(base64.b64decode(response.headers.get("X-Docker-Container-Path-Stat", "") or b"e30="))
+        return dict(found)
+    error = docker.errors.NotFound if response.status_code == 404 else docker.errors.APIError
+    raise error(f"{response.status_code} stat of {path} in {container_id}", response=response,
+                explanation=response.headers.get("X-Docker-Container-Path-Stat") or response.reason)
 
 
 def _reason(exc: Exception) -> str:

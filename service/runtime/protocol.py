@@ -105,6 +105,14 @@ class ExecSession(Protocol):
     def kill(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class PathStat:
+    """What one path in a container is, not following a link at its end: ``kind`` is dir, file, link or other."""
+
+    kind: str
+    size: int
+
+
 class ByteStream(Protocol):
     """Bytes from the engine (an archive, logs) read as they arrive; ``close`` stops reading early."""
 
@@ -145,6 +153,8 @@ class ContainerRuntime(Protocol):
     def exec(self, container_id: str, spec: ExecSpec) -> ExecSession: ...
 
     def put_archive(self, container_id: str, folder: str, data: bytes) -> None: ...
+
+    def stat_path(self, container_id: str, path: str) -> PathStat | None: ...
 
     def get_archive(self, container_id: str, path: str) -> ByteStream: ...
 
