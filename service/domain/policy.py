@@ -17,6 +17,7 @@ import hashlib
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -124,7 +125,7 @@ class Activity:
             self._open[begun] = None
             beat, self._beating = not self._beating, True
         if beat:
-            threading.Thread(target=self._beat, name="activity", daemon=True).start()
+            threading.Thread(target=_heartbeat, args=(weakref.ref(self),), name="activity", daemon=True).start()
         self.touch(workspace_id, owner)
         return begun
 
@@ -134,20 +135,19 @@ class Activity:
             self._open.pop(begun, None)
         self.touch(begun.workspace_id, begun.owner)
 
-    def _beat(self) -> None:
-        """Touch every workspace with a call in progress, each interval, until none is left."""
-        while True:
-            time.sleep(max(self.interval, 0.05))
-            now = self.clock()
-            with self._lock:
-                for stale in [b for b in self._open if now - b.started > self.longest]:
-                    del self._open[stale]
-                current = {(b.workspace_id, b.owner) for b in self._open}
-                if not current:
-                    self._beating = False
-                    return
-            for workspace_id, owner in current:
-                self.touch(workspace_id, owner)
+    def beat(self) -> bool:
+        """Touch every workspace with a call in progress; False (and the heartbeat ends) when none is left."""
+        now = self.clock()
+        with self._lock:
+            for stale in [b for b in self._open if now - b.started > self.longest]:
+                del self._open[stale]
+            current = {(b.workspace_id, b.owner) for b in self._open}
+            if not current:
+                self._beating = False
+                return False
+        for workspace_id, owner in current:
+            self.touch(workspace_id, owner)
+        return True
 
     def touch(self, workspace_id: str, owner: str | None = None) -> None:
         """Record activity now (only on ``owner``'s workspace, when named), unless this process recorded some
@@ -163,3 +163,19 @@ class Activity:
             self.store.transact(lambda conn: policy_rows.touch(conn, workspace_id, now, owner))
         except SQLAlchemyError as exc:  # activity is a hint: a failed write must not fail the request
             log.warning("could not record activity on workspace %s: %s", workspace_id, exc)
+
+
+def _heartbeat(ref: weakref.ref[Activity]) -> None:
+    """``beat`` each interval while calls are in progress. It holds its ``Activity`` weakly, so an app that is
+    gone (a test's, say, whose answers were never closed) takes its heartbeat with it."""
+    while True:
+        found = ref()
+        if found is None:
+            return
+        pause = max(found.interval, 0.05)
+        del found
+        time.sleep(pause)
+        found = ref()
+        if found is None or not found.beat():
+            return
+        del found

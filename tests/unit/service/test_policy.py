@@ -173,3 +173,20 @@ def test_concurrent_creates_stop_at_the_quota_on_sqlite(store: Store, settings: 
         for other in others:
             other.close()
     assert outcomes.count("created") == 5 and everyone[0].page("alice", None, 100, 0)[1] == 5
+
+
+def test_the_heartbeat_ends_with_its_app_even_when_a_call_never_ended(store: Store, settings: Settings) -> None:
+    import gc
+    import threading
+
+    workspaces, _ = _use_cases(store, settings, activity_interval=0.05)
+    ws, _ = workspaces.create("alice", "x")
+    before = set(threading.enumerate())
+    workspaces.activity.begin(ws.id, "alice")  # an answer nobody closes
+    (beating,) = [t for t in set(threading.enumerate()) - before if t.name == "activity"]
+    time.sleep(0.2)
+    assert beating.is_alive()
+    del workspaces
+    gc.collect()
+    beating.join(5)
+    assert not beating.is_alive()
