@@ -136,4 +136,8 @@ def plan_lines(plan: Mapping[str, Any]) -> list[str]:
         if step.get("linked"):
             lines.append(f"   see finding {', '.join(step['linked'])}")
         lines.append(f"   re-run: {step['command']}")
+        repair = step.get("repair")
+        if repair:  # only with ``triage --repairs``: whether ``healthcheck fix`` has a proven repair for it
+            lines.append(f"   repair (proven): {repair['summary']}: {repair['command']}" if repair["proven"]
+                         else f"   no safe repair for {repair['finding']}: {repair['why']}")
     return lines

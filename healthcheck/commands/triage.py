@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from healthcheck.checks.base import ScanOptions
 from healthcheck.commands.common import EXIT_GATE, EXIT_OK, echo, guarded, run_scan
+from healthcheck.fix.planner import plan_fixes
+from healthcheck.fix.step_repairs import add_repairs
 from healthcheck.triage import plan_lines
 
 
@@ -24,7 +27,10 @@ from healthcheck.triage import plan_lines
 @click.option("--cache-dir", help="Cache folder (default: one per tree in the user's cache folder; 'none' disables).")
 @click.option("--no-import-check", is_flag=True, help="Do not import the repository's modules.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def triage_command(path: str, python: str | None, cache_dir: str | None, no_import_check: bool, as_json: bool) -> None:
+@click.option("--repairs", is_flag=True,
+              help="Also prove healthcheck fix's repairs (against the tests) and name, per step, the one that applies.")
+def triage_command(path: str, python: str | None, cache_dir: str | None, no_import_check: bool, as_json: bool,
+                   repairs: bool) -> None:
     """Run PATH's tests and print an ordered recovery plan for what fails."""
 
     def body() -> int:
@@ -35,6 +41,8 @@ def triage_command(path: str, python: str | None, cache_dir: str | None, no_impo
             echo(f"healthcheck: the test suite could not run: {outcome.detail}", err=True)
             return EXIT_GATE
         plan = report.extra.get("triage") or {"failing_tests": 0, "root_causes": 0, "steps": []}
+        if repairs and plan["steps"]:
+            add_repairs(plan, plan_fixes(Path(path), options), path)
         if outcome is not None:
             echo(f"tests: {outcome.detail}")
         echo(json.dumps(plan, indent=2) if as_json else "\n".join(plan_lines(plan)))

@@ -3,7 +3,7 @@
 Before the first byte is written every touched file must still hold the text the plan was made from (else
 the plan is stale), be writable, and every result must parse; a git work tree must have no uncommitted
 changes to tracked files, and a tree outside git is written only with ``--force``, because then nothing can
-undo the edit. Each file is replaced atomically, keeping its permissions.
+undo the edit. Each file is replaced atomically, keeping its permissions and its line endings.
 """
 
 from __future__ import annotations
@@ -58,9 +58,10 @@ def apply_plan(root: Path, plan: FixPlan, force: bool) -> list[str]:
 
 def _replace(path: Path, text: str) -> None:
     mode = path.stat().st_mode
+    newline = "\r\n" if b"\r\n" in path.read_bytes() else ""  # the texts were read with universal newlines
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".fix")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
             out.write(text)
         os.chmod(tmp, mode & 0o7777)
         os.replace(tmp, path)

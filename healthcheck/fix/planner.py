@@ -24,7 +24,7 @@ from healthcheck.fix.duplicate_copy import duplicate_repair
 from healthcheck.fix.missing_import import missing_import_repair
 from healthcheck.fix.model import FileEdit, FixPlan, NoRepair, ProvenRepair, Repair
 from healthcheck.fix.moved_name import moved_name_repair
-from healthcheck.fix.proof import Verdict, judge
+from healthcheck.fix.proof import Verdict, component_modules, judge
 from healthcheck.fix.sources import Sources
 from healthcheck.model import Finding
 
@@ -67,6 +67,9 @@ def plan_fixes(root: Path, options: ScanOptions, overrides: Mapping[str, Any] | 
         scratch = _Scratch(root.resolve(), Path(workdir), options, dict(overrides or {}))
         say("scanning a scratch copy")
         current = scratch.scan()
+        suite = current.report.checks.get("test-suite")
+        if suite is not None and suite.status == "error":  # a proof against tests that cannot run proves nothing
+            raise UsageError(f"the test suite could not run, so no repair can be proven against it: {suite.detail}")
         plan = FixPlan(root=str(root.resolve()), metrics_before=current.report.metrics)
         targets = sorted((f for f in current.report.findings if f.check in ORDER and f.severity == "error"),
                          key=lambda f: ORDER.index(f.check))
@@ -91,11 +94,14 @@ def plan_fixes(root: Path, options: ScanOptions, overrides: Mapping[str, Any] | 
 
 def _repair_one(target: Finding, current: ScanResult, scratch: _Scratch) -> NoRepair | tuple[ProvenRepair, ScanResult]:
     sources = Sources.of(current.project, scratch.options.python or current.config.python)
-    if target.check == "import-cycle":
-        candidates = cycle_repairs(target, current.report.findings, sources)
-    else:
-        planned = PLANNERS[target.check](target, sources)
-        candidates = planned if isinstance(planned, str) else [planned]
+    try:
+        if target.check == "import-cycle":
+            candidates = cycle_repairs(target, current.report.findings, sources)
+        else:
+            planned = PLANNERS[target.check](target, sources)
+            candidates = planned if isinstance(planned, str) else [planned]
+    except (OSError, UnicodeDecodeError) as exc:  # a file of the finding cannot be read as UTF-8 text
+        return NoRepair(target.id, target.check, f"cannot read the file to edit: {exc}")
     if isinstance(candidates, str):
         return NoRepair(target.id, target.check, candidates)
     why = ""
@@ -122,7 +128,7 @@ def _prove(target: Finding, repair: Repair, current: ScanResult,
         if verdict.proven:
             whole = Repair(target.id, repair.kind, "; then ".join(summaries), tuple(edits.values()))
             return ProvenRepair(whole, verdict.closes, current.report.metrics, after.report.metrics), after
-        following = _next_cycle_step(target, verdict, after)
+        following = _next_cycle_step(target, verdict, current, after)
         if following is None:
             break
         step = following
@@ -131,13 +137,19 @@ def _prove(target: Finding, repair: Repair, current: ScanResult,
     return verdict.why
 
 
-def _next_cycle_step(target: Finding, verdict: Verdict, after: ScanResult) -> Repair | None:
-    """When the only new problem is another crashing cycle of the same component, the repair of that one."""
-    if target.check != "import-cycle" or not verdict.new:
+def _next_cycle_step(target: Finding, verdict: Verdict, current: ScanResult, after: ScanResult) -> Repair | None:
+    """When the repair let the same component crash at another import, the repair of that import.
+
+    Other new findings (a test that still fails, now for the next reason) may be consequences of the same
+    crash; the proof of the whole repair, not this choice, decides whether they stay.
+    """
+    if target.check != "import-cycle":
         return None
-    modules = {str(m) for f in after.report.findings if f.id == verdict.new[0].id for m in f.data.get("modules", [])}
-    if any(f.check != "import-cycle" for f in verdict.new) or not modules:
+    component = component_modules(target, current.report)
+    crashing = next((f for f in verdict.new if f.check == "import-cycle" and f.severity == "error"
+                     and component & {str(m) for m in f.data.get("modules", [])}), None)
+    if crashing is None:
         return None
     sources = Sources.of(after.project, after.config.python)
-    candidates = cycle_repairs(verdict.new[0], after.report.findings, sources)
+    candidates = cycle_repairs(crashing, after.report.findings, sources)
     return None if isinstance(candidates, str) else candidates[0]

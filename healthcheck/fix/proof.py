@@ -66,6 +66,9 @@ def judge(target: Finding, before: Report, after: Report) -> Verdict:
                 and not _expected(f, component, failing))
     if still is not None and still.severity == "error":
         return Verdict(False, f"the scan after it still reports {target.id}", closes, new)
+    suite = after.checks.get("test-suite")
+    if suite is not None and suite.status == "error":
+        return Verdict(False, f"after it the test suite could not run: {one_line(suite.detail)[:160]}", closes, new)
     if broken:
         return Verdict(False, f"after it the {', '.join(broken)} check could not run", closes, new)
     if new:

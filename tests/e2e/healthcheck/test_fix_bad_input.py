@@ -11,6 +11,7 @@ import os
 import shutil
 import stat
 import subprocess
+import venv
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,22 @@ def test_apply_keeps_the_file_mode(tmp_path: Path) -> None:
     assert apply_plan(root, _plan_of(root, (FileEdit("pkg/util.py", old, old + "X = 1\n"),)), force=True) == \
         ["pkg/util.py"]
     assert util.read_text() == old + "X = 1\n" and stat.S_IMODE(util.stat().st_mode) == 0o640
+
+
+@pytest.mark.slow
+def test_proving_against_tests_that_cannot_run_is_refused(tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    venv.EnvBuilder(with_pip=False).create(bare)  # an interpreter without pytest: the suite cannot run
+    proc = run_cli("fix", str(_copy(tmp_path)), "--no-types", "--tests", "--python", str(bare / "bin" / "python"),
+                   timeout=300)
+    assert proc.returncode == 2
+    _one_line_error(proc.stderr, "the test suite could not run, so no repair can be proven against it")
+
+
+def test_apply_keeps_windows_line_endings(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    util = root / "pkg" / "util.py"
+    util.write_bytes(b'"""Small helpers."""\r\n\r\n\r\ndef helper() -> str:\r\n    return "h"\r\n')
+    old = util.read_text()  # universal newlines, as the planner reads it
+    apply_plan(root, _plan_of(root, (FileEdit("pkg/util.py", old, old + "X = 1\n"),)), force=True)
+    assert util.read_bytes() == b'"""Small helpers."""\r\n\r\n\r\ndef helper() -> str:\r\n    return "h"\r\nX = 1\r\n'

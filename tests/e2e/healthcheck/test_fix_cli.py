@@ -151,3 +151,19 @@ def test_with_tests_a_repair_that_breaks_a_passing_test_is_no_safe_repair(tmp_pa
     assert refused["kind"] == "duplicate-implementation"
     assert refused["why"].startswith("no repair proved out: it would add test-failure:")
     assert "tests/test_geo_copy.py::test_the_copy_keeps_its_own_definition failed" in refused["why"]
+
+
+@pytest.mark.slow
+def test_triage_with_repairs_names_the_proven_repair_of_each_root_cause(tmp_path: Path) -> None:
+    root = _copy("wsm", tmp_path)
+    proc = run_cli("triage", str(root), "--cache-dir", "none", "--repairs", "--json", timeout=900)
+    assert proc.returncode == 1, proc.stderr
+    plan = json.loads(proc.stdout.partition("\n")[2])
+    [step] = plan["steps"]
+    assert step["linked"] == ["import-cycle:1be23990b15f3525"]
+    assert step["repair"] == {
+        "proven": True, "finding": "import-cycle:1be23990b15f3525",
+        "summary": "move `from wsm.storage import Store` (wsm/models.py:2) into the functions whose bodies use it "
+                   "(__init__); then move `from wsm.storage.memory import MemoryStore` (wsm/storage/__init__.py:3) "
+                   "below `Store`, which wsm.storage.memory takes from wsm.storage while it is imported",
+        "command": f"healthcheck fix {root} --only import-cycle:1be23990b15f3525 --apply"}
