@@ -79,6 +79,35 @@ def io_paths(ws_id: list[dict[str, Any]]) -> dict[str, Any]:
             "/api/workspaces/{workspace_id}/logs": {"get": logs}}
 
 
+def _ref(path: str, method: str) -> str:
+    """A JSON pointer to an operation of this document (``/`` escaped as ``~1``)."""
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+def _link(paths: dict[str, Any]) -> None:
+    """OpenAPI links from each answer that names a workspace, a task or a batch to the calls that take it."""
+    ws = "/api/workspaces/{workspace_id}"
+    by_workspace = {
+        "read": (ws, "get"), "status": (ws + "/status", "get"), "exec": (ws + "/exec", "post"),
+        "read_file": (ws + "/files", "get"), "write_file": (ws + "/files", "put"), "logs": (ws + "/logs", "get"),
+        "start": (ws + "/start", "post"), "stop": (ws + "/stop", "post"), "restart": (ws + "/restart", "post"),
+        "delete": (ws, "delete"),
+    }
+    workspace_links = {name: {"operationRef": _ref(path, method), "parameters": {"workspace_id": "$response.body#/id"}}
+                       for name, (path, method) in by_workspace.items()}
+    task_link = {"task": {"operationRef": _ref("/api/tasks/{task_id}", "get"),
+                          "parameters": {"task_id": "$response.body#/task_id"}}}
+    accepted = [("/api/workspaces", "post", "201"), (ws, "delete", "202"), (ws, "patch", "202"),
+                *((f"{ws}/{verb}", "post", "202") for verb in ("start", "stop", "restart"))]
+    for path, method, status in accepted:
+        paths[path][method]["responses"][status]["links"] = {**workspace_links, **task_link}
+    for path, method, status in ((ws, "get", "200"), (ws, "patch", "200")):
+        paths[path][method]["responses"][status]["links"] = workspace_links
+    paths["/api/workspaces/batch"]["post"]["responses"]["202"]["links"] = {"progress": {
+        "operationRef": _ref("/api/workspaces/batch/{batch_id}/status", "get"),
+        "parameters": {"batch_id": "$response.body#/batch_id"}}}
+
+
 def document(schemas: Schemas) -> dict[str, Any]:
     """The whole API description."""
     ws_id = [_path_id("workspace_id")]
@@ -126,6 +155,7 @@ def document(schemas: Schemas) -> dict[str, Any]:
         "content": _json("WorkspaceAccepted"),
     }
     paths.update(io_paths(ws_id))
+    _link(paths)
     paths["/metrics"]["get"]["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
     for plain in ("/healthz", "/readyz", "/openapi.json"):
         paths[plain]["get"]["responses"]["200"]["content"] = {"application/json": {"schema": {"type": "object"}}}
