@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from healthcheck.cache_store import user_cache_home
 from healthcheck.errors import ConfigError
 from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text
 from healthcheck.supervision import Limits
@@ -139,6 +140,32 @@ def read_table(root: Path) -> tuple[dict[str, Any], str | None]:
     return table, str(path)
 
 
+def check_cache_dir(where: str, root: Path, value: str) -> None:
+    """A ``cache_dir`` the scanned repository sets itself may point healthcheck's writes only at a folder inside
+    the tree (or inside the user's healthcheck cache), with no ``..`` and no symbolic link on the way; anything
+    else is a :class:`ConfigError`. ``--cache-dir`` and ``HEALTHCHECK_CACHE_DIR`` are the user's, unchecked."""
+    if value.lower() == "none":
+        return
+    path = Path(value)
+    home = user_cache_home()
+    base = root if not path.is_absolute() else next((b for b in (root, home) if path.is_relative_to(b)), None)
+    why = None
+    if base is None:
+        why = "is outside the scanned tree and the user's healthcheck cache"
+    elif ".." in path.parts:
+        why = "leaves its folder through '..'"
+    else:
+        step = base
+        for part in (path.relative_to(base) if path.is_absolute() else path).parts:
+            step = step / part
+            if step.is_symlink():
+                why = f"goes through the symbolic link {step}"
+                break
+    if why is not None:
+        raise ConfigError(f"{where} = {value!r} {why}: a cache folder set by the scanned repository must be a "
+                          "folder inside it (--cache-dir or HEALTHCHECK_CACHE_DIR may put it anywhere)")
+
+
 def load_config(
     root: Path,
     gate_names: Mapping[str, tuple[float, float]],
@@ -171,6 +198,8 @@ def load_config(
                 raise ConfigError(f"{where} must be a list of strings")
             if key in GENERAL_RANGES:
                 check_number(where, value, *GENERAL_RANGES[key])
+            if key == "cache_dir" and key in table and table[key] == value:
+                check_cache_dir(where, root, value)
             general[key] = value
         elif key in gate_names:
             _check_type(where, value, (int, float))

@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Iterator
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.interpreter import installed_version
 from healthcheck.model import Finding, Related
+from healthcheck.regular_file import CONFIG_LIMIT, read_regular, read_regular_text
 
 
 def find_contract_file(root: Path) -> Path | None:
@@ -35,7 +36,7 @@ def find_contract_file(root: Path) -> Path | None:
         if path.is_file():
             parser = configparser.ConfigParser()
             try:
-                parser.read_string(path.read_text(encoding="utf-8"))
+                parser.read_string(read_regular_text(path, CONFIG_LIMIT))
             except (configparser.Error, UnicodeDecodeError, OSError):
                 if name == ".importlinter":
                     return path
@@ -45,7 +46,7 @@ def find_contract_file(root: Path) -> Path | None:
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_regular_text(pyproject, CONFIG_LIMIT))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
             return None
         if "importlinter" in data.get("tool", {}):
@@ -170,6 +171,7 @@ class ContractCheck(BaseCheck):
         path = find_contract_file(ctx.root)
         assert path is not None
         try:
+            read_regular(path, CONFIG_LIMIT)  # import-linter reads it itself: only a regular file of bounded size
             options = api.read_configuration(config_filename=str(path))
         except Exception as exc:  # import-linter's readers raise a variety of errors
             return CheckResult.error(f"{path.name}: cannot read import-linter configuration: {exc}")

@@ -19,6 +19,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text
+
 # Import names whose distribution is named differently (the common cases).
 DISTRIBUTIONS: Mapping[str, str] = {
     "yaml": "PyYAML", "PIL": "Pillow", "cv2": "opencv-python", "sklearn": "scikit-learn",
@@ -59,7 +61,7 @@ def _names(requirements: Iterable[Any]) -> set[str]:
 
 def _pyproject(root: Path) -> set[str]:
     try:
-        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_text(root / "pyproject.toml", CONFIG_LIMIT))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return set()
     raw = data.get("project")
@@ -80,8 +82,8 @@ def _pyproject(root: Path) -> set[str]:
 def _setup_cfg(root: Path) -> set[str]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(root / "setup.cfg", encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+        parser.read_string(read_regular_text(root / "setup.cfg", CONFIG_LIMIT))
+    except (configparser.Error, UnicodeDecodeError, OSError):
         return set()
     lines: list[str] = []
     if parser.has_option("options", "install_requires"):
@@ -128,7 +130,7 @@ def _requirements_files(root: Path) -> set[str]:
     lines: list[str] = []
     for path in sorted([*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")]):
         try:
-            lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+            lines += read_regular_text(path, CONFIG_LIMIT, errors="replace").splitlines()
         except OSError:
             continue
     return _names(line for line in lines if not line.lstrip().startswith(("-", "#")))

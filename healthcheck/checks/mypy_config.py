@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from healthcheck.regular_file import CONFIG_LIMIT, read_regular, read_regular_text
+
 INI_NAMES = ("mypy.ini", ".mypy.ini")
 
 
@@ -118,7 +120,7 @@ def _from_ini(path: Path, required: bool) -> dict[str, dict[str, str]] | None:
     parser = configparser.RawConfigParser()
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
-        parser.read(path, encoding="utf-8")
+        parser.read_string(read_regular_text(path, CONFIG_LIMIT), source=str(path))
     except (configparser.Error, OSError, UnicodeDecodeError):
         return {"mypy": {}} if required else None
     if "mypy" not in parser and not required:
@@ -139,7 +141,7 @@ def _config_in(folder: Path) -> MypyConfig | None:
     pyproject = folder / "pyproject.toml"
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_regular_text(pyproject, CONFIG_LIMIT))
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
             data = {}
         tool = data.get("tool", {})
@@ -151,6 +153,19 @@ def _config_in(folder: Path) -> MypyConfig | None:
         sections = _from_ini(setup_cfg, required=False)
         if sections is not None:
             return MypyConfig(setup_cfg, sections)
+    return None
+
+
+def refused_config(root: Path) -> str | None:
+    """Why mypy must not be started in ``root``: a configuration file it would open there is no regular file of
+    bounded size (a FIFO would hang it, a link to ``/dev/zero`` fill its memory); None when all are fine."""
+    for name in (*INI_NAMES, "pyproject.toml", "setup.cfg"):
+        path = root / name
+        if path.exists() or path.is_symlink():
+            try:
+                read_regular(path, CONFIG_LIMIT)
+            except OSError as exc:
+                return f"{name}: {exc.strerror or exc}"
     return None
 
 

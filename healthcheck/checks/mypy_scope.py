@@ -30,6 +30,7 @@ from typing import Iterable
 from healthcheck.checks.mypy_config import MypyConfig
 from healthcheck.model import Severity
 from healthcheck.project import SourceFile, entry_point_or_tree
+from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text
 
 ANNOTATION_CODES = frozenset({
     "var-annotated", "no-untyped-def", "no-untyped-call", "annotation-unchecked", "type-arg", "no-any-return",
@@ -81,7 +82,7 @@ def command_paths(root: Path) -> tuple[list[str], str | None]:
     sources = [root / name for name in COMMAND_FILES] + sorted((root / ".github" / "workflows").glob("*.y*ml"))
     for source in sources:
         try:
-            text = source.read_text(encoding="utf-8", errors="replace")
+            text = read_regular_text(source, CONFIG_LIMIT, errors="replace")
         except OSError:
             continue
         found: list[str] = []

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
-from healthcheck.checks.mypy_config import MypyConfig, read_mypy_config
+from healthcheck.checks.mypy_config import MypyConfig, read_mypy_config, refused_config
 from healthcheck.checks.mypy_output import MypyError, parse_json, parse_text
 from healthcheck.checks.mypy_scope import Scope
 from healthcheck.checks.mypy_scope import choose as choose_scope
@@ -225,6 +225,9 @@ class TypesCheck(BaseCheck):
         return None
 
     def run(self, ctx: CheckContext) -> CheckResult:
+        refused = refused_config(ctx.root)
+        if refused is not None:
+            return CheckResult.error(f"mypy not run: {refused}")
         config = read_mypy_config(ctx.root)
         by_rel = ctx.project.by_rel()
         scope = choose_scope(config, [by_rel[f.rel] for f in ctx.parsed() if f.rel in by_rel], ctx.root)

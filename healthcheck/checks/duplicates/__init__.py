@@ -35,6 +35,7 @@ from healthcheck.checks.result_cache import code_digest, load_result, result_key
 from healthcheck.config import OptionSpec
 from healthcheck.errors import UsageError
 from healthcheck.parse import Extractor
+from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text
 
 CHECK = "duplicates"
 CONVENTIONAL_NAMES = (
@@ -212,7 +213,7 @@ def _compared_files(
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_regular_text(path, CONFIG_LIMIT, errors="replace")
     except OSError:
         return ""
 
