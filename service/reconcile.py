@@ -148,7 +148,8 @@ class Reconciler:
                 continue
             with self.store.write() as conn:  # decided again on the row as it is now, in the transaction that acts
                 current = workspace_rows.get(conn, ws.id)
-                found = None if current is None else due(current, policies.get(ws.id), self.settings, now)
+                found = None if current is None else due(current, policy_rows.get(conn, ws.id), self.settings,
+                                                         self.clock())
                 if current is None or found is None or task_rows.has_active(conn, ws.id):
                     continue
                 operation, reason = found
