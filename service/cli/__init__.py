@@ -84,9 +84,17 @@ def make_database_dir(url: str) -> None:
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), mode=0o700, exist_ok=True)
 
 
+def settings_from_env() -> Settings:
+    """The operator's settings; a variable that cannot be read is one line and exit 1, never a traceback."""
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @contextmanager
 def _store() -> Iterator[Store]:
-    url = Settings.from_env().database_url
+    url = settings_from_env().database_url
     make_database_dir(url)
     store = Store(url)
     try:
@@ -101,7 +109,7 @@ def _store() -> Iterator[Store]:
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of granian or gunicorn.")
 def serve(host: str | None, port: int | None, dev: bool) -> None:
     """Serve the API, with the task workers and the reconciler, in one process."""
-    settings = Settings.from_env()
+    settings = settings_from_env()
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     make_database_dir(settings.database_url)

@@ -31,12 +31,16 @@ def spec(project_dir: str | None = None, **resources: Any) -> ContainerSpec:
     return ContainerSpec(workspace_id=uuid.uuid4().hex, owner="alice", image=IMAGE, resources=res, project_dir=project_dir)
 
 
-def test_container_is_hardened(runtime: DockerRuntime, docker_client: docker.DockerClient) -> None:
-    s = spec(cpus=0.5, memory_mb=64, pids=32)
+@pytest.mark.parametrize("oci_runtime", ["", "runsc"], ids=["engine-default", "runsc"])
+def test_container_is_hardened(oci_runtime: str, instance: str, docker_client: docker.DockerClient) -> None:
+    """The same hardening under the engine's default runtime (runc) and under gVisor (ci/docker-up.sh adds it)."""
+    runtime = DockerRuntime(instance=instance, limits=Limits(tmpfs_mb=16), timeout=30, oci_runtime=oci_runtime)
+    s = spec(cpus=0.5, memory_mb=64, pids=128)  # under runsc the limit counts gVisor's own threads: 64 is too few
     cid = runtime.create(s)
     runtime.start(cid)
     attrs = docker_client.api.inspect_container(cid)
     host = attrs["HostConfig"]
+    assert host["Runtime"] == (oci_runtime or docker_client.info()["DefaultRuntime"])
     assert attrs["Name"] == "/" + container_name(s.workspace_id)
     assert attrs["Config"]["Labels"][LABEL_ID] == s.workspace_id
     assert attrs["Config"]["User"] == "1000:1000"
@@ -47,24 +51,29 @@ def test_container_is_hardened(runtime: DockerRuntime, docker_client: docker.Doc
     assert set(host["Tmpfs"]) == {"/tmp"} and "size=16m" in host["Tmpfs"]["/tmp"]
     home = [m for m in attrs["Mounts"] if m["Destination"] == "/workspace"]
     assert [(m["Type"], m["Name"], m["RW"]) for m in home] == [("volume", volume_name(s.workspace_id), True)]
-    assert host["PidsLimit"] == 32
+    assert host["PidsLimit"] == 128
     assert host["Memory"] == 64 * 1024 * 1024 == host["MemorySwap"]
     assert host["NanoCpus"] == 500_000_000
     assert host["NetworkMode"] == "none"
     assert host["Init"] is True
     # and inside: not root, root filesystem not writable, no network interface but loopback
     container = docker_client.containers.get(cid)
-    code, out = container.exec_run(["sh", "-c", "id -u; touch /x 2>&1; ls /sys/class/net"])
+    code, out = container.exec_run(["sh", "-c", "id -u; touch /x 2>&1; grep ' / ' /proc/mounts; ls /sys/class/net"])
     text = out.decode()
     assert text.splitlines()[0] == "1000"
-    assert "Read-only file system" in text
+    assert text.splitlines()[1].startswith("touch: /x: ") and not any("/x" in m for m in text.splitlines()[2:])
+    assert "ro" in text.splitlines()[2].split()[3].split(",")  # the root mount, as the container's kernel sees it
+    if not oci_runtime:
+        assert "Read-only file system" in text  # gVisor checks the permission first: "Permission denied"
     assert text.split()[-1] == "lo"
     info = runtime.inspect(cid)
     assert info is not None and info.state == "running" and info.started_at is not None
+    assert info.oci_runtime == host["Runtime"]
     assert abs(info.started_at - time.time()) < 60
     stats = runtime.stats(cid)
     assert 0 < stats.memory_bytes <= stats.memory_limit_bytes == 64 * 1024 * 1024
     runtime.remove(cid)
+    runtime.close()
 
 
 def test_project_directory_is_the_only_writable_mount(runtime: DockerRuntime, tmp_path: Path, docker_client: docker.DockerClient) -> None:
