@@ -231,5 +231,10 @@ def _reordered(module: cst.Module, index: int, edge: Edge, names: list[str],
     anchor = body[last - 1]
     gap = (BLANK, BLANK) if isinstance(anchor, (cst.ClassDef, cst.FunctionDef)) else (BLANK,)
     body.insert(last, stmt.with_changes(leading_lines=gap))
+    if last + 1 < len(body):  # isort: one blank line after an import, two before a def or class
+        following = body[last + 1]
+        comments = tuple(line for line in following.leading_lines if line.comment is not None)
+        blank = (BLANK, BLANK) if isinstance(following, (cst.ClassDef, cst.FunctionDef)) else (BLANK,)
+        body[last + 1] = following.with_changes(leading_lines=blank + comments)
     below = ", ".join(sorted(_top_binding(anchor) & needed) or sorted(needed))
     return module.with_changes(body=body).code, f"`{below}`"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,6 +124,7 @@ def _wsm_gates(root: Path, tmp_path: Path, name: str) -> dict[str, tuple[float, 
 @pytest.mark.slow
 def test_fix_apply_on_the_bundled_example_turns_the_cycle_and_missing_import_gates_green(tmp_path: Path) -> None:
     root = _copy("wsm", tmp_path)
+    (root / ".isort.cfg").write_text("[settings]\nknown_first_party = wsm\n")
     before = _wsm_gates(root, tmp_path, "before")
     proc = run_cli("fix", str(root), "--apply", "--force", timeout=600)
     assert proc.returncode == 1, proc.stderr  # the missing wsm.session.missing has no safe repair
@@ -136,8 +139,11 @@ def test_fix_apply_on_the_bundled_example_turns_the_cycle_and_missing_import_gat
     assert after["min_importable_percent"] == (85.71, False)
     assert (root / "wsm" / "storage" / "__init__.py").read_text() == (
         '"""Storage of workspaces."""\nfrom wsm.models import Workspace\n\n\nclass Store:\n'
-        '    items: list[Workspace] = []\n\n\nfrom wsm.storage.memory import MemoryStore\n\n\n'
+        '    items: list[Workspace] = []\n\n\nfrom wsm.storage.memory import MemoryStore\n\n'
         'DEFAULT = MemoryStore\n')
+    isort = subprocess.run([sys.executable, "-m", "isort", "--check-only", "--diff", "wsm"], cwd=root,
+                           capture_output=True, text=True)
+    assert isort.returncode == 0, isort.stdout + isort.stderr  # the edited imports are where isort puts them
 
 
 @pytest.mark.slow
