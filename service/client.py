@@ -86,6 +86,7 @@ class WorkspaceStatus(TypedDict):
     cpu_seconds: NotRequired[float | None]
     memory_bytes: NotRequired[int | None]
     memory_limit_bytes: NotRequired[int | None]
+    oci_runtime: NotRequired[str | None]
     reason: str | None
     last_error: str | None
     policy: Policy

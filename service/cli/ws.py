@@ -143,6 +143,7 @@ def status(ctx: click.Context, workspace: str) -> None:
                              "resources": " ".join(f"{k}={v}" for k, v in record["resources"].items()),
                              "container": found["container_state"], "uptime_s": found.get("uptime_seconds"),
                              "cpu_s": found.get("cpu_seconds"), "memory_bytes": found.get("memory_bytes"),
+                             "oci_runtime": found.get("oci_runtime"),
                              "last_error": found["last_error"], "reason": found["reason"]}
     policy = found["policy"]
     facts.update({"env": " ".join(sorted(policy["env"])) or None, "secrets": " ".join(policy["secret_names"]) or None,
