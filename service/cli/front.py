@@ -37,6 +37,9 @@ def refusal(status: int, reason: str, detail: str) -> bytes:
 UNAVAILABLE = refusal(503, "Service Unavailable", "the server is not accepting requests now; try again")
 
 
+LINGER_SECONDS = 2.0
+
+
 class _Side(asyncio.Protocol):
     """One end of a relayed connection; ``peer`` is the other end."""
 
@@ -45,12 +48,15 @@ class _Side(asyncio.Protocol):
         self.peer: _Side | None = None
         self._pending: list[bytes] = []  # what arrived for the peer before it was connected
         self.ended = False  # this end sent EOF
+        self.lingering = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        if self.lingering:
+            return  # the other end is gone: nothing arriving now can be answered
         peer = self.peer
         if peer is not None and peer.transport is not None:
             peer.transport.write(data)
@@ -59,6 +65,8 @@ class _Side(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         self.ended = True
+        if self.lingering:
+            return False  # both ends are done: close now
         peer = self.peer
         if peer is None or peer.transport is None:
             return True  # passed on when the peer joins
@@ -79,7 +87,24 @@ class _Side(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.peer is not None and self.peer.transport is not None:
-            self.peer.transport.close()
+            self.peer.linger()
+
+    def linger(self) -> None:
+        """The other end has closed: end this one once what was sent to it is out, without cutting that off.
+
+        Closing a socket with unread data in it sends a reset, which can reach the client before the answer
+        it has not read yet (a 413 while it is still sending the body). So: the answer, then EOF; what the
+        client still sends is dropped; the socket is closed when the client closes or ``LINGER_SECONDS`` on.
+        """
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        self.lingering = True
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        asyncio.get_running_loop().call_later(LINGER_SECONDS, transport.close)
 
     def join(self, peer: _Side) -> None:
         """Relay to ``peer`` from now on, starting with what arrived meanwhile."""

@@ -155,9 +155,12 @@ def test_hostile_bodies_are_refused_with_small_problem_documents(live: Any) -> N
     cases = [
         (dict(data='{"name": "x"}', headers={**alice, "Content-Type": "text/plain"}), 415),
         (dict(data="name=x", headers={**alice, "Content-Type": "application/x-www-form-urlencoded"}), 415),
+        (dict(data='{"name": "x"}', headers=alice), 415),  # no Content-Type at all
         (dict(data=b'{"name": "' + b"x" * 10_000_000 + b'"}', headers={**alice, "Content-Type": "application/json"}), 413),
         (dict(data="[" * 100_000 + "]" * 100_000, headers={**alice, "Content-Type": "application/json"}), 413),
         (dict(data="[" * 40 + "]" * 40, headers={**alice, "Content-Type": "application/json"}), 400),
+        # deep enough for the parser's recursion limit (a 500 once), small enough to be read in full
+        (dict(data="[" * 30_000 + "]" * 30_000, headers={**alice, "Content-Type": "application/json"}), 400),
         (dict(data='{"name": "n", "resources": {"cpus": NaN}}', headers={**alice, "Content-Type": "application/json"}),
          422),
         (dict(json={"name": "y" * 60_000}, headers=alice), 422),
@@ -202,6 +205,11 @@ def test_a_tenant_cannot_mount_a_host_directory_or_another_owners(live: Any, tmp
     assert code == 0, out
     inner = requests.post(url, json={"name": "inner", "project_path": "tt/a"}, headers=alice, timeout=30)
     assert inner.status_code == 422
+    (live.root / "alice" / "uu" / "b").mkdir(parents=True)  # the other order: the inner directory first
+    first = requests.post(url, json={"name": "first", "project_path": "uu/b"}, headers=alice, timeout=30)
+    assert first.status_code == 201
+    around = requests.post(url, json={"name": "around", "project_path": "uu"}, headers=alice, timeout=30)
+    assert around.status_code == 422 and "overlaps" in around.json()["detail"]
     for path in ("../alice/tt", "/", str(live.root / "alice" / "tt"), ".", "alice/tt"):
         stolen = requests.post(url, json={"name": "steal", "project_path": path}, headers=bob, timeout=30)
         assert stolen.status_code == 422, (path, stolen.text[:300])

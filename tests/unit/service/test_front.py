@@ -23,7 +23,8 @@ BIG = 8 * 1024 * 1024
 
 
 class Upstream:
-    """Answers each chunk with ``echo:<chunk>``, a ``big`` chunk with BIG bytes, and EOF with ``bye`` and a close."""
+    """Answers each chunk with ``echo:<chunk>``, a ``big`` chunk with BIG bytes, ``refuse`` with ``no`` and a close,
+    and EOF with ``bye`` and a close."""
 
     def __init__(self, path: str) -> None:
         self.sock = socket.socket(socket.AF_UNIX)
@@ -47,6 +48,10 @@ class Upstream:
                 data = conn.recv(65536)
                 if not data:
                     conn.sendall(b"bye")
+                    return
+                if data.startswith(b"refuse"):  # like a 413: answer and close, the rest of the body unread
+                    time.sleep(0.3)  # while the client goes on sending
+                    conn.sendall(b"no")
                     return
                 conn.sendall(b"x" * BIG if data == b"big" else b"echo:" + data)
 
@@ -100,6 +105,23 @@ def test_a_large_answer_arrives_whole_to_a_slow_reader(front: Front) -> None:
         sock.sendall(b"big")
         time.sleep(0.5)  # the upstream is far ahead of this reader: the front must hold back, not drop
         assert _receive(sock, BIG) == b"x" * BIG
+
+
+def test_an_answer_sent_before_closing_reaches_a_client_still_sending(front: Front) -> None:
+    with _connect(front) as sock:
+        def send_body() -> None:
+            try:
+                sock.sendall(b"refuse")
+                for _ in range(200):  # the client goes on sending its body, and the front has it unread
+                    sock.sendall(b"y" * 65536)
+            except OSError:
+                pass  # the front stops taking it once the upstream is gone
+
+        sender = threading.Thread(target=send_body, daemon=True)
+        sender.start()
+        assert _receive(sock, 100) == b"no"  # the answer, then EOF: not a reset that loses it
+        sender.join(10)
+    _wait_open(front, {})
 
 
 def test_connections_over_the_bound_per_address_are_refused_with_429(front: Front) -> None:
