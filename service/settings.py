@@ -83,6 +83,7 @@ class Settings:
     exec_output_bytes: int = 1048576  # bytes of stdout and of stderr an exec answers; the rest is cut, flagged
     exec_stdin_bytes: int = 32768  # the most stdin an exec may send (in the exec's environment; the body limit holds too)
     exec_concurrency: int = 4  # execs one workspace may have running at once, or 429
+    exec_heartbeat_seconds: float = 10.0  # a silent streamed exec sends a comment this often (a gone client shows)
     upload_max_bytes: int = 67108864  # the largest body PUT .../files takes (413 beyond), file or tar
     upload_max_members: int = 10000  # entries a tar upload may hold
     logs_follow_seconds: float = 300.0  # the longest one follow of a container's logs streams

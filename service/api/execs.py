@@ -4,7 +4,8 @@ The plain form answers once the command has ended (``ExecResult``). ``?stream=tr
 ``text/event-stream`` at once: ``stdout`` and ``stderr`` events as output arrives (each event's data is the
 text as a JSON string, so newlines and any character survive the event format), then one ``exit`` event
 whose data is the ``ExecResult``; if reading the output fails midway, an ``error`` event with the reason
-ends the stream instead. A client that goes away has its command killed (the response's close kills it).
+ends the stream instead. A client that goes away has its command killed (the response's close kills it);
+a silent command's stream carries a comment every ``exec_heartbeat_seconds``, so that is noticed in that time.
 """
 
 from __future__ import annotations
@@ -40,15 +41,18 @@ def run(workspace_id: str) -> Response:
         finally:
             running.close()
         return jsonify(asdict(result))
-    response = Response(_events(running), mimetype=EVENT_STREAM, headers={"Cache-Control": "no-store"})
+    beat = current().settings.exec_heartbeat_seconds
+    response = Response(_events(running, beat), mimetype=EVENT_STREAM, headers={"Cache-Control": "no-store"})
     response.call_on_close(running.close)
     return response
 
 
-def _events(running: RunningExec) -> Iterator[str]:
+def _events(running: RunningExec, heartbeat: float) -> Iterator[str]:
     try:
-        for event in running.events():
-            if isinstance(event, OutputText):
+        for event in running.events(heartbeat):
+            if event is None:
+                yield ": still running\n\n"  # an event-stream comment: clients skip it
+            elif isinstance(event, OutputText):
                 yield f"event: {event.stream}\ndata: {json.dumps(event.text)}\n\n"
             elif isinstance(event, ExecResult):
                 yield f"event: exit\ndata: {json.dumps(asdict(event))}\n\n"

@@ -104,14 +104,19 @@ class RunningExec:
         self._started = time.monotonic()
         self._pump: Pump[Output] = Pump(session, "exec-output")
 
-    def events(self) -> Iterator[OutputText | ExecResult]:
-        """The output as it arrives, then the result, last."""
+    def events(self, heartbeat: float | None = None) -> Iterator[OutputText | ExecResult | None]:
+        """The output as it arrives, then the result, last; with ``heartbeat``, a None after each that many
+        seconds without output (a streamed answer sends something, so a client that left is noticed)."""
         deadline = self._started + self.timeout
         timed_out = False
         while True:
+            wait = deadline - time.monotonic()
             try:
-                item = self._pump.get(deadline - time.monotonic())
+                item = self._pump.get(wait if heartbeat is None else min(wait, heartbeat))
             except TimeoutError:
+                if time.monotonic() < deadline:
+                    yield None
+                    continue
                 if timed_out:
                     break  # killed, and its output still has not ended: a process left the group
                 timed_out = True
@@ -134,7 +139,7 @@ class RunningExec:
 
     def result(self) -> ExecResult:
         """Run to the end and return the result only."""
-        for event in self.events():
+        for event in self.events():  # no heartbeat: only output and the result
             if isinstance(event, ExecResult):
                 return event
         raise AssertionError("events() always ends with the result")  # pragma: no cover

@@ -33,7 +33,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     instance = f"e2e-io-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "WORKSPACE_SERVICE_DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}",
            "WORKSPACE_SERVICE_INSTANCE": instance, "WORKSPACE_SERVICE_LIMIT_DEFAULT_MEMORY_MB": "32",
-           "WORKSPACE_SERVICE_STOP_TIMEOUT": "1", "WORKSPACE_SERVICE_UPLOAD_MAX_BYTES": str(8 * 1024 * 1024)}
+           "WORKSPACE_SERVICE_STOP_TIMEOUT": "1", "WORKSPACE_SERVICE_UPLOAD_MAX_BYTES": str(8 * 1024 * 1024),
+           "WORKSPACE_SERVICE_EXEC_HEARTBEAT_SECONDS": "0.5"}
     token = subprocess.run([sys.executable, "-m", "service.cli", "token", "create", "--owner", "alice"], env=env,
                            check=True, capture_output=True, text=True, timeout=30).stdout.strip()
     server = Server(env, tmp_path / "server.log")
@@ -59,12 +60,27 @@ def test_a_streamed_exec_arrives_while_the_command_runs(live: Any) -> None:
     with session.post(f"{server.url}/api/workspaces/{ws['id']}/exec", params={"stream": "true"},
                       json={"cmd": ["sh", "-c", script]}, stream=True, timeout=60) as answer:
         assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/event-stream")
-        lines = answer.iter_lines(decode_unicode=True)
+        lines = (line for line in answer.iter_lines(decode_unicode=True) if line and not line.startswith(":"))
         assert [next(lines), next(lines)] == ["event: stdout", "data: " + json.dumps("started\n")]
         client.containers.get(ws["container_id"]).exec_run(["touch", "/workspace/go"], user="1000:1000")
-        rest = [line for line in lines if line]
+        rest = list(lines)
     assert rest[:2] == ["event: stdout", "data: " + json.dumps("done\n")]
     assert rest[-2] == "event: exit" and json.loads(rest[-1][len("data: "):])["exit_code"] == 0
+
+
+def test_a_client_that_leaves_a_silent_stream_has_its_command_killed(live: Any) -> None:
+    server, session, ws, client = live
+    container = client.containers.get(ws["container_id"])
+    with session.post(f"{server.url}/api/workspaces/{ws['id']}/exec", params={"stream": "true"},
+                      json={"cmd": ["sleep", "301"], "timeout_s": 300}, stream=True, timeout=60) as answer:
+        assert answer.status_code == 200
+        assert next(answer.iter_lines(decode_unicode=True)) == ": still running"  # silent: heartbeats only
+        assert "sleep 301" in container.exec_run(["ps", "-o", "args"]).output.decode()
+    # the connection is closed: the next heartbeat cannot be sent, the stream is closed, the command killed
+    deadline = time.monotonic() + 30
+    while "sleep 301" in container.exec_run(["ps", "-o", "args"]).output.decode():
+        assert time.monotonic() < deadline, "the command outlived its client by 30 s"
+        time.sleep(0.2)
 
 
 def test_an_upload_over_the_json_limit_passes_on_its_route_only(live: Any) -> None:

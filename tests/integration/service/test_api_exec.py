@@ -29,6 +29,8 @@ def _events(response: Any) -> Iterator[tuple[str, str]]:
         buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
         while "\n\n" in buffer:
             block, buffer = buffer.split("\n\n", 1)
+            if block.startswith(":"):
+                continue  # a comment: the heartbeat of a silent command
             fields = dict(line.split(": ", 1) for line in block.splitlines())
             yield fields["event"], fields["data"]
 
@@ -94,6 +96,15 @@ def test_stream_delivers_output_while_the_command_runs(api: Any, running: dict[s
     name, data = rest[-1]
     result = json.loads(data)
     assert name == "exit" and result["exit_code"] == 4 and result["stdout"] == "first\n"
+    response.close()
+
+
+def test_a_silent_stream_carries_heartbeats(make_api: Any) -> None:
+    api = make_api(exec_heartbeat_seconds=0.2)
+    ws = api.wait_state(api.create("silent")["id"], {"running"})
+    response = api.post(f"/api/workspaces/{ws['id']}/exec?stream=true", json={"cmd": ["sleep", "1"]}, buffered=False)
+    blocks = "".join(c.decode() if isinstance(c, bytes) else c for c in response.response).split("\n\n")
+    assert ": still running" in blocks and blocks[-2].startswith("event: exit")
     response.close()
 
 

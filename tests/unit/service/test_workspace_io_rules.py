@@ -137,6 +137,15 @@ def test_a_command_still_running_at_its_timeout_is_killed(store: Store, settings
     assert result.timed_out is True and result.exit_code is None and fake_runtime.execs[0].killed.is_set()
 
 
+def test_a_silent_command_gives_heartbeats_only_when_asked(store: Store, settings: Settings, fake_runtime: Any,
+                                                           running: str, tmp_path: Any) -> None:
+    fake_runtime.hang = True
+    execs = _execs(store, settings, fake_runtime, tmp_path)
+    events = list(execs.start("alice", running, ["sleep"], timeout_s=0.5).events(heartbeat=0.1))
+    assert None in events[:-1] and set(events[:-1]) == {None}
+    assert isinstance(events[-1], ExecResult) and events[-1].timed_out is True
+
+
 def test_slots_bound_the_commands_and_come_back(store: Store, settings: Settings, fake_runtime: Any,
                                                  running: str, tmp_path: Any) -> None:
     fake_runtime.hang = True
