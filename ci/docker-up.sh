@@ -19,6 +19,16 @@ set -euo pipefail
 IMAGE="${WORKSPACE_IMAGE:-workspace-base:latest}"
 
 engine_answers() { docker info >/dev/null 2>&1; }
+# wait_for TRIES DELAY CMD...: true as soon as CMD succeeds, false when it still fails after TRIES tries.
+wait_for() {
+    local tries="$1" delay="$2"
+    shift 2
+    for _ in $(seq 2 "$tries"); do
+        "$@" && return 0
+        sleep "$delay"
+    done
+    "$@"
+}
 runsc_listed() { docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'; }
 
 DAEMON_JSON="${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"
@@ -61,11 +71,7 @@ if ! engine_answers; then
     echo "docker-up: starting dockerd"
     mkdir -p /var/log
     nohup dockerd --bridge=none --iptables=false --ip6tables=false >/var/log/dockerd-ci.log 2>&1 &
-    for _ in $(seq 1 60); do
-        engine_answers && break
-        sleep 1
-    done
-    if ! engine_answers; then
+    if ! wait_for 60 1 engine_answers; then
         echo "docker-up: dockerd did not come up; last log lines:" >&2
         tail -n 20 /var/log/dockerd-ci.log >&2 || true
         exit 1
@@ -75,10 +81,7 @@ elif [ -n "$runsc_changed" ] || ! runsc_listed; then
     if [ -n "$pid" ]; then
         echo "docker-up: asking the running engine (pid $pid) to reload its runtimes"
         kill -HUP "$pid"
-        for _ in $(seq 1 20); do
-            runsc_listed && break
-            sleep 0.5
-        done
+        wait_for 20 0.5 runsc_listed || true
     fi
 fi
 if ! runsc_listed; then
