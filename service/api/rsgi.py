@@ -12,8 +12,10 @@ Refusals made here (408, 413) are problem documents like the app's own.
 Two kinds of route differ from the rest. A route named in ``Limits.bodies`` (file uploads) takes a larger
 body than ``max_body``, up to its own limit. And a response that declares no ``Content-Length`` (a
 streamed exec, followed logs, a folder's tar) is streamed: each chunk is taken from the app's iterator on a
-WSGI thread and sent as it comes, so the client sees output as it is made; a client that has gone away ends
-the stream at the next chunk, and the iterator is closed (which is how the app learns to stop).
+thread and sent as it comes, so the client sees output as it is made; a client that has gone away ends
+the stream at the next chunk, and the iterator is closed (which is how the app learns to stop). The waits
+for the next chunk run on threads of their own (``stream_threads``), so long streams (a followed log, a
+long command) never take the ``threads`` that run requests.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Limits:
     max_body: int = 65536
     body_seconds: float = 10.0
     threads: int = 8
+    stream_threads: int = 64  # threads that wait for a streamed answer's next chunk (not the request threads)
     bodies: tuple[tuple[str, str, int], ...] = ()  # (method, path regex, limit): routes taking larger bodies
 
     def body_limit(self, method: str, path: str) -> int:
@@ -68,6 +71,7 @@ class WsgiOverRsgi:
         self.wsgi = wsgi
         self.limits = limits
         self._pool = ThreadPoolExecutor(limits.threads, thread_name_prefix="http")
+        self._streams = ThreadPoolExecutor(limits.stream_threads, thread_name_prefix="stream")
 
     async def __call__(self, scope: Any, protocol: RsgiProtocol) -> None:
         if scope.proto == "http":
@@ -107,7 +111,7 @@ class WsgiOverRsgi:
         loop = asyncio.get_running_loop()
         try:
             while True:
-                chunk = await loop.run_in_executor(self._pool, next, chunks, None)
+                chunk = await loop.run_in_executor(self._streams, next, chunks, None)
                 if chunk is None:
                     return
                 if chunk:
@@ -117,7 +121,7 @@ class WsgiOverRsgi:
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
-                await loop.run_in_executor(self._pool, close)
+                await loop.run_in_executor(self._streams, close)
 
     async def _body(self, protocol: RsgiProtocol, limit: int) -> bytes | None:
         """The whole body, or None once it exceeds ``limit`` (reading stops there)."""
@@ -133,6 +137,7 @@ class WsgiOverRsgi:
     def close(self) -> None:
         """Stop the WSGI threads once the requests they run are done."""
         self._pool.shutdown(wait=True)
+        self._streams.shutdown(wait=True)
 
 
 def _environ(scope: Any, body: bytes) -> dict[str, Any]:

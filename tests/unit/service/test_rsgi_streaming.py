@@ -92,6 +92,29 @@ def test_a_client_gone_mid_stream_closes_the_apps_iterator() -> None:
     bridge.close()
 
 
+def test_a_stream_waiting_for_its_next_chunk_holds_no_request_thread() -> None:
+    release, closed = threading.Event(), list[str]()
+    bridge = WsgiOverRsgi(streaming_app(release, closed), Limits(threads=1))
+    stream, plain = StreamingProtocol([b""]), Protocol([b"x"])
+
+    async def scenario() -> None:
+        task = asyncio.create_task(bridge(Scope(path="/stream"), stream))
+        for _ in range(200):
+            if stream.sent_chunks:
+                break
+            await asyncio.sleep(0.01)
+        # the stream waits inside the app for its second chunk; the one request thread is free
+        await asyncio.wait_for(bridge(Scope(path="/upload", method="PUT", pairs=[("content-length", "1")]), plain),
+                               2)  # the stream's app waits up to 5 s: sharing the thread, this would time out
+        assert plain.response is not None and plain.response[0] == 200 and not release.is_set()
+        release.set()
+        await task
+
+    asyncio.run(scenario())
+    assert stream.sent_chunks == [b"first\n", b"second\n", b"third\n"]
+    bridge.close()
+
+
 def test_a_route_named_in_bodies_takes_its_own_larger_limit() -> None:
     limits = Limits(max_body=10, bodies=(("PUT", r"/upload", 1000),))
     bridge = WsgiOverRsgi(streaming_app(threading.Event(), []), limits)
