@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import threading
 from collections import Counter
@@ -87,7 +88,27 @@ class _Side(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.peer is not None and self.peer.transport is not None:
+            if exc is not None and not self.lingering:
+                self._pass_on_unread()
             self.peer.linger()
+
+    def _pass_on_unread(self) -> None:
+        """After a failed write (the other side closed while this one still sent: a 413 to a body that keeps
+        coming), asyncio drops the transport without reading what had already arrived, which is the answer.
+        The socket is still open here (asyncio closes it after ``connection_lost``): read what is left."""
+        assert self.transport is not None and self.peer is not None and self.peer.transport is not None
+        raw = self.transport.get_extra_info("socket")
+        if raw is None:
+            return
+        with socket.socket(fileno=os.dup(raw.fileno())) as sock:
+            for _ in range(64):  # at most 4 MiB: an answer, not a stream
+                try:
+                    data = sock.recv(65536, socket.MSG_DONTWAIT)
+                except OSError:
+                    return
+                if not data:
+                    return
+                self.peer.transport.write(data)
 
     def linger(self) -> None:
         """The other end has closed: end this one once what was sent to it is out, without cutting that off.

@@ -63,7 +63,7 @@ def test_the_quick_start_works_on_a_new_machine(new_machine: dict[str, Any]) -> 
         machine["docker"].images.get(machine["image"])
     log = machine["home"].parent / "serve.log"
     server = Server(machine["env"], log)
-    server.start()
+    server.start(timeout=120)  # it builds the image before it listens; a loaded machine takes a while
     try:
         assert f"serve: built {machine['image']} from scratch and the host's busybox" in log.read_text()
         machine["docker"].images.get(machine["image"])

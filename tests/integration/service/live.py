@@ -28,13 +28,14 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, timeout: float = 20.0) -> None:
+        """Start it and wait (at most ``timeout`` seconds) until ``/healthz`` answers."""
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)],
                 env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:

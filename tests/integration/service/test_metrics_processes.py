@@ -11,7 +11,7 @@ from integration.service.live import Server
 
 
 def _healthz_count(text: str) -> float:
-    found = re.search(r'workspace_http_requests_total\{method="GET",route="/healthz",status="200"\} ([\d.e+]+)', text)
+    found = re.search(r'workspace_http_requests_total\{replica="[^"]+",method="GET",route="/healthz",status="200"\} ([\d.e+]+)', text)
     return float(found.group(1)) if found else 0.0
 
 
