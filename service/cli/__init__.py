@@ -16,7 +16,6 @@ import click
 from sqlalchemy.engine import make_url
 
 from service.cli.ws import ws
-from service.runtime.base_image import BaseImageError, ensure_base_image
 from service.settings import Settings
 from service.store import Store
 from service.store import tokens as token_rows
@@ -145,6 +144,8 @@ def prepare_base_image(settings: Settings) -> None:
     image = settings.base_image
     if not image or image not in settings.allowed_images:
         return
+    from service.runtime.base_image import BaseImageError, ensure_base_image  # the docker SDK: only serve needs it
+
     try:
         if ensure_base_image(settings.docker_url, image):
             click.echo(f"serve: built {image} from scratch and the host's busybox", err=True)
