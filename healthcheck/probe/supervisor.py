@@ -46,7 +46,8 @@ import sys
 import time
 from typing import Dict, List, Optional
 
-POLL_S = 0.01
+POLL_S = 0.02  # how often the command's end, a signal and healthcheck's presence are looked at
+COUNT_S = (0.05, 0.5)  # how often descendants are counted: without a pids cgroup, and with one (it bounds them)
 PR_SET_CHILD_SUBREAPER = 36
 CPU_GRACE_S = 5  # seconds between SIGXCPU and SIGKILL at the CPU-time limit
 
@@ -298,6 +299,7 @@ def supervise(command: List[str], limits: Dict[str, float]) -> None:
     child = spawn(command, memory, cpu, tasks, group)
     status: Optional[int] = None
     term_at: Optional[float] = None
+    count_every, counted = COUNT_S[1] if group else COUNT_S[0], 0.0
     while True:
         ended = reap()
         if child in ended:
@@ -313,8 +315,11 @@ def supervise(command: List[str], limits: Dict[str, float]) -> None:
                 pass
         if term_at is not None and time.monotonic() >= term_at + grace:
             break
-        count = len(descendants(me))
-        if count > processes:
+        if time.monotonic() - counted < count_every:
+            time.sleep(POLL_S)
+            continue
+        counted = time.monotonic()
+        if len(descendants(me)) > processes:
             say("%s started more than %d processes: all of them were stopped" % (command[0], processes))
             status = kill_all(me).get(child, status)
             break
