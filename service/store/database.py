@@ -20,10 +20,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import StaticPool
 
 from service.store.group_commit import GroupCommit
+from service.store.migrate import upgrade
 from service.store.rows import driver
 from service.store.tables import metadata
 from service.store.writers import WriterLock
@@ -41,6 +42,7 @@ class Store:
         database = self.engine.url.database if self.is_sqlite else None
         self._writers = WriterLock(database) if database and database != ":memory:" else None
         metadata.create_all(self.engine)
+        self.upgraded = upgrade(self.engine, metadata)  # columns an older version's database lacks
         self._group = GroupCommit(self.write)
         reuse = self._writers is not None  # a SQLite file
         self._idle_readers = _Idle(self.engine, True, pool_size if reuse else 0)
@@ -120,7 +122,7 @@ class _Idle:
 
 def _make_engine(url: str, pool_size: int) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        return create_engine(_declared_driver(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     memory = url in {"sqlite://", "sqlite:///:memory:"}
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
     if memory:
@@ -146,3 +148,10 @@ def _make_engine(url: str, pool_size: int) -> Engine:
         driver(conn).execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _declared_driver(url: str) -> URL:
+    """A plain ``postgresql://`` URL names the driver the project declares (psycopg2): SQLAlchemy 2.1 made
+    psycopg 3 the default for it, which is not installed, and every connection would fail on the import."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+psycopg2") if parsed.drivername == "postgresql" else parsed
