@@ -23,7 +23,7 @@ from healthcheck.catalog import diff_sections
 from healthcheck.checks.diffcov import parse_diff
 from healthcheck.engine import ScanResult
 from healthcheck.errors import UsageError
-from healthcheck.graph import ImportGraph
+from healthcheck.graph.build import ImportGraph
 from healthcheck.model import Finding
 from healthcheck.regular_file import TEXT_LIMIT, read_regular_text
 

@@ -25,7 +25,7 @@ from healthcheck.checks.base import Check, CheckContext, CheckResult, ScanOption
 from healthcheck.config import Config, OptionSpec, load_config
 from healthcheck.errors import UsageError
 from healthcheck.gates import evaluate
-from healthcheck.graph import ImportGraph, build_graph
+from healthcheck.graph.build import ImportGraph, build_graph
 from healthcheck.interpreter import inspect
 from healthcheck.links import link_back
 from healthcheck.model import CheckOutcome, Finding, Report, sort_findings

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
 from healthcheck.config import Config, OptionSpec
-from healthcheck.graph import ImportGraph
+from healthcheck.graph.build import ImportGraph
 from healthcheck.interpreter import Interpreter, inspect
 from healthcheck.model import CheckStatus, Finding, Severity
 from healthcheck.parse import Extractor, FileFacts, ParseStats

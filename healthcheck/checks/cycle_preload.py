@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Collection, Mapping, Sequence
 
 from healthcheck.checks.imports import dependency_order
-from healthcheck.cycles import reachable, reversed_map
+from healthcheck.graph.cycles import reachable, reversed_map
 
 
 def with_parents(succ: Mapping[str, Sequence[str]], modules: Collection[str]) -> dict[str, list[str]]:

@@ -29,15 +29,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, ClassVar, Mapping
 
-from healthcheck import cycles as cycle_algorithms
+from healthcheck.graph import cycles as cycle_algorithms
 from healthcheck.checks import cycle_bindings, cycle_proof, cycle_verdict
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
 from healthcheck.checks.cycle_proof import Crash
 from healthcheck.checks.cycle_verdict import Access, ComponentVerdict, judge, module_facts
 from healthcheck.checks.result_cache import code_digest, load_result, result_key, save_result
 from healthcheck.config import OptionSpec
-from healthcheck.cycles import min_edges_to_cut, shortest_cycles, strongly_connected
-from healthcheck.graph import KIND_RANK, ImportGraph
+from healthcheck.graph.cycles import min_edges_to_cut, shortest_cycles, strongly_connected
+from healthcheck.graph.build import KIND_RANK, ImportGraph
 from healthcheck.model import Finding, Related
 from healthcheck.parse import Extractor
 

@@ -32,7 +32,7 @@ from healthcheck.checks.import_causes import SHARED_CAUSES, Failure, ProjectMap,
 from healthcheck.checks.import_dists import declared_dependencies, distribution_for
 from healthcheck.checks.import_runner import ProbeError, ProbeJob, run_probe
 from healthcheck.config import OptionSpec
-from healthcheck.graph import KIND_RANK
+from healthcheck.graph.build import KIND_RANK
 from healthcheck.model import Finding, Related, Severity
 from healthcheck.project import SourceFile, entry_point_or_tree, vendored_tree
 

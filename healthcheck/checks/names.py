@@ -24,7 +24,7 @@ from typing import ClassVar, Iterable, Mapping
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.checks.names_guards import EXTRACTOR, NameGuards
 from healthcheck.config import OptionSpec
-from healthcheck.graph import Unresolved
+from healthcheck.graph.build import Unresolved
 from healthcheck.interpreter import installed_version
 from healthcheck.model import Finding
 from healthcheck.parse import Extractor, FileFacts

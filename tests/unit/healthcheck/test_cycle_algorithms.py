@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from healthcheck.cycles import canonical, min_edges_to_cut, shortest_cycles, strongly_connected
+from healthcheck.graph.cycles import canonical, min_edges_to_cut, shortest_cycles, strongly_connected
 
 
 def test_components_of_two_or_more() -> None:
@@ -44,7 +44,7 @@ def test_min_cut_falls_back_to_greedy_on_large_components() -> None:
 
 def test_a_module_that_does_not_parse_is_still_a_module(tmp_path: Path) -> None:
     from healthcheck.config import Config
-    from healthcheck.graph import build_graph
+    from healthcheck.graph.build import build_graph
     from healthcheck.parse import parse_project
     from healthcheck.project import discover
 

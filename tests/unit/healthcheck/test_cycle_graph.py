@@ -10,8 +10,8 @@ from healthcheck.checks.cycle_bindings import extract
 from healthcheck.checks.cycle_verdict import judge, module_facts
 from healthcheck.checks.cycles import CycleCheck
 from healthcheck.config import Config
-from healthcheck.cycles import strongly_connected
-from healthcheck.graph import ImportGraph, build_graph
+from healthcheck.graph.cycles import strongly_connected
+from healthcheck.graph.build import ImportGraph, build_graph
 from healthcheck.parse import FileFacts, parse_project
 from healthcheck.project import discover
 

@@ -183,7 +183,7 @@ def test_a_file_without_facts_is_counted_not_compared(tmp_path: Path) -> None:
     from healthcheck.checks.duplicates import DuplicatesCheck, _Settings, _compute
     from healthcheck.checks.base import CheckContext
     from healthcheck.config import Config
-    from healthcheck.graph import ImportGraph
+    from healthcheck.graph.build import ImportGraph
     from healthcheck.parse import FileFacts
     from healthcheck.project import discover
 

@@ -14,7 +14,7 @@ from healthcheck.checks.mypy_config import MypyConfig
 from healthcheck.checks.mypy_output import MypyError
 from healthcheck.checks.types import MYPY_MAIN, MypyRun, TypesCheck, own_mypy_version
 from healthcheck.config import Config
-from healthcheck.graph import build_graph
+from healthcheck.graph.build import build_graph
 from healthcheck.interpreter import Interpreter
 from healthcheck.parse import parse_project
 from healthcheck.project import discover
