@@ -22,7 +22,7 @@ from healthcheck.checks.coverage_boot import coverage_source
 from healthcheck.checks.types import choose_mypy
 from healthcheck.config import Config
 from healthcheck.interpreter import Interpreter, inspect, installed_version
-from healthcheck.names_engine import ruff_binary
+from healthcheck.undefined_names import ruff_binary
 
 
 @dataclass(frozen=True)

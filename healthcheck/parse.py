@@ -13,7 +13,7 @@ processes) but *facts* drawn from it while it is alive:
   and *kind*: ``runtime`` (module level or class body), ``deferred`` (inside a
   function), ``typing`` (under ``if TYPE_CHECKING:``) or ``main`` (under
   ``if __name__ == "__main__":``, which runs only when the file is a script);
-- the names reported as undefined: by ruff (:mod:`healthcheck.names_engine`),
+- the names reported as undefined: by ruff (:mod:`healthcheck.undefined_names`),
   one process beside the parse workers, or by pyflakes' own checker run on the
   tree we already have where ruff is absent or cannot read the file;
 - whatever registered :class:`Extractor` functions draw from the tree (the
@@ -39,8 +39,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 from healthcheck.cache_store import read_pickle, write_pickle
 from healthcheck.code_key import code_key
-from healthcheck.names_engine import RuffRun, ruff_binary
-from healthcheck.names_model import NameProblem
+from healthcheck.undefined_names import NameProblem, RuffRun, by_pyflakes, by_pyflakes_from_text, ruff_binary
 from healthcheck.project import SourceFile
 from healthcheck.shape import Checker, Mismatch, record_classes
 
@@ -199,21 +198,6 @@ class _ImportCollector:
 _BODY_FIELDS = ("cases", "finalbody", "handlers", "orelse", "body")
 
 
-def _undefined_names(tree: ast.Module, rel: str) -> tuple[NameProblem, ...]:
-    # Imported here: with ruff answering, a warm scan never needs pyflakes at all.
-    from pyflakes import checker as pyflakes_checker
-    from pyflakes import messages as pyflakes_messages
-
-    found: list[NameProblem] = []
-    flakes = pyflakes_checker.Checker(tree, filename=rel)
-    for msg in flakes.messages:
-        if isinstance(msg, pyflakes_messages.UndefinedName):
-            found.append(NameProblem(str(msg.message_args[0]), msg.lineno, msg.col))
-        elif isinstance(msg, pyflakes_messages.UndefinedExport):
-            found.append(NameProblem(str(msg.message_args[0]), msg.lineno, msg.col, export=True))
-    return tuple(found)
-
-
 def _decode(data: bytes) -> tuple[str | None, SyntaxProblem | None]:
     if b"\0" in data:
         nul_line = data[: data.index(b"\0")].count(b"\n") + 1
@@ -270,7 +254,7 @@ def parse_one(
         collector.visit(tree.body, "runtime")
         utf8 = _is_utf8(data)
         names_by = "ruff" if ruff_names and utf8 else "pyflakes"
-        undefined = () if names_by == "ruff" else _undefined_names(tree, source.rel)
+        undefined = () if names_by == "ruff" else by_pyflakes(tree, source.rel)
         for extractor in extractors:
             extra[extractor.name] = extractor.fn(tree, lines, source.module)
     except RecursionError:
@@ -458,13 +442,8 @@ def _merge_ruff(
 
 
 def _pyflakes_only(data: bytes, rel: str) -> tuple[NameProblem, ...] | None:
-    text, problem = _decode(data)
-    if text is None:
-        return None
-    try:
-        return _undefined_names(ast.parse(text, filename=rel), rel)
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return None
+    text, _problem = _decode(data)
+    return None if text is None else by_pyflakes_from_text(text, rel)
 
 
 def _parse_in_pool(

@@ -65,7 +65,7 @@ def test_the_closures_of_healthcheck_extractors() -> None:
         "healthcheck.checks.duplicates.extract", "healthcheck.checks.duplicates.identity",
         "healthcheck.checks.duplicates.symbols"]
     parse = source_closure("healthcheck.parse")
-    assert {"healthcheck.parse", "healthcheck.names_engine", "healthcheck.names_model", "healthcheck.project",
+    assert {"healthcheck.parse", "healthcheck.undefined_names", "healthcheck.project",
             "healthcheck.shape"} <= set(parse)
     assert not any(name.startswith(("ast", "typing", "hashlib")) for name in parse)  # other code has its version
     assert code_key("healthcheck.parse") == code_key("healthcheck.parse")

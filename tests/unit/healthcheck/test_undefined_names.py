@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from healthcheck import names_engine
+from healthcheck import undefined_names
 from healthcheck.config import Config
 from healthcheck.parse import FileFacts, parse_project
 from healthcheck.project import discover
@@ -58,23 +58,23 @@ def test_pyflakes_alone_gives_the_same_answers(tmp_path: Path, monkeypatch: pyte
 
 
 def test_when_ruff_fails_pyflakes_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(names_engine, "CHUNK", 1)
+    monkeypatch.setattr(undefined_names, "CHUNK", 1)
 
-    def broken(self: names_engine.RuffRun) -> dict[str, object]:
+    def broken(self: undefined_names.RuffRun) -> dict[str, object]:
         raise RuntimeError("ruff exited with 101: stack overflow")
 
-    monkeypatch.setattr(names_engine.RuffRun, "results", broken)
+    monkeypatch.setattr(undefined_names.RuffRun, "results", broken)
     facts = _scan(tmp_path)
     assert _names(facts) == EXPECTED
     assert facts["pkg/a.py"].names_by == "pyflakes"
 
 
 def test_ruff_output_is_read_per_file(tmp_path: Path) -> None:
-    binary = names_engine.ruff_binary()
+    binary = undefined_names.ruff_binary()
     assert binary is not None, "ruff is a dependency of healthcheck"
     target = tmp_path / "m.py"
     target.write_text("print(a)\n__all__ = ['b']\n")
-    results = names_engine.RuffRun(binary, [target]).start().results()
+    results = undefined_names.RuffRun(binary, [target]).start().results()
     assert [(p.name, p.line, p.column, p.export) for p in results[str(target)]] == [
         ("a", 1, 6, False),
         ("b", 2, 11, True),

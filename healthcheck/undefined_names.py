@@ -1,4 +1,8 @@
-"""Undefined names by ruff: pyflakes' rules, implemented in Rust, run once over many files.
+"""Undefined names, whichever engine finds them: ruff by default, pyflakes where ruff cannot answer.
+
+Both engines report the same two rules (a name used but never defined, a name in
+``__all__`` that is never defined) as one record, :class:`NameProblem`, so the
+check and the cache never ask which engine answered.
 
 pyflakes on an already-parsed tree was the first engine, and it is still used
 where ruff is absent or cannot read a file (ruff reads UTF-8 only). But on a
@@ -11,6 +15,7 @@ stored in the same cache as the rest of the facts.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -20,7 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from healthcheck.names_model import NameProblem
+
+@dataclass(frozen=True)
+class NameProblem:
+    """A name used but never defined (``export``: listed in ``__all__`` but never defined)."""
+
+    name: str
+    line: int
+    column: int
+    export: bool = False
+
 
 CHUNK = 2000
 _NAME = re.compile(r"`([^`]+)`")
@@ -84,3 +98,27 @@ class RuffRun:
                 )
                 found.setdefault(item["filename"], []).append(problem)
         return {path: tuple(sorted(ps, key=lambda p: (p.line, p.column))) for path, ps in found.items()}
+
+
+def by_pyflakes(tree: ast.Module, rel: str) -> tuple[NameProblem, ...]:
+    """The undefined names pyflakes' own checker finds in a tree already parsed."""
+    # Imported here: with ruff answering, a warm scan never needs pyflakes at all.
+    from pyflakes import checker as pyflakes_checker
+    from pyflakes import messages as pyflakes_messages
+
+    found: list[NameProblem] = []
+    flakes = pyflakes_checker.Checker(tree, filename=rel)
+    for msg in flakes.messages:
+        if isinstance(msg, pyflakes_messages.UndefinedName):
+            found.append(NameProblem(str(msg.message_args[0]), msg.lineno, msg.col))
+        elif isinstance(msg, pyflakes_messages.UndefinedExport):
+            found.append(NameProblem(str(msg.message_args[0]), msg.lineno, msg.col, export=True))
+    return tuple(found)
+
+
+def by_pyflakes_from_text(text: str, rel: str) -> tuple[NameProblem, ...] | None:
+    """pyflakes' answer for a source not parsed here; None when it does not parse after all."""
+    try:
+        return by_pyflakes(ast.parse(text, filename=rel), rel)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return None
