@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping
 
 from bench.precision import by_name, load_labels, precision, project_python, project_root, scan_report
 from healthcheck.checks.import_runner import ProbeJob, run_share
-from healthcheck.checks.imports import why_not_imported
+from healthcheck.checks.import_job import why_not_imported
 from healthcheck.engine import load
 from healthcheck.project import discover
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Collection, Mapping, Sequence
 
-from healthcheck.checks.imports import dependency_order
+from healthcheck.checks.import_job import dependency_order
 from healthcheck.graph.cycles import reachable, reversed_map
 
 

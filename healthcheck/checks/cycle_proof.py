@@ -40,7 +40,7 @@ from typing import Any, Sequence
 from healthcheck.checks.base import CheckContext
 from healthcheck.checks.cycle_preload import preload_for, with_parents
 from healthcheck.checks.import_runner import Outcome, ProbeError, ProbeJob, run_share
-from healthcheck.checks.imports import ImportCheck, check_time_limit, probe_job, why_not_imported
+from healthcheck.checks.import_job import IMPORT_CHECK, check_time_limit, import_check_off, probe_job, why_not_imported
 
 FORKSERVER = Path(__file__).resolve().parent.parent / "probe" / "forkserver.py"
 
@@ -79,9 +79,9 @@ class Proof:
 
 def wanted(ctx: CheckContext) -> bool:
     """Whether the import check runs in this scan: the proof runs code exactly when it does."""
-    if ctx.options.only and ImportCheck.name not in ctx.options.only:
+    if ctx.options.only and IMPORT_CHECK not in ctx.options.only:
         return False
-    return ImportCheck().enabled(ctx) is None
+    return import_check_off(ctx) is None
 
 
 def _crash(outcome: Outcome, ctx: CheckContext) -> Crash | None:
@@ -144,7 +144,7 @@ def plan(ctx: CheckContext, components: Sequence[Sequence[str]], members: set[st
 
 def importable_modules(ctx: CheckContext) -> set[str]:
     """The project's modules the import check would import (the ones the proof may import too)."""
-    exclude = [str(p) for p in ctx.option(ImportCheck.name, "exclude")]
+    exclude = [str(p) for p in ctx.option(IMPORT_CHECK, "exclude")]
     return {m for m, source in ctx.project.modules.items() if why_not_imported(source, exclude) is None}
 
 
@@ -167,7 +167,7 @@ def prove(ctx: CheckContext, components: Sequence[Sequence[str]]) -> Proof:
         proof.detail = "no member can be imported"
         return proof
     job = probe_job(ctx, check_time_limit(ctx))
-    workers = max(1, int(ctx.option(ImportCheck.name, "workers")))
+    workers = max(1, int(ctx.option(IMPORT_CHECK, "workers")))
     shares = plan(ctx, components, members, workers)
     ctx.progress(f"importing {len(members)} members of import cycles, each first, in {len(shares)} fork servers")
     started = time.monotonic()

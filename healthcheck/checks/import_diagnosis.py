@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from healthcheck.checks.python2 import PY2_BUILTINS
+
 PY2_MODULES = frozenset({
     "httplib", "urlparse", "urllib2", "StringIO", "cStringIO", "cPickle", "ConfigParser", "Queue", "__builtin__",
     "HTMLParser", "htmlentitydefs", "Cookie", "cookielib", "xmlrpclib", "SimpleXMLRPCServer", "SocketServer",
@@ -28,10 +30,6 @@ PY2_MODULES = frozenset({
     "md5", "sha", "sets", "exceptions", "UserDict", "UserList", "UserString", "robotparser",
     "popen2", "mimetools", "rfc822", "imputil", "compiler", "sgmllib", "htmllib", "mhlib", "DocXMLRPCServer",
     "future_builtins", "hotshot",
-})
-PY2_BUILTINS = frozenset({
-    "unicode", "basestring", "long", "xrange", "unichr", "raw_input", "execfile", "reload", "file", "cmp",
-    "buffer", "apply", "intern", "coerce", "reduce",
 })
 PLATFORM_MODULES: Mapping[str, str] = {
     **dict.fromkeys(("winreg", "_winreg", "msvcrt", "winsound", "_winapi", "nt", "win32api", "win32con",

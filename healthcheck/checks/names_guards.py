@@ -21,7 +21,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from healthcheck.checks.import_diagnosis import PY2_BUILTINS
+from healthcheck.checks.python2 import PY2_BUILTINS
 from healthcheck.parse import Extractor
 
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})

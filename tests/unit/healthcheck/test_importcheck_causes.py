@@ -7,7 +7,7 @@ from pathlib import Path
 from healthcheck.checks.import_causes import Failure, ProjectMap, cause_of, root_failures
 from healthcheck.checks.import_runner import Outcome, parse_dump
 from healthcheck.checks.import_dists import declared_dependencies, distribution_for
-from healthcheck.checks.imports import dependency_order, why_not_imported
+from healthcheck.checks.import_job import dependency_order, why_not_imported
 from healthcheck.project import SourceFile
 
 MODULES = {"app": "app/__init__.py", "app.a": "app/a.py", "app.b": "app/b.py", "app.c": "app/c.py", "app.bad": "app/bad.py"}
