@@ -19,8 +19,17 @@ from service.cli.ws import ws
 from service.settings import Settings
 from service.store import Store
 from service.store import tokens as token_rows
+from service.store.migrate import SchemaError
 
 DISTRIBUTION = "healthcheck-workspace"  # the distribution (pyproject.toml) whose version --version prints
+EXIT_UNUSABLE_DATABASE = 2  # the database is in a shape this version cannot read (a newer version's, or damaged)
+
+
+class UnusableDatabase(click.ClickException):
+    """The store refused the database (``migrate.SchemaError``): one line and ``EXIT_UNUSABLE_DATABASE``, from every
+    command that opens it, instead of a traceback (or, under ``serve``, one per server process)."""
+
+    exit_code = EXIT_UNUSABLE_DATABASE
 
 
 @click.group()
@@ -92,10 +101,14 @@ def settings_from_env() -> Settings:
 
 
 @contextmanager
-def _store() -> Iterator[Store]:
-    url = settings_from_env().database_url
+def _store(url: str | None = None) -> Iterator[Store]:
+    url = settings_from_env().database_url if url is None else url
     make_database_dir(url)
-    store = Store(url)
+    try:
+        store = Store(url)
+    except SchemaError as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise UnusableDatabase(f"the database {shown} cannot be used by this version: {exc}") from exc
     try:
         yield store
     finally:
@@ -111,7 +124,8 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
     settings = settings_from_env()
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
-    make_database_dir(settings.database_url)
+    with _store(settings.database_url):
+        pass  # refused here, once, before any server process would fail on it with a traceback each
     prepare_base_image(settings)
     if dev:
         from service.app import create_app
