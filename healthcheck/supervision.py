@@ -3,7 +3,7 @@
 The import check, the cycle proof, mypy (whose plugins are the repository's
 code), the test run and the first question to ``--python`` all start their
 process here, with :func:`start` (or :func:`run`, for a command whose output is
-read at the end). Each process runs below ``healthcheck/probe/supervisor.py``
+read at the end). Each process runs below ``healthcheck/in_target/supervisor.py``
 (started with healthcheck's own interpreter in isolated mode, so nothing in
 the scanned tree or its environment variables can replace it), in a session
 of its own, with the memory, CPU-time and process-count limits of
@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-SUPERVISOR = Path(__file__).resolve().parent / "probe" / "supervisor.py"
+from healthcheck.in_target import SUPERVISOR
+
 MARKER_ENV = "HEALTHCHECK_SUPERVISED"
 STOP_WAIT_S = 1.0  # how long the supervisor gets to clean up after itself before the group is killed
 MIB = 1 << 20

@@ -10,7 +10,7 @@ not need. The order is dependencies first, the order the import check uses.
 
 A static graph can miss an import (one made by name at run time), so the fork
 server also refuses the component's modules while it preloads and starts over
-without any module that asked for one (``healthcheck/probe/forkserver.py``).
+without any module that asked for one (``healthcheck/in_target/forkserver.py``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ check runs code (:mod:`healthcheck.checks.import_runner`: the repository's
 interpreter, its source roots, the per-module time limit, a stack dump when an
 import hangs), within the import check's time limit, on as many workers.
 
-Each component gets fork servers (``healthcheck/probe/forkserver.py``) that
+Each component gets fork servers (``healthcheck/in_target/forkserver.py``) that
 import once what its members need from outside it and cannot enter it
 (:mod:`healthcheck.checks.cycle_preload`), then fork one child per member; the
 components that cost most start first, and a large one is split between the
@@ -39,10 +39,9 @@ from typing import Any, Sequence
 
 from healthcheck.checks.base import CheckContext
 from healthcheck.checks.cycle_preload import preload_for, with_parents
-from healthcheck.checks.import_runner import Outcome, ProbeError, ProbeJob, run_share
 from healthcheck.checks.import_job import IMPORT_CHECK, check_time_limit, import_check_off, probe_job, why_not_imported
-
-FORKSERVER = Path(__file__).resolve().parent.parent / "probe" / "forkserver.py"
+from healthcheck.checks.import_runner import Outcome, ProbeError, ProbeJob, run_share
+from healthcheck.in_target import FORKSERVER
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Drive the import probe: a few worker processes of the scanned repository's interpreter, with timeouts.
 
 Each worker imports its share of the modules in order and reports each one as
-it goes (see ``healthcheck/probe/import_probe.py``). A module that does not
+it goes (see ``healthcheck/in_target/import_probe.py``). A module that does not
 finish within the per-module timeout gets its worker killed; a module during
 which the worker dies (``os._exit`` at import time, a crash in a C extension)
 ends it too. Either way the module is recorded, a fresh worker picks up after
@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Sequence
 
+from healthcheck.in_target import IMPORT_PROBE
 from healthcheck.supervision import Limits, ended, start, stop
 
-PROBE = Path(__file__).resolve().parent.parent / "probe" / "import_probe.py"
 DUMP_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<func>.+)$')
 SUPERVISOR_CHECK_S = 0.5  # how often a waiting runner looks whether its worker's supervisor is still there
 SUPERVISOR_KILLED = "SupervisorKilled"  # the exception the probe reports for a module that killed its parent
@@ -76,7 +76,7 @@ class ProbeJob:
     module_timeout: float
     deadline: float  # time.monotonic() value
     env: dict[str, str]
-    script: Path = PROBE  # what the interpreter runs: the probe, or the cycle proof's fork server
+    script: Path = IMPORT_PROBE  # what the interpreter runs: the probe, or the cycle proof's fork server
     spec: dict[str, Any] = field(default_factory=dict)  # more keys of the job file, for ``script``
     limits: Limits = Limits()  # of each worker and everything it starts (healthcheck.supervision)
 

@@ -16,7 +16,7 @@ exactly like the import probe (``python forkserver.py JOB.json``) and speaking
 its protocol on stdout (``start``/``done`` per module, then ``end``), so the
 same driver runs it, with the same per-module time limit, stack dumps and
 restarts (``healthcheck/checks/import_runner.py``). It reuses the probe's own
-functions (``healthcheck/probe/import_probe.py``, loaded from beside this file
+functions (``healthcheck/in_target/import_probe.py``, loaded from beside this file
 under a private name): what a failure says, the blocker of modules that hung.
 
 What keeps the preload honest: while preloading, every module of ``refuse`` (the
