@@ -29,7 +29,7 @@ from healthcheck.checks.cycles import CycleCheck
 from healthcheck.checks.duplicates import DuplicatesCheck
 from healthcheck.checks.imports import ImportCheck
 from healthcheck.checks.names import NamesCheck
-from healthcheck.checks.syntax import SyntaxCheck
+from healthcheck.checks.syntax_error import SyntaxCheck
 from healthcheck.checks.tests import TestsCheck
 from healthcheck.checks.types import TypesCheck
 from healthcheck.errors import UsageError

@@ -1,7 +1,7 @@
 """``undefined-name`` and ``unresolved-import``: names and modules that are not there.
 
 Name resolution is pyflakes' job (ruff's, where it is installed), done once per file during the shared parse;
-this check judges what it found with what the code itself says (:mod:`healthcheck.checks.names_guards`):
+this check judges what it found with what the code itself says (:mod:`healthcheck.checks.names.guards`):
 
 - an unresolved import is an import of a module under one of the project's own top-level packages that no file
   provides (third-party imports are the import check's business: whether a distribution is installed is a fact
@@ -22,7 +22,7 @@ from collections import Counter
 from typing import ClassVar, Iterable, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
-from healthcheck.checks.names_guards import EXTRACTOR, NameGuards
+from healthcheck.checks.names.guards import EXTRACTOR, NameGuards
 from healthcheck.config import OptionSpec
 from healthcheck.graph.build import Unresolved
 from healthcheck.interpreter import installed_version
