@@ -25,7 +25,7 @@ from typing import ClassVar
 
 from healthcheck.checks.base import BaseCheck, Check, CheckContext, CheckResult, GateSpec
 from healthcheck.checks.contracts import ContractCheck
-from healthcheck.checks.cycles import CycleCheck
+from healthcheck.checks.import_cycle import CycleCheck
 from healthcheck.checks.duplicates import DuplicatesCheck
 from healthcheck.checks.imports import ImportCheck
 from healthcheck.checks.names import NamesCheck

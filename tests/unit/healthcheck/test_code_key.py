@@ -69,7 +69,7 @@ def test_the_closures_of_healthcheck_extractors() -> None:
             "healthcheck.shape"} <= set(parse)
     assert not any(name.startswith(("ast", "typing", "hashlib")) for name in parse)  # other code has its version
     assert code_key("healthcheck.parse") == code_key("healthcheck.parse")
-    assert code_key("healthcheck.parse") != code_key("healthcheck.parse", "healthcheck.checks.cycle_bindings")
+    assert code_key("healthcheck.parse") != code_key("healthcheck.parse", "healthcheck.checks.import_cycle.bindings")
 
 
 def test_imports_read_from_source_relative_lazy_and_parenthesised() -> None:

@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from healthcheck.checks.cycle_preload import preload_for, with_parents
-from healthcheck.checks.cycle_proof import FORKSERVER
+from healthcheck.checks.import_cycle.preload import preload_for, with_parents
+from healthcheck.checks.import_cycle.proof import FORKSERVER
 from healthcheck.checks.import_runner import Outcome, ProbeJob, run_share
 
 # ``app.a`` and ``app.b`` are the component; ``app.tell`` raises with the app modules already imported when it

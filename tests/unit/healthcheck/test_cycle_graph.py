@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from healthcheck.checks.cycle_bindings import extract
-from healthcheck.checks.cycle_verdict import judge, module_facts
-from healthcheck.checks.cycles import CycleCheck
+from healthcheck.checks.import_cycle.bindings import extract
+from healthcheck.checks.import_cycle.verdict import judge, module_facts
+from healthcheck.checks.import_cycle import CycleCheck
 from healthcheck.config import Config
 from healthcheck.graph.cycles import strongly_connected
 from healthcheck.graph.build import ImportGraph, build_graph

@@ -4,7 +4,7 @@ A runtime import cycle crashes only when a module asks a half-initialised one
 for a name it has not bound yet (``from pkg import Error`` while ``pkg`` is
 still on the line that started the import), or reads an attribute of it at
 import time (``import pkg.ops`` then ``pkg.ops.BaseOps`` in a class statement).
-These facts are what the static verdict (:mod:`healthcheck.checks.cycle_verdict`)
+These facts are what the static verdict (:mod:`healthcheck.checks.import_cycle.verdict`)
 needs to tell such a cycle from one that works by ordering, and they come from
 the shared parse as an :class:`~healthcheck.parse.Extractor` (so they are cached
 with the other facts and never need a second parse).

@@ -11,7 +11,7 @@ import hangs), within the import check's time limit, on as many workers.
 
 Each component gets fork servers (``healthcheck/in_target/forkserver.py``) that
 import once what its members need from outside it and cannot enter it
-(:mod:`healthcheck.checks.cycle_preload`), then fork one child per member; the
+(:mod:`healthcheck.checks.import_cycle.preload`), then fork one child per member; the
 components that cost most start first, and a large one is split between the
 workers. A crash seen in a forked child is confirmed in a fresh interpreter,
 with nothing preloaded, before it counts: that fresh import is what is reported.
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from healthcheck.checks.base import CheckContext
-from healthcheck.checks.cycle_preload import preload_for, with_parents
+from healthcheck.checks.import_cycle.preload import preload_for, with_parents
 from healthcheck.checks.import_job import IMPORT_CHECK, check_time_limit, import_check_off, probe_job, why_not_imported
 from healthcheck.checks.import_runner import Outcome, ProbeError, ProbeJob, run_share
 from healthcheck.in_target import FORKSERVER

@@ -10,9 +10,9 @@ so cycles close through parent packages too.
 
 Most runtime cycles still work: the package idiom binds its names and only then
 imports the submodules that ask for them. So each runtime component gets a
-verdict: the static one (:mod:`healthcheck.checks.cycle_verdict`: ``unsafe``,
+verdict: the static one (:mod:`healthcheck.checks.import_cycle.verdict`: ``unsafe``,
 ``ordered`` or ``safe``) and, when the import check runs, the proven one
-(:mod:`healthcheck.checks.cycle_proof`: every member imported first, with
+(:mod:`healthcheck.checks.import_cycle.proof`: every member imported first, with
 nothing of its component imported yet; ``crashes`` when one fails with a
 circular import, confirmed in a fresh interpreter). The gate
 ``max_import_cycles`` counts *components* that crash (unsafe ones when nothing
@@ -30,10 +30,12 @@ from functools import lru_cache
 from typing import Any, ClassVar, Mapping
 
 from healthcheck.graph import cycles as cycle_algorithms
-from healthcheck.checks import cycle_bindings, cycle_proof, cycle_verdict
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
-from healthcheck.checks.cycle_proof import Crash
-from healthcheck.checks.cycle_verdict import Access, ComponentVerdict, judge, module_facts
+from healthcheck.checks.import_cycle import bindings as cycle_bindings
+from healthcheck.checks.import_cycle import proof as cycle_proof
+from healthcheck.checks.import_cycle import verdict as cycle_verdict
+from healthcheck.checks.import_cycle.proof import Crash
+from healthcheck.checks.import_cycle.verdict import Access, ComponentVerdict, judge, module_facts
 from healthcheck.checks.result_cache import code_digest, load_result, result_key, save_result
 from healthcheck.config import OptionSpec
 from healthcheck.graph.cycles import min_edges_to_cut, shortest_cycles, strongly_connected
