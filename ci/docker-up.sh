@@ -14,9 +14,22 @@
 # start. runsc runs with --network=none: workspaces have no network, and
 # runsc refuses to set up the network of the engine's "none" mode ("cannot run
 # with network enabled in root network namespace").
+#
+# A second engine beside the first, for the tests of several engines (reused when it answers, started
+# otherwise; the first engine and its containers are left alone). Its fixed places, which the tests read
+# too (tests/integration/service/conftest.py), each overridable by the variable named:
+#   WORKSPACE_CI_ENGINE2_URL  unix:///var/run/docker-2.sock   its socket (plain, local only)
+#   WORKSPACE_CI_TLS_URL      tcp://127.0.0.1:2376            the same engine over TCP, --tlsverify
+#   WORKSPACE_CI_TLS_DIR      /var/lib/workspace-ci/tls       ca.pem, server{,-key}.pem, client{,-key}.pem
+# data root /var/lib/docker-2, exec root /var/run/docker-2, pid file /var/run/docker-2.pid, log
+# /var/log/dockerd-2.log. The certificates are made here with openssl (a CA, a server certificate for
+# 127.0.0.1 and localhost, a client certificate) when missing; the client's files are readable by the tests.
 set -euo pipefail
 
 IMAGE="${WORKSPACE_IMAGE:-workspace-base:latest}"
+ENGINE2_URL="${WORKSPACE_CI_ENGINE2_URL:-unix:///var/run/docker-2.sock}"
+TLS_URL="${WORKSPACE_CI_TLS_URL:-tcp://127.0.0.1:2376}"
+TLS_DIR="${WORKSPACE_CI_TLS_DIR:-/var/lib/workspace-ci/tls}"
 
 engine_answers() { docker info >/dev/null 2>&1; }
 # wait_for TRIES DELAY CMD...: true as soon as CMD succeeds, false when it still fails after TRIES tries.
@@ -94,12 +107,96 @@ if [ ! -x /bin/busybox ]; then
     apt-get update -qq && apt-get install -y -qq busybox-static >/dev/null
 fi
 
-if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    # the Dockerfile `workspace-service serve` builds from too (service/runtime/base_image.py)
-    echo "docker-up: building $IMAGE from scratch + busybox-static"
-    ctx="$(mktemp -d)"
-    cp /bin/busybox "$ctx/busybox"
-    DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" -f "$(dirname "$0")/../service/runtime/workspace-base/Dockerfile" "$ctx" >/dev/null
-    rm -rf "$ctx"
-fi
+# build_image DOCKER_HOST: the workspace image on that engine, when it lacks it
+build_image() {
+    if ! docker -H "$1" image inspect "$IMAGE" >/dev/null 2>&1; then
+        # the Dockerfile `workspace-service serve` builds from too (service/runtime/base_image.py)
+        echo "docker-up: building $IMAGE on $1 from scratch + busybox-static"
+        ctx="$(mktemp -d)"
+        cp /bin/busybox "$ctx/busybox"
+        DOCKER_BUILDKIT=0 docker -H "$1" build -q -t "$IMAGE" -f "$(dirname "$0")/../service/runtime/workspace-base/Dockerfile" "$ctx" >/dev/null
+        rm -rf "$ctx"
+    fi
+}
+ENGINE1_URL="${DOCKER_HOST:-unix:///var/run/docker.sock}"
+build_image "$ENGINE1_URL"
 echo "docker-up: engine $(docker version --format '{{.Server.Version}}'), runtimes $(docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}'), image $IMAGE ready"
+
+# --- the second engine, with its TLS endpoint ---------------------------------------------------
+
+# The CA, server and client certificates, each made once; the keys stay root's except the client's,
+# which the tests (any user) present.
+make_certs() {
+    mkdir -p "$TLS_DIR"
+    chmod 755 "$TLS_DIR"
+    if [ ! -s "$TLS_DIR/ca.pem" ] || [ ! -s "$TLS_DIR/ca-key.pem" ]; then
+        echo "docker-up: making a CA in $TLS_DIR"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=workspace-ci CA" \
+            -keyout "$TLS_DIR/ca-key.pem" -out "$TLS_DIR/ca.pem" 2>/dev/null
+        rm -f "$TLS_DIR/server.pem" "$TLS_DIR/client.pem"
+    fi
+    chmod 600 "$TLS_DIR/ca-key.pem"
+    chmod 644 "$TLS_DIR/ca.pem"
+    # sign NAME SUBJECT EXTENSIONS
+    sign() {
+        [ -s "$TLS_DIR/$1.pem" ] && [ -s "$TLS_DIR/$1-key.pem" ] && return 0
+        echo "docker-up: making the $1 certificate in $TLS_DIR"
+        local ext
+        ext="$(mktemp)"
+        printf '%s\n' "$3" >"$ext"
+        openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$TLS_DIR/$1-key.pem" -out "$TLS_DIR/$1.csr" 2>/dev/null
+        openssl x509 -req -in "$TLS_DIR/$1.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca-key.pem" \
+            -CAcreateserial -days 3650 -extfile "$ext" -out "$TLS_DIR/$1.pem" 2>/dev/null
+        rm -f "$TLS_DIR/$1.csr" "$ext"
+    }
+    sign server "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost
+extendedKeyUsage=serverAuth"
+    sign client "/CN=workspace-service" "extendedKeyUsage=clientAuth"
+    chmod 600 "$TLS_DIR/server-key.pem"
+    chmod 644 "$TLS_DIR/server.pem" "$TLS_DIR/client.pem" "$TLS_DIR/client-key.pem"
+}
+
+engine2_answers() { docker -H "$ENGINE2_URL" info >/dev/null 2>&1; }
+tls_answers() {
+    docker -H "$TLS_URL" --tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/client.pem" \
+        --tlskey "$TLS_DIR/client-key.pem" version >/dev/null 2>&1
+}
+runsc_listed2() { docker -H "$ENGINE2_URL" info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'; }
+
+make_certs
+if ! engine2_answers; then
+    echo "docker-up: starting the second dockerd ($ENGINE2_URL, $TLS_URL)"
+    mkdir -p /var/lib/docker-2 /var/run/docker-2
+    # a stale pid file of a dead engine would stop it starting
+    if [ -f /var/run/docker-2.pid ] && ! kill -0 "$(cat /var/run/docker-2.pid)" 2>/dev/null; then
+        rm -f /var/run/docker-2.pid
+    fi
+    nohup dockerd --config-file "$DAEMON_JSON" \
+        -H "$ENGINE2_URL" -H "$TLS_URL" \
+        --tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/server.pem" --tlskey "$TLS_DIR/server-key.pem" \
+        --data-root /var/lib/docker-2 --exec-root /var/run/docker-2 --pidfile /var/run/docker-2.pid \
+        --bridge=none --iptables=false --ip6tables=false >/var/log/dockerd-2.log 2>&1 &
+    if ! wait_for 60 1 engine2_answers; then
+        echo "docker-up: the second dockerd did not come up; last log lines:" >&2
+        tail -n 20 /var/log/dockerd-2.log >&2 || true
+        exit 1
+    fi
+elif [ -n "$runsc_changed" ] || ! runsc_listed2; then
+    pid="$(cat /var/run/docker-2.pid 2>/dev/null || true)"
+    if [ -n "$pid" ]; then
+        echo "docker-up: asking the second engine (pid $pid) to reload its runtimes"
+        kill -HUP "$pid"
+        wait_for 20 0.5 runsc_listed2 || true
+    fi
+fi
+if ! runsc_listed2; then
+    echo "docker-up: the second engine does not list runsc after registering it in $DAEMON_JSON" >&2
+    exit 1
+fi
+if ! wait_for 10 1 tls_answers; then
+    echo "docker-up: the second engine answers on $ENGINE2_URL but not with TLS on $TLS_URL" \
+        "(an engine started by hand without it? stop it and rerun)" >&2
+    exit 1
+fi
+build_image "$ENGINE2_URL"
+echo "docker-up: second engine $(docker -H "$ENGINE2_URL" version --format '{{.Server.Version}}') on $ENGINE2_URL and $TLS_URL (TLS, $TLS_DIR), image $IMAGE ready"
