@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from healthcheck.checks.contracts import contract_types, find_contract_file
+from healthcheck.checks.contract_violation import contract_types, find_contract_file
 from healthcheck.checks.coverage_boot import coverage_source
 from healthcheck.checks.types import choose_mypy
 from healthcheck.config import Config

@@ -24,7 +24,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import ClassVar
 
 from healthcheck.checks.base import BaseCheck, Check, CheckContext, CheckResult, GateSpec
-from healthcheck.checks.contracts import ContractCheck
+from healthcheck.checks.contract_violation import ContractCheck
 from healthcheck.checks.import_cycle import CycleCheck
 from healthcheck.checks.duplicates import DuplicatesCheck
 from healthcheck.checks.imports import ImportCheck

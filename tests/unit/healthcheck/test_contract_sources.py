@@ -97,7 +97,7 @@ def _gate(report: object) -> object:
 
 
 def test_every_built_in_contract_type_is_found_through_the_public_contract_class() -> None:
-    from healthcheck.checks.contracts import builtin_contract_types
+    from healthcheck.checks.contract_violation import builtin_contract_types
 
     found = builtin_contract_types()
     assert {"layers", "forbidden", "independence"} <= set(found)
@@ -123,7 +123,7 @@ def test_import_linter_s_api_drifting_is_an_error_never_a_pass(tmp_path: Path, m
 def test_contract_classes_losing_their_type_name_is_an_error_naming_the_type(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from healthcheck.checks import contracts
+    from healthcheck.checks import contract_violation as contracts
 
     root = _repo(tmp_path)
     (root / ".importlinter").write_text(CONTRACT + LAYERS)
