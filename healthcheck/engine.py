@@ -24,7 +24,7 @@ from healthcheck.checks import all_checks
 from healthcheck.checks.base import Check, CheckContext, CheckResult, ScanOptions
 from healthcheck.config import Config, OptionSpec, load_config
 from healthcheck.errors import UsageError
-from healthcheck.gates import evaluate
+from healthcheck.gate_results import evaluate
 from healthcheck.graph.build import ImportGraph, build_graph
 from healthcheck.interpreter import inspect
 from healthcheck.links import link_back

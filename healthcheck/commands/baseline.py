@@ -17,7 +17,7 @@ import click
 
 from healthcheck import baseline as bl
 from healthcheck.commands.common import EXIT_OK, echo, guarded, options_from, run_scan, scan_options
-from healthcheck.commands.gating import baseline_path, gate_metrics
+from healthcheck.commands.verdict import baseline_path, gate_metrics
 from healthcheck.errors import UsageError
 
 

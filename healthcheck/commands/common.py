@@ -14,7 +14,6 @@ import os
 import sys
 import tempfile
 import traceback
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -24,14 +23,12 @@ from healthcheck import __version__
 from healthcheck.checks.base import ScanOptions
 from healthcheck.engine import ScanResult, scan
 from healthcheck.errors import UsageError
-from healthcheck.model import Finding, Report
 from healthcheck.progress import ProgressLine
 from healthcheck.report import RENDERERS
-from healthcheck.safe_text import console_line, console_text, encodable, for_xml, one_line
+from healthcheck.safe_text import console_line, console_text
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 # Formats whose files are XML (the HTML report is read by XML tools too): what XML forbids is dropped.
-XML_FORMATS = frozenset({"junit", "html"})
 # Write errors that mean "the output has nowhere to go", not a bug: a full disk, a quota, a dead device.
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE})
 
@@ -54,34 +51,6 @@ def parse_gate_overrides(values: Sequence[str]) -> dict[str, Any]:
             raise UsageError(f"--gate {name}: {raw!r} is not a number") from None
         out[name.strip()] = int(number) if number.is_integer() else number
     return out
-
-
-def write_outputs(report: Report, formats: Sequence[str], output: str | None, out_dir: Path) -> list[Path]:
-    """Write the report in each format; ``output`` names the file when only one format is asked."""
-    written: list[Path] = []
-    if output and len(formats) > 1:
-        raise UsageError("--output names one file; give one --format with it")
-    report = _one_line_messages(report)
-    for fmt in formats:
-        renderer, default_name = RENDERERS[fmt]
-        path = Path(output) if output else out_dir / default_name
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            text = encodable(renderer(report))
-            path.write_text(for_xml(text) if fmt in XML_FORMATS else text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        written.append(path)
-    return written
-
-
-def _one_line_messages(report: Report) -> Report:
-    """The report with every finding's message on one line, as the schema says, whatever names it quotes."""
-    def fix(f: Finding) -> Finding:
-        related = tuple(replace(r, message=one_line(r.message)) for r in f.related)
-        return replace(f, message=one_line(f.message), related=related)
-
-    return replace(report, findings=tuple(fix(f) for f in report.findings))
 
 
 def crash_log(exc: BaseException) -> Path:

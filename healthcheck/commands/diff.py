@@ -19,13 +19,13 @@ import click
 from healthcheck.commands.common import (
     EXIT_GATE, EXIT_OK, echo, guarded, options_from, output_options, run_scan, scan_options,
 )
-from healthcheck.commands.gating import Verdict, print_verdict
+from healthcheck.commands.verdict import Verdict, print_verdict
 from healthcheck.commands.outputs import chosen_formats, write_reports
 from healthcheck.diffscan import base_root, changed_lines, compare, repository_of, resolve_ref, worktree
 from healthcheck import baseline as bl
 from healthcheck.cache_store import default_cache_dir
 from healthcheck.errors import UsageError
-from healthcheck.gates import new_findings_gate
+from healthcheck.gate_results import new_findings_gate
 
 
 @click.command("diff")

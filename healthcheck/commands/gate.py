@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from healthcheck.commands.common import EXIT_GATE, EXIT_OK, guarded, options_from, output_options, run_scan, scan_options
-from healthcheck.commands.gating import baseline_path, judge, print_verdict
+from healthcheck.commands.verdict import baseline_path, judge, print_verdict
 from healthcheck.commands.outputs import chosen_formats, write_reports
 from healthcheck.errors import UsageError
 

@@ -19,9 +19,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from healthcheck.commands.common import write_outputs
 from healthcheck.errors import UsageError
-from healthcheck.model import Report
+from healthcheck.model import Finding, Report
+from healthcheck.report import RENDERERS
+from healthcheck.safe_text import encodable, for_xml, one_line
 
 DEFAULT_FORMATS = ("json", "markdown")
 # ``--output FILE`` alone: the format its extension names.
@@ -29,6 +30,7 @@ FORMAT_OF_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown",
                     ".xml": "junit", ".html": "html", ".htm": "html"}
 HISTORY_DIR = "history"
 HISTORY_KEEP = 100
+XML_FORMATS = frozenset({"junit", "html"})
 
 
 def flatten(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
@@ -94,15 +96,45 @@ def chosen_formats(formats: Sequence[str], output: str | None) -> list[str]:
     return [FORMAT_OF_SUFFIX[suffix]]
 
 
-def write_reports(report: Report, formats: Sequence[str], output: str | None, out_dir: Path) -> list[Path]:
-    """Record the history, then write each format (HTML gets the history to draw trends)."""
+def write_reports(
+    report: Report, formats: Sequence[str], output: str | None, out_dir: Path, history: bool = True
+) -> list[Path]:
+    """Write the report in each format, every message on one line; ``output`` names the file of a lone format.
+
+    With ``history`` (``gate`` and ``diff``) the run's metrics are recorded first and the HTML report gets
+    the history to draw trends; ``scan`` writes without it.
+    """
     if output and len(formats) > 1:
         raise UsageError("--output names one file; give one --format with it")
-    record_history(report, out_dir)
+    if history:
+        record_history(report, out_dir)
+    report = _one_line_messages(report)
     written: list[Path] = []
     for fmt in formats:
         shown = report
-        if fmt == "html":
+        if history and fmt == "html":
             shown = replace(report, extra={**report.extra, "history": load_history(out_dir)})
-        written += write_outputs(shown, [fmt], output, out_dir)
+        written.append(_write_format(shown, fmt, output, out_dir))
     return written
+
+
+def _write_format(report: Report, fmt: str, output: str | None, out_dir: Path) -> Path:
+    """One format with its renderer, to ``output`` or to its default name in ``out_dir``."""
+    renderer, default_name = RENDERERS[fmt]
+    path = Path(output) if output else out_dir / default_name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = encodable(renderer(report))
+        path.write_text(for_xml(text) if fmt in XML_FORMATS else text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def _one_line_messages(report: Report) -> Report:
+    """The report with every finding's message on one line, as the schema says, whatever names it quotes."""
+    def fix(f: Finding) -> Finding:
+        related = tuple(replace(r, message=one_line(r.message)) for r in f.related)
+        return replace(f, message=one_line(f.message), related=related)
+
+    return replace(report, findings=tuple(fix(f) for f in report.findings))

@@ -16,9 +16,8 @@ from healthcheck.commands.common import (
     output_options,
     run_scan,
     scan_options,
-    write_outputs,
 )
-from healthcheck.commands.outputs import chosen_formats
+from healthcheck.commands.outputs import chosen_formats, write_reports
 from healthcheck.report.console import render_console
 
 
@@ -50,7 +49,7 @@ def scan_command(
         options = options_from(run_tests, python, no_import_check, no_types, diff_base, only)
         result = run_scan(path, gates, cache_dir, options)
         chosen = chosen_formats(formats, output)
-        written = write_outputs(result.report, chosen, output, Path(out_dir))
+        written = write_reports(result.report, chosen, output, Path(out_dir), history=False)
         text = render_console(result.report, color=sys.stdout.isatty())
         click.echo(text.splitlines()[0] if quiet else text.rstrip("\n"))
         if not quiet:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from healthcheck.commands.gating import summary_of_tests
+from healthcheck.commands.verdict import summary_of_tests
 
 
 def test_counts_failures_of_every_kind_as_failed() -> None:

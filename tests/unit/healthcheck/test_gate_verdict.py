@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from healthcheck import baseline as bl
-from healthcheck.commands.gating import github_annotations, judge, terse
+from healthcheck.commands.verdict import github_annotations, judge, terse
 from healthcheck.errors import UsageError
-from healthcheck.gates import apply_baseline, evaluate, new_findings_gate, worse
+from healthcheck.gate_results import apply_baseline, evaluate, new_findings_gate, worse
 from healthcheck.model import CheckOutcome, GateResult
 from healthcheck.checks.base import GateSpec
 from healthcheck.report.summary import gate_value, verdict_word

@@ -6,7 +6,7 @@ import io
 import time
 
 from healthcheck.checks.base import GateSpec
-from healthcheck.gates import evaluate, lookup
+from healthcheck.gate_results import evaluate, lookup
 from healthcheck.model import CheckOutcome
 from healthcheck.progress import ProgressLine
 

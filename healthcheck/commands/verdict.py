@@ -17,7 +17,7 @@ from healthcheck import baseline as bl
 from healthcheck.catalog import kind_owners
 from healthcheck.checks import registry_gates
 from healthcheck.errors import UsageError
-from healthcheck.gates import apply_baseline, lookup, new_findings_gate
+from healthcheck.gate_results import apply_baseline, lookup, new_findings_gate
 from healthcheck.model import Finding, Report
 from healthcheck.report.summary import gate_line, verdict_word, where
 from healthcheck.safe_text import console_line
