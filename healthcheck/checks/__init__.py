@@ -31,7 +31,7 @@ from healthcheck.checks.imports import ImportCheck
 from healthcheck.checks.names import NamesCheck
 from healthcheck.checks.syntax_error import SyntaxCheck
 from healthcheck.checks.tests import TestsCheck
-from healthcheck.checks.types import TypesCheck
+from healthcheck.checks.type_error import TypesCheck
 from healthcheck.errors import UsageError
 
 GROUP = "healthcheck.checks"

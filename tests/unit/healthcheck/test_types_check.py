@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from healthcheck.checks import types as types_module
+from healthcheck.checks import type_error as types_module
 from healthcheck.checks.base import CheckContext, ScanOptions
-from healthcheck.checks.mypy_config import MypyConfig
-from healthcheck.checks.mypy_output import MypyError
-from healthcheck.checks.types import MYPY_MAIN, MypyRun, TypesCheck, own_mypy_version
+from healthcheck.checks.type_error.mypy_config import MypyConfig
+from healthcheck.checks.type_error.mypy_output import MypyError
+from healthcheck.checks.type_error import MYPY_MAIN, MypyRun, TypesCheck, own_mypy_version
 from healthcheck.config import Config
 from healthcheck.graph.build import build_graph
 from healthcheck.interpreter import Interpreter

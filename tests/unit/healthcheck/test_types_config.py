@@ -5,7 +5,7 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
-from healthcheck.checks.mypy_config import read_mypy_config
+from healthcheck.checks.type_error.mypy_config import read_mypy_config
 
 
 def _overlay(text: str) -> configparser.RawConfigParser:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from healthcheck.checks.mypy_output import categorize, parse_json, parse_text
+from healthcheck.checks.type_error.mypy_output import categorize, parse_json, parse_text
 
 PROTOCOL_TEXT = """\
 /r/ws/runtime.py:28:21: error: Argument 1 to "describe" has incompatible type "DockerContainer"; expected "Container"  [arg-type]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from healthcheck.checks.base import ScanOptions
-from healthcheck.checks.mypy_config import read_mypy_config
-from healthcheck.checks.mypy_scope import Scope, choose
+from healthcheck.checks.type_error.mypy_config import read_mypy_config
+from healthcheck.checks.type_error.mypy_scope import Scope, choose
 from healthcheck.config import Config
 from healthcheck.engine import scan
 from healthcheck.project import discover

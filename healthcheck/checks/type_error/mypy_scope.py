@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from healthcheck.checks.mypy_config import MypyConfig
+from healthcheck.checks.type_error.mypy_config import MypyConfig
 from healthcheck.model import Severity
 from healthcheck.project import SourceFile, entry_point_or_tree
 from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text

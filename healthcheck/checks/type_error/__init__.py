@@ -15,7 +15,7 @@ never run in its place (:data:`MYPY_MAIN`). It runs in the repository's root, so
 the repository's own configuration (its plugins included); which files it is
 given, and how much its findings weigh when the project has no mypy
 configuration at all, follow the project's own use of mypy
-(:mod:`healthcheck.checks.mypy_scope`: its configured files, packages and
+(:mod:`healthcheck.checks.type_error.mypy_scope`: its configured files, packages and
 modules, else its own code without tests, docs or benchmarks; a stub beside a
 source file stands for it); the report's ``type_check_scope`` says which. The cache lives under
 healthcheck's cache folder, so a second scan re-checks only what changed.
@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
-from healthcheck.checks.mypy_config import MypyConfig, read_mypy_config, refused_config
-from healthcheck.checks.mypy_output import MypyError, parse_json, parse_text
-from healthcheck.checks.mypy_scope import Scope
-from healthcheck.checks.mypy_scope import choose as choose_scope
+from healthcheck.checks.type_error.mypy_config import MypyConfig, read_mypy_config, refused_config
+from healthcheck.checks.type_error.mypy_output import MypyError, parse_json, parse_text
+from healthcheck.checks.type_error.mypy_scope import Scope
+from healthcheck.checks.type_error.mypy_scope import choose as choose_scope
 from healthcheck.config import OptionSpec
 from healthcheck.interpreter import Interpreter
 from healthcheck.model import Finding
