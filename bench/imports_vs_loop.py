@@ -66,7 +66,7 @@ import json, sys
 from pathlib import Path
 from healthcheck.checks.base import ScanOptions
 from healthcheck.engine import scan
-import healthcheck.checks.imports as imports
+import healthcheck.checks.import_failure as imports
 seen = []
 original = imports.run_probe
 def spy(job, modules, workers):

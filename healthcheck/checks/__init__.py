@@ -27,7 +27,7 @@ from healthcheck.checks.base import BaseCheck, Check, CheckContext, CheckResult,
 from healthcheck.checks.contract_violation import ContractCheck
 from healthcheck.checks.import_cycle import CycleCheck
 from healthcheck.checks.duplicates import DuplicatesCheck
-from healthcheck.checks.imports import ImportCheck
+from healthcheck.checks.import_failure import ImportCheck
 from healthcheck.checks.names import NamesCheck
 from healthcheck.checks.syntax_error import SyntaxCheck
 from healthcheck.checks.tests import TestsCheck

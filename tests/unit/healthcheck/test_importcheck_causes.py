@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from healthcheck.checks.import_causes import Failure, ProjectMap, cause_of, root_failures
+from healthcheck.checks.import_failure.causes import Failure, ProjectMap, cause_of, root_failures
 from healthcheck.checks.import_runner import Outcome, parse_dump
-from healthcheck.checks.import_dists import declared_dependencies, distribution_for
+from healthcheck.checks.import_failure.dists import declared_dependencies, distribution_for
 from healthcheck.checks.import_job import dependency_order, why_not_imported
 from healthcheck.project import SourceFile
 

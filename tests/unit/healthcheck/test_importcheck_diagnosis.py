@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from healthcheck.checks.import_causes import ProjectMap, root_failures
-from healthcheck.checks.import_diagnosis import Diagnosis, diagnose
-from healthcheck.checks.import_dists import declared_dependencies, distribution_for, import_root
+from healthcheck.checks.import_failure.causes import ProjectMap, root_failures
+from healthcheck.checks.import_failure.diagnosis import Diagnosis, diagnose
+from healthcheck.checks.import_failure.dists import declared_dependencies, distribution_for, import_root
 from healthcheck.checks.import_runner import Outcome
 
 

@@ -12,7 +12,7 @@ The *cause* says what kind of fix is needed: ``circular`` (a module saw
 another one half-initialised), ``missing-module`` (a project module that does
 not exist), ``missing-dependency`` (a third-party distribution that is not
 installed), ``syntax``, ``timeout``, the causes outside the code that
-:mod:`healthcheck.checks.import_diagnosis` recognises (``python2-only``,
+:mod:`healthcheck.checks.import_failure.diagnosis` recognises (``python2-only``,
 ``platform``, ``configuration``, ``system-dependency``), or ``raised`` (the
 module's own code raised).
 
@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
-from healthcheck.checks.import_diagnosis import diagnose
-from healthcheck.checks.import_dists import import_root
+from healthcheck.checks.import_failure.diagnosis import diagnose
+from healthcheck.checks.import_failure.dists import import_root
 from healthcheck.checks.import_runner import Outcome
 
 SHARED_CAUSES = ("missing-dependency", "configuration", "platform", "system-dependency")

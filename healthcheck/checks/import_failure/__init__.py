@@ -12,7 +12,7 @@ under ``not_imported``.
 
 Modules are imported dependencies first, so the first failure seen is usually
 the root one; every failure is then traced to its root cause
-(:mod:`healthcheck.checks.import_causes`) and reported once, linked to the
+(:mod:`healthcheck.checks.import_failure.causes`) and reported once, linked to the
 static finding that explains it when there is one (the ``import-cycle`` of a
 circular import, the ``syntax-error`` of a broken file, the
 ``unresolved-import`` of a module that does not exist).
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
-from healthcheck.checks.import_causes import SHARED_CAUSES, Failure, ProjectMap, root_failures
-from healthcheck.checks.import_dists import declared_dependencies, distribution_for
+from healthcheck.checks.import_failure.causes import SHARED_CAUSES, Failure, ProjectMap, root_failures
+from healthcheck.checks.import_failure.dists import declared_dependencies, distribution_for
 from healthcheck.checks.import_job import (
     IMPORT_CHECK, check_time_limit, dependency_order, import_check_off, probe_job, why_not_imported,
 )
