@@ -323,6 +323,13 @@ class DockerRuntime:
             for row in rows
         ]
 
+    def home_volumes(self) -> list[str]:
+        """The workspace ids of the home volumes this deployment made on this engine: those carrying its instance
+        label and named after the workspace their id label names (a volume of another name is never counted)."""
+        found = self.call(lambda c: c.api.volumes(filters={"label": f"{LABEL_INSTANCE}={self.instance}"}))
+        ids = [((row.get("Labels") or {}).get(LABEL_ID), row.get("Name")) for row in found.get("Volumes") or []]
+        return [workspace_id for workspace_id, name in ids if workspace_id and name == volume_name(workspace_id)]
+
     def events(self, until: float) -> _Events:
         """This deployment's container events from now until ``until`` (epoch seconds).
 

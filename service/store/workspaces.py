@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from service.model import Resources, State, Workspace
 from service.store.rows import insert_row, one_row, row_values, update_row
@@ -110,3 +110,10 @@ def count_by_state(conn: Connection) -> dict[str, int]:
     """Workspaces per state, for /metrics."""
     rows = conn.execute(select(t.c.state, func.count()).group_by(t.c.state))
     return {r[0]: int(r[1]) for r in rows}
+
+
+def volume_keepers(conn: Connection, ids: list[str]) -> set[str]:
+    """Those of ``ids`` whose home volume must stay: the workspace is not deleted (a delete in flight removes the
+    volume itself), or was deleted with ``keep_volume``. A volume of any other id has no workspace to serve."""
+    kept = or_(t.c.state != State.DELETED.value, t.c.keep_volume.is_(True))
+    return set(conn.execute(select(t.c.id).where(t.c.id.in_(ids), kept)).scalars())
