@@ -5,91 +5,22 @@ out with ``git worktree add --detach`` into a temporary folder (removed
 afterwards, whatever happens), both trees are scanned the same way, and the
 difference is expressed in the terms reviewers use: import edges added,
 cycles added and removed, duplicates and type errors added (the lists the
-finding kinds ask for in the catalog), coverage of the changed lines. Each new item is traced to the lines the change touched
-(``git diff -U0 REF``), so a reviewer sees which of their lines caused it.
+finding kinds ask for in the catalog), coverage of the changed lines. Each
+new item is traced to the lines the change touched, so a reviewer sees which
+of their lines caused it. Asking git (the ref, the worktree, which lines
+changed) is :mod:`healthcheck.git`'s.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from healthcheck.catalog import diff_sections
-from healthcheck.checks.diffcov import parse_diff
 from healthcheck.engine import ScanResult
-from healthcheck.errors import UsageError
 from healthcheck.graph.build import ImportGraph
 from healthcheck.model import Finding
-from healthcheck.regular_file import TEXT_LIMIT, read_regular_text
-
-GIT_TIMEOUT = 120
-
-
-def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT)
-    except FileNotFoundError:
-        raise UsageError("git is not installed; `healthcheck diff` needs it") from None
-
-
-def repository_of(root: Path) -> tuple[Path, str]:
-    """The git top level holding ``root`` and ``root``'s path inside it ('' at the top)."""
-    proc = git(root, "rev-parse", "--show-toplevel")
-    if proc.returncode != 0:
-        raise UsageError(f"{root} is not inside a git repository; `healthcheck diff` compares git refs")
-    top = Path(proc.stdout.strip()).resolve()
-    inside = root.resolve().relative_to(top).as_posix()
-    return top, "" if inside == "." else inside
-
-
-def resolve_ref(top: Path, ref: str) -> str:
-    """The commit ``ref`` names; a missing ref, or one a shallow clone lacks, is a UsageError."""
-    proc = git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    if proc.returncode == 0:
-        return proc.stdout.strip()
-    shallow = git(top, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
-    if shallow:
-        raise UsageError(
-            f"base {ref!r} is not in this shallow clone; fetch the history (git fetch --unshallow, "
-            "or fetch-depth: 0 in CI)"
-        )
-    raise UsageError(f"base {ref!r} does not exist in this repository")
-
-
-@contextmanager
-def worktree(top: Path, commit: str) -> Iterator[Path]:
-    """A detached checkout of ``commit`` in a temporary folder, removed on exit."""
-    holder = Path(tempfile.mkdtemp(prefix="healthcheck-base-"))
-    tree = holder / "tree"
-    proc = git(top, "worktree", "add", "--detach", str(tree), commit)
-    if proc.returncode != 0:
-        shutil.rmtree(holder, ignore_errors=True)
-        raise UsageError(f"cannot check out {commit[:12]}: {proc.stderr.strip().splitlines()[-1:]}")
-    try:
-        yield tree
-    finally:
-        git(top, "worktree", "remove", "--force", str(tree))
-        shutil.rmtree(holder, ignore_errors=True)
-        git(top, "worktree", "prune")
-
-
-def changed_lines(root: Path, commit: str) -> dict[str, set[int]]:
-    """Lines of the working tree (relative to ``root``) that differ from ``commit``; new files count whole."""
-    proc = git(root, "diff", "-U0", "--no-color", "--no-ext-diff", "--relative", commit, "--", ".")
-    changed = {path: lines for path, lines in parse_diff(proc.stdout).items() if lines}  # not pure deletions
-    untracked = git(root, "ls-files", "--others", "--exclude-standard", "--", ".")
-    for name in untracked.stdout.splitlines():
-        try:
-            count = len(read_regular_text(root / name, TEXT_LIMIT, errors="replace").splitlines())
-        except OSError:  # gone, unreadable, or no regular file (a FIFO, a link to /dev/zero): no lines to trace
-            continue
-        changed[name] = set(range(1, count + 1))
-    return changed
 
 
 @dataclass

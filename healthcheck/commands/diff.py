@@ -21,7 +21,8 @@ from healthcheck.commands.common import (
 )
 from healthcheck.commands.verdict import Verdict, print_verdict
 from healthcheck.commands.outputs import chosen_formats, write_reports
-from healthcheck.diffscan import base_root, changed_lines, compare, repository_of, resolve_ref, worktree
+from healthcheck.diffscan import base_root, compare
+from healthcheck.git import changed_lines, repository_of, resolve_ref, worktree
 from healthcheck import baseline as bl
 from healthcheck.cache_store import default_cache_dir
 from healthcheck.errors import UsageError
@@ -63,7 +64,7 @@ def diff_command(
         with worktree(top, commit) as tree:
             before = run_scan(str(base_root(tree, inside)), gates, shared_cache, base_options)
         after = run_scan(path, gates, cache_dir, head_options)
-        changed = changed_lines(root.resolve(), commit)
+        changed = changed_lines(root.resolve(), commit, purpose="`healthcheck diff`")
         change = compare(before, after, base, commit, changed)
         new = bl.gated(change.new_findings)
         gate = new_findings_gate(len(new), what=f"base {base}")
