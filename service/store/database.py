@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import StaticPool
 
+from service.store.checkpoints import Checkpointer
 from service.store.group_commit import GroupCommit
 from service.store.migrate import upgrade
 from service.store.rows import driver
@@ -41,6 +42,8 @@ class Store:
         self.engine = _make_engine(url, pool_size)
         database = self.engine.url.database if self.is_sqlite else None
         self._writers = WriterLock(database) if database and database != ":memory:" else None
+        # writers' commits do not checkpoint the WAL (see ``checkpoints``): this thread does, beside them
+        self._checkpoints = Checkpointer(database, self._writers.held) if database and self._writers else None
         metadata.create_all(self.engine)
         self.upgraded = upgrade(self.engine, metadata)  # columns an older version's database lacks
         self._group = GroupCommit(self.write)
@@ -61,6 +64,8 @@ class Store:
         queued = self._writers.held() if self._writers is not None else nullcontext()
         with queued, self._idle_writers.connection() as conn, conn.begin():  # the lock first: one kept writer
             yield conn
+        if self._checkpoints is not None:  # committed, and the writer lock is free again
+            self._checkpoints.wrote()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -75,6 +80,8 @@ class Store:
 
     def close(self) -> None:
         """Release every pooled connection."""
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self._idle_readers.close()
         self._idle_writers.close()
         self.engine.dispose()
@@ -137,6 +144,7 @@ def _make_engine(url: str, pool_size: int) -> Engine:
         cursor = dbapi_conn.cursor()
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # the store's ``Checkpointer`` does it, outside commits
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
