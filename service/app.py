@@ -27,7 +27,8 @@ from service.metrics import Metrics, method_label
 from service.reconcile import Reconciler
 from service.runtime import ContainerRuntime
 from service.runtime.docker_runtime import DockerRuntime
-from service.settings import Settings
+from service.runtime.engines import EngineSet
+from service.settings import EngineSpec, Settings
 from service.store import Store
 from service.tasks.executor import TaskExecutor
 from service.tasks.worker import WorkerPool
@@ -41,7 +42,7 @@ class Background:
     """The threads an app runs besides serving requests; ``close`` stops them and releases connections."""
 
     store: Store
-    runtime: ContainerRuntime
+    engines: EngineSet
     pool: WorkerPool
     reconciler: Reconciler
     reconcile: bool = True
@@ -55,37 +56,29 @@ class Background:
         self.running = True
 
     def close(self) -> None:
-        """Stop the threads (bounded) and close the store and the Docker client."""
+        """Stop the threads (bounded) and close the store and the Docker clients."""
         if self.running:
             self.reconciler.stop()
             self.pool.stop()
             self.running = False
-        self.runtime.close()
+        self.engines.close()
         self.store.close()
 
 
 def create_app(settings: Settings | None = None, runtime: ContainerRuntime | None = None) -> Flask:
-    """Build the Flask app for ``settings`` (default: from the environment)."""
+    """Build the Flask app for ``settings`` (default: from the environment); ``runtime`` (tests) stands for the
+    first engine the settings list, and is the only one then."""
     settings = settings or Settings.from_env()
     store = Store(settings.database_url, pool_size=settings.workers + settings.http_threads)
     if runtime is None:
-        runtime = DockerRuntime(
-            settings.docker_url,
-            instance=settings.instance,
-            user=settings.container_user,
-            limits=settings.limits,
-            timeout=settings.docker_timeout,
-            pool_size=settings.workers + 4,
-            volume_size_mb=settings.volume_size_mb,
-            stream_timeout=max(settings.exec_timeout_max, settings.logs_follow_seconds) + 60,
-            oci_runtime=settings.oci_runtime,
-            image_oci_runtimes=settings.oci_runtimes(),
-        )
+        engines = EngineSet({spec.name: docker_runtime(settings, spec) for spec in settings.engines})
+    else:
+        engines = EngineSet({settings.engines[0].name: runtime})
     metrics = Metrics(settings.replica)
-    executor = TaskExecutor(store, runtime, settings)
+    executor = TaskExecutor(store, engines, settings)
     pool = WorkerPool(store, executor, settings, metrics)
-    reconciler = Reconciler(store, runtime, settings, pool.notify, metrics)
-    background = Background(store, runtime, pool, reconciler, settings.reconcile)
+    reconciler = Reconciler(store, engines, settings, pool.notify, metrics)
+    background = Background(store, engines, pool, reconciler, settings.reconcile)
 
     app = Flask("service")
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -96,15 +89,15 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
         ApiContext(
             settings=settings,
             store=store,
-            runtime=runtime,
-            workspaces=Workspaces(store, settings, pool.notify),
+            engines=engines,
+            workspaces=Workspaces(store, settings, pool.notify, health=engines.health),
             batches=Batches(store, settings, pool.notify),
             metrics=metrics,
             schemas=Schemas(settings),
             tokens=TokenCache(store),
-            execs=Execs(store, runtime, settings, ExecSlots(slots_path(settings), settings.exec_concurrency)),
-            files=Files(store, runtime, settings),
-            logs=Logs(store, runtime, settings),
+            execs=Execs(store, engines, settings, ExecSlots(slots_path(settings), settings.exec_concurrency)),
+            files=Files(store, engines, settings),
+            logs=Logs(store, engines, settings),
         ),
     )
     app.extensions[BACKGROUND] = background
@@ -116,6 +109,22 @@ def create_app(settings: Settings | None = None, runtime: ContainerRuntime | Non
     if settings.background:
         background.start()
     return app
+
+
+def docker_runtime(settings: Settings, spec: EngineSpec) -> DockerRuntime:
+    """The runtime of one listed engine (the implicit default engine's empty URL: ``settings.docker_url``)."""
+    return DockerRuntime(
+        spec.url or settings.docker_url,
+        instance=settings.instance,
+        user=settings.container_user,
+        limits=settings.limits,
+        timeout=settings.docker_timeout,
+        pool_size=settings.workers + 4,
+        volume_size_mb=settings.volume_size_mb,
+        stream_timeout=max(settings.exec_timeout_max, settings.logs_follow_seconds) + 60,
+        oci_runtime=settings.oci_runtime,
+        image_oci_runtimes=settings.oci_runtimes(),
+    )
 
 
 def background_of(app: Flask) -> Background:

@@ -43,6 +43,7 @@ class Workspace(TypedDict):
     state: str
     desired_state: str
     container_id: str | None
+    engine: str
     last_error: str | None
     operations: list[str]
     created_at: str
@@ -80,6 +81,7 @@ class WorkspaceStatus(TypedDict):
     """The ``WorkspaceStatus`` schema."""
 
     workspace: Workspace
+    engine: str
     container_id: str | None
     container_state: str
     uptime_seconds: NotRequired[float | None]
@@ -215,12 +217,14 @@ class Client:
         secrets: Mapping[str, str] | None = None,
         idle_timeout_s: float | None = None,
         ttl_s: float | None = None,
+        engine_labels: Mapping[str, str] | None = None,
     ) -> WorkspaceAccepted:
-        """Create a workspace (it comes up in the background: see ``wait_state``); ``secrets`` are write-only."""
+        """Create a workspace (it comes up in the background: see ``wait_state``); ``secrets`` are write-only;
+        ``engine_labels``: labels the engine it is placed on must carry."""
         body: dict[str, Any] = {"name": name}
         for key, value in (("image", image), ("project_path", project_path), ("resources", resources),
                            ("env", env), ("secrets", secrets), ("idle_timeout_s", idle_timeout_s),
-                           ("ttl_s", ttl_s)):
+                           ("ttl_s", ttl_s), ("engine_labels", engine_labels)):
             if value is not None:
                 body[key] = dict(value) if isinstance(value, Mapping) else value
         return cast(WorkspaceAccepted, self._json("POST", "/api/workspaces", body))

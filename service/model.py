@@ -75,6 +75,7 @@ class Workspace:
     created_at: float
     updated_at: float
     keep_volume: bool = False  # the delete asked to keep the home volume (``DELETE ...?keep_volume=true``)
+    engine: str = "default"  # the Docker engine it was placed on, where its container and volume live
 
 
 @dataclass(frozen=True)

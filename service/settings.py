@@ -7,12 +7,19 @@ running worker; every field has a default so the service runs with no configurat
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 PREFIX = "WORKSPACE_SERVICE_"
+ENGINES_VARIABLE = PREFIX + "ENGINES"
+DEFAULT_ENGINE = "default"  # the one engine of a deployment that lists none (``docker_url``'s)
+ENGINE_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+ENGINE_SCHEMES = ("unix://", "tcp://")
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,27 @@ class Limits:
     max_memory_mb: int = 2048
     max_pids: int = 1024
     tmpfs_mb: int = 64
+
+
+@dataclass(frozen=True)
+class EngineTls:
+    """The client files for a remote engine's TLS endpoint (``dockerd --tlsverify``): its CA, our certificate and key."""
+
+    ca: str
+    cert: str
+    key: str
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """One Docker engine the operator lists: where it is, how many workspaces it takes (0: no bound), and the
+    labels a workspace may ask for (``engine_labels`` at create)."""
+
+    name: str
+    url: str  # unix://... or tcp://...; empty only for the implicit default engine: ``Settings.docker_url``
+    capacity: int = 0
+    labels: dict[str, str] = field(default_factory=dict)  # never changed after parsing (the spec is not hashed)
+    tls: EngineTls | None = None
 
 
 def default_database_url(environ: Mapping[str, str] | None = None) -> str:
@@ -94,6 +122,13 @@ class Settings:
     owner_max_cpus: float = 0.0  # CPUs summed over an owner's live workspaces; 0: no quota
     owner_max_memory_mb: int = 0  # memory summed over an owner's live workspaces; 0: no quota
     limits: Limits = field(default_factory=Limits)
+    # the engines workspaces are placed on (``WORKSPACE_SERVICE_ENGINES``); none given: one, "default", at docker_url
+    # (its url left empty, so a ``dataclasses.replace`` of docker_url still moves it)
+    engines: tuple[EngineSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.engines:
+            object.__setattr__(self, "engines", (EngineSpec(DEFAULT_ENGINE, ""),))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -101,7 +136,7 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in dataclasses.fields(cls):
-            if f.name == "limits":
+            if f.name in ("limits", "engines"):
                 continue
             raw = env.get(PREFIX + f.name.upper())
             if raw is not None:
@@ -114,6 +149,9 @@ class Settings:
         values.setdefault("database_url", default_database_url(env))
         if "default_image" in values and "allowed_images" not in values:
             values["allowed_images"] = (str(values["default_image"]),)
+        raw_engines = env.get(ENGINES_VARIABLE)
+        if raw_engines is not None:
+            values["engines"] = parse_engines(raw_engines)
         settings = cls(limits=Limits(**limits), **values)  # type: ignore[arg-type]
         settings.oci_runtimes()  # a malformed pair fails at start, not at the first create
         return settings
@@ -145,3 +183,76 @@ def _convert(raw: str, default: object, name: str) -> object:
     except ValueError as exc:
         raise ValueError(f"{PREFIX}{name.upper()}: cannot read {raw!r}") from exc
     return raw
+
+
+class EngineListError(ValueError):
+    """``WORKSPACE_SERVICE_ENGINES`` cannot be read; the message is one line naming the variable."""
+
+
+def parse_engines(raw: str) -> tuple[EngineSpec, ...]:
+    """``WORKSPACE_SERVICE_ENGINES``: a JSON array of engine objects, or ``@path`` naming a file holding one;
+    raises ``EngineListError`` with one line naming the variable (and the engine and field) and what is wrong."""
+    try:
+        return _engines(raw)
+    except EngineListError:
+        raise
+    except ValueError as exc:
+        raise EngineListError(str(exc)) from exc
+
+
+def _engines(raw: str) -> tuple[EngineSpec, ...]:
+    text = raw
+    if raw.startswith("@"):
+        try:
+            with open(raw[1:], encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise ValueError(f"{ENGINES_VARIABLE}: cannot read {raw[1:]!r}: {exc.strerror or exc}") from exc
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{ENGINES_VARIABLE}: not JSON ({exc})") from exc
+    if not isinstance(document, list) or not document:
+        raise ValueError(f"{ENGINES_VARIABLE}: must be a non-empty JSON array of engine objects")
+    engines = tuple(_engine(item, index) for index, item in enumerate(document))
+    names = [engine.name for engine in engines]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"{ENGINES_VARIABLE}: engine name {twice[0]!r} is listed more than once")
+    return engines
+
+
+_ENGINE_KEYS = {"name", "url", "capacity", "labels", "tls"}
+_TLS_KEYS = ("ca", "cert", "key")
+
+
+def _engine(item: object, index: int) -> EngineSpec:
+    """One engine object, checked field by field so the error says which engine and which field."""
+    where = f"{ENGINES_VARIABLE}[{index}]"
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: must be an object with name, url, capacity, labels, tls")
+    unknown = sorted(set(item) - _ENGINE_KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown field {unknown[0]!r} (known: capacity, labels, name, tls, url)")
+    name = item.get("name")
+    if not isinstance(name, str) or not ENGINE_NAME.fullmatch(name):
+        raise ValueError(f"{where}.name: {name!r} is not a DNS label (a-z, 0-9 and '-', at most 63)")
+    url = item.get("url")
+    if not isinstance(url, str) or not url.startswith(ENGINE_SCHEMES) or url in ENGINE_SCHEMES:
+        raise ValueError(f"{where}.url: {url!r} is not a unix://... or tcp://... URL")
+    capacity = item.get("capacity", 0)
+    if type(capacity) is not int or capacity < 0:
+        raise ValueError(f"{where}.capacity: {capacity!r} is not an integer >= 0 (0: unbounded)")
+    labels = item.get("labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+        raise ValueError(f"{where}.labels: must be an object of strings to strings")
+    return EngineSpec(name, url, capacity, dict(labels), _tls(item.get("tls"), where))
+
+
+def _tls(value: Any, where: str) -> EngineTls | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != set(_TLS_KEYS) or not all(
+            isinstance(value[k], str) and value[k] for k in _TLS_KEYS):
+        raise ValueError(f"{where}.tls: must be an object of exactly ca, cert and key, each a file path")
+    return EngineTls(value["ca"], value["cert"], value["key"])

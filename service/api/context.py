@@ -14,7 +14,7 @@ from service.domain.files import Files
 from service.domain.logs import Logs
 from service.domain.workspaces import Workspaces
 from service.metrics import Metrics
-from service.runtime import ContainerRuntime
+from service.runtime.engines import EngineSet
 from service.settings import Settings
 from service.store import Store
 
@@ -27,7 +27,7 @@ class ApiContext:
 
     settings: Settings
     store: Store
-    runtime: ContainerRuntime
+    engines: EngineSet
     workspaces: Workspaces
     batches: Batches
     metrics: Metrics

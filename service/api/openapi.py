@@ -118,7 +118,7 @@ def document(schemas: Schemas) -> dict[str, Any]:
     read = (401, 404)
     paths: dict[str, Any] = {
         "/api/workspaces": {
-            "post": _op("Create a workspace", 201, "WorkspaceCreate", "WorkspaceAccepted", (400, 401, 409, 422)),
+            "post": _op("Create a workspace", 201, "WorkspaceCreate", "WorkspaceAccepted", (400, 401, 409, 422, 503)),
             "get": _op("List workspaces", 200, None, "WorkspaceList", (401, 422), query),
         },
         "/api/workspaces/{workspace_id}": {

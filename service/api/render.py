@@ -29,6 +29,7 @@ def workspace(ws: Workspace) -> dict[str, Any]:
         "state": ws.state.value,
         "desired_state": ws.desired.value,
         "container_id": ws.container_id,
+        "engine": ws.engine,
         "last_error": ws.last_error,
         "operations": legal_operations(ws.state),
         "created_at": when(ws.created_at),
@@ -63,6 +64,7 @@ def status(s: WorkspaceStatus) -> dict[str, Any]:
     """The status endpoint's document."""
     return {
         "workspace": workspace(s.workspace),
+        "engine": s.workspace.engine,
         "container_id": s.container_id,
         "container_state": s.container_state,
         "uptime_seconds": s.uptime_seconds,

@@ -34,6 +34,13 @@ ENVIRONMENT: JsonSchema = {
     "additionalProperties": {"type": "string", "maxLength": 8192, "pattern": "^[^\u0000]*$"},
     "description": "Environment variables of the workspace's container: names as in POSIX shells, values without NUL.",
 }
+ENGINE_LABELS: JsonSchema = {
+    "type": "object",
+    "maxProperties": 32,
+    "propertyNames": {"type": "string", "minLength": 1, "maxLength": 128},
+    "additionalProperties": {"type": "string", "maxLength": 256},
+    "description": "Labels the workspace's engine must carry (each equal); placed on the one with the most room.",
+}
 NAME: JsonSchema = {
     "type": "string",
     "minLength": 1,
@@ -151,6 +158,7 @@ class Schemas:
             "state": {"type": "string", "enum": [s.value for s in State]},
             "desired_state": {"type": "string", "enum": [s.value for s in State]},
             "container_id": NULL_STRING,
+            "engine": {"type": "string", "description": "The Docker engine the workspace was placed on."},
             "last_error": NULL_STRING,
             "operations": {"type": "array", "items": {"type": "string"}},
             "created_at": TIME,
@@ -190,6 +198,7 @@ class Schemas:
                     "ttl_s": {"type": "number", "minimum": 1, "maximum": settings.workspace_ttl or MAX_SECONDS,
                               "description": "Delete this long after creation. Default: the operator's TTL, "
                                              "which is also the most it may ask."},
+                    "engine_labels": ENGINE_LABELS,
                 },
                 ["name"],
             ),
@@ -225,6 +234,7 @@ class Schemas:
             "WorkspaceStatus": _object(
                 {
                     "workspace": {"$ref": "#/components/schemas/Workspace"},
+                    "engine": {"type": "string", "description": "The Docker engine the workspace is on."},
                     "container_id": NULL_STRING,
                     "container_state": {"type": "string"},
                     "uptime_seconds": number_or_null,
@@ -236,7 +246,7 @@ class Schemas:
                     "last_error": NULL_STRING,
                     "policy": {"$ref": "#/components/schemas/Policy"},
                 },
-                ["workspace", "container_id", "container_state", "reason", "last_error", "policy"],
+                ["workspace", "engine", "container_id", "container_state", "reason", "last_error", "policy"],
             ),
             "Policy": _object(
                 {

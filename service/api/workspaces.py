@@ -30,7 +30,7 @@ def create() -> tuple[Response, int, dict[str, str]]:
     _check_name(body["name"])
     ws, task = current().workspaces.create(
         owner, body["name"], body.get("project_path"), body.get("image"), body.get("resources"),
-        body.get("env"), body.get("secrets"), body.get("idle_timeout_s"), body.get("ttl_s"),
+        body.get("env"), body.get("secrets"), body.get("idle_timeout_s"), body.get("ttl_s"), body.get("engine_labels"),
     )
     return jsonify(render.accepted(ws, task)), 201, {"Location": f"/api/workspaces/{ws.id}"}
 
@@ -102,7 +102,7 @@ def status(workspace_id: str) -> Response:
     owner = inputs.owner()
     ctx = current()
     ws = ctx.workspaces.get(owner, workspace_id)
-    document = render.status(workspace_status(ws, ctx.runtime, time.time()))
+    document = render.status(workspace_status(ws, ctx.engines, time.time()))
     document["policy"] = render.policy(ctx.workspaces.policy_of(owner, workspace_id), ws, ctx.settings)
     return jsonify(document)
 

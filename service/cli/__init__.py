@@ -1,5 +1,5 @@
 """``workspace-service``: ``serve`` runs the app (granian or gunicorn); ``token create|list|revoke`` manage API tokens;
-``ws ...`` uses the API as a client (``service.cli.ws``)."""
+``engine list|drain|undrain`` the Docker engines; ``ws ...`` uses the API as a client (``service.cli.ws``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from service.cli.ws import ws
-from service.settings import Settings
+from service.settings import EngineListError, Settings
 from service.store import Store
 from service.store import tokens as token_rows
 from service.store.migrate import SchemaError
@@ -84,6 +84,81 @@ def revoke_token(token_id: str | None, owner: str | None) -> None:
         click.echo(f"revoked {info.id}  {info.owner}")
 
 
+@main.group()
+def engine() -> None:
+    """The Docker engines workspaces are placed on (WORKSPACE_SERVICE_ENGINES): list them, drain or undrain one."""
+
+
+EXIT_UNKNOWN_ENGINE = 2
+
+
+class UnknownEngine(click.ClickException):
+    """An engine name the settings do not list, or a list that cannot be read: one line, exit 2."""
+
+    exit_code = EXIT_UNKNOWN_ENGINE
+
+
+PING_SECONDS = 3.0  # how long ``engine list`` waits for each engine's answer
+
+
+@engine.command("list")
+def list_engines() -> None:
+    """One line per engine: name, URL, capacity (0: unbounded), workspaces placed, draining, reachable."""
+    import dataclasses
+
+    from service.app import docker_runtime  # the docker SDK: only this command of the engine group needs it
+    from service.domain.engines import usage
+    from service.runtime import RuntimeFailure
+
+    settings = settings_from_env()
+    with _store() as store:
+        found = usage(store, settings)
+    quick = dataclasses.replace(settings, docker_timeout=PING_SECONDS)
+    rows = [("NAME", "URL", "CAPACITY", "USED", "DRAINING", "REACHABLE")]
+    for item in found:
+        runtime = docker_runtime(quick, item.spec)
+        try:
+            runtime.ping()
+            reachable = "yes"
+        except RuntimeFailure:
+            reachable = "no"
+        finally:
+            runtime.close()
+        rows.append((item.spec.name, item.spec.url or settings.docker_url or "(DOCKER_HOST or the local socket)",
+                     str(item.spec.capacity), str(item.used), "yes" if item.draining else "no", reachable))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@engine.command("drain")
+@click.argument("name")
+def drain_engine(name: str) -> None:
+    """Give engine NAME no new workspaces (those on it stay until stopped or moved)."""
+    _set_draining(name, True)
+    click.echo(f"engine {name} is draining: no new workspaces are placed on it")
+
+
+@engine.command("undrain")
+@click.argument("name")
+def undrain_engine(name: str) -> None:
+    """Let engine NAME take new workspaces again."""
+    _set_draining(name, False)
+    click.echo(f"engine {name} takes new workspaces again")
+
+
+def _set_draining(name: str, value: bool) -> None:
+    from service.domain.engines import set_draining
+    from service.domain.errors import NotFound
+
+    settings = settings_from_env()
+    try:
+        with _store() as store:
+            set_draining(store, settings, name, value, time.time())
+    except NotFound as exc:
+        raise UnknownEngine(exc.detail) from exc
+
+
 def make_database_dir(url: str) -> None:
     """Make the directory of a SQLite file (the default one, in the user's data directory, is new on a new
     machine), private to the user; other databases are left to their URL."""
@@ -93,9 +168,12 @@ def make_database_dir(url: str) -> None:
 
 
 def settings_from_env() -> Settings:
-    """The operator's settings; a variable that cannot be read is one line and exit 1, never a traceback."""
+    """The operator's settings; a variable that cannot be read is one line and exit 1 (the engine list: exit 2,
+    ``EXIT_UNKNOWN_ENGINE``), never a traceback."""
     try:
         return Settings.from_env()
+    except EngineListError as exc:
+        raise UnknownEngine(str(exc)) from exc
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -28,13 +28,13 @@ from service.model import State, Workspace
 from service.runtime import (
     ContainerNotFound,
     ContainerNotRunning,
-    ContainerRuntime,
     ExecSession,
     ExecSpec,
     Output,
     RuntimeFailure,
     RuntimeUnavailable,
 )
+from service.runtime.engines import EngineSet
 from service.runtime.protocol import RESERVED_ENV
 from service.settings import Settings
 from service.store import Store
@@ -169,9 +169,9 @@ class RunningExec:
 class Execs:
     """Starts commands in the owner's running workspaces."""
 
-    def __init__(self, store: Store, runtime: ContainerRuntime, settings: Settings, slots: ExecSlots) -> None:
+    def __init__(self, store: Store, engines: EngineSet, settings: Settings, slots: ExecSlots) -> None:
         self.store = store
-        self.runtime = runtime
+        self.engines = engines
         self.settings = settings
         self.slots = slots
 
@@ -198,7 +198,7 @@ class Execs:
             raise TooMany(f"this workspace already runs {limit} commands, the most it may run at once"
                           " (exec_concurrency)", limit=limit)
         try:
-            session = self.runtime.exec(ws.container_id, spec)
+            session = self.engines.runtime(ws.engine).exec(ws.container_id, spec)
         except Exception as exc:
             self.slots.release(ws.id, slot)
             raise _refusal(exc, ws.state.value) from exc

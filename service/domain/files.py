@@ -29,6 +29,7 @@ from service.domain.errors import Conflict, Invalid, NotFound, Unavailable
 from service.domain.execs import running_workspace
 from service.domain.tar_upload import CleanTar, clean
 from service.runtime import ByteStream, ContainerNotFound, ContainerRuntime, ExecSpec, RuntimeFailure
+from service.runtime.engines import EngineSet
 from service.runtime.errors import PermanentRuntimeError
 from service.settings import Settings
 from service.store import Store
@@ -72,12 +73,20 @@ class Download:
         self.source.close()
 
 
+@dataclass(frozen=True)
+class Container:
+    """A workspace's container and the runtime of the engine it is on."""
+
+    runtime: ContainerRuntime
+    id: str
+
+
 class Files:
     """Uploads and downloads in the owner's running workspaces."""
 
-    def __init__(self, store: Store, runtime: ContainerRuntime, settings: Settings) -> None:
+    def __init__(self, store: Store, engines: EngineSet, settings: Settings) -> None:
         self.store = store
-        self.runtime = runtime
+        self.engines = engines
         self.settings = settings
         uid, _, gid = settings.container_user.partition(":")
         self.uid, self.gid = int(uid), int(gid or uid)
@@ -87,8 +96,7 @@ class Files:
         parts = home.components(path)
         if not parts:
             raise Invalid("path must name a file below /workspace")
-        container = running_workspace(self.store, owner, workspace_id, "files are served").container_id
-        assert container is not None
+        container = self._container(owner, workspace_id)
         found, existing = self._walk(container, parts, write=True)
         if found == "dir":
             raise Conflict(f"{'/'.join(parts)[:200]} is a folder; send a tar (application/x-tar) to fill it")
@@ -112,8 +120,7 @@ class Files:
     def write_tar(self, owner: str, workspace_id: str, path: str, body: bytes) -> Written:
         """Extract the tar ``body`` into the folder ``path`` (made if missing), after ``tar_upload.clean``."""
         parts = home.components(path)
-        container = running_workspace(self.store, owner, workspace_id, "files are served").container_id
-        assert container is not None
+        container = self._container(owner, workspace_id)
         links = self._check(container, parts)
         if len(links) > MAX_LINKS:
             raise Invalid(f"the folder holds more than {MAX_LINKS} symbolic links; extract into another one")
@@ -125,8 +132,7 @@ class Files:
     def read(self, owner: str, workspace_id: str, path: str) -> Download:
         """The file ``path`` (its bytes) or the folder ``path`` (a tar of it, entries under its name)."""
         parts = home.components(path)
-        container = running_workspace(self.store, owner, workspace_id, "files are served").container_id
-        assert container is not None
+        container = self._container(owner, workspace_id)
         found, _existing = self._walk(container, parts, write=False)
         if found == "other":
             raise Invalid(f"{'/'.join(parts)[:200]} is neither a regular file nor a folder")
@@ -139,7 +145,15 @@ class Files:
             source.close()
             raise
 
-    def _walk(self, container: str, parts: tuple[str, ...], write: bool) -> tuple[str, int]:
+    def _container(self, owner: str, workspace_id: str) -> Container:
+        ws = running_workspace(self.store, owner, workspace_id, "files are served")
+        assert ws.container_id is not None
+        try:
+            return Container(self.engines.runtime(ws.engine), ws.container_id)
+        except RuntimeFailure as exc:
+            raise Unavailable(str(exc)) from exc
+
+    def _walk(self, container: Container, parts: tuple[str, ...], write: bool) -> tuple[str, int]:
         """Stat ``parts`` one prefix at a time (``stat_path``: no link is followed, nothing is read or run): what
         the path is (dir, file, other, or missing when writing) and how many of its components exist. A link
         anywhere is ``Invalid``; a missing component is ``NotFound`` unless writing, and a file on the way is
@@ -148,7 +162,7 @@ class Files:
         for depth in range(len(parts) + 1):
             shown = "/".join(parts[:depth])[:200]
             try:
-                found = self.runtime.stat_path(container, home.absolute(parts[:depth]))
+                found = container.runtime.stat_path(container.id, home.absolute(parts[:depth]))
             except RuntimeFailure as exc:
                 raise Unavailable(f"the container engine failed checking the path: {exc}") from exc
             if found is None:
@@ -162,13 +176,13 @@ class Files:
             kind = found.kind
         return kind, len(parts)
 
-    def _check(self, container: str, parts: tuple[str, ...]) -> list[str]:
+    def _check(self, container: Container, parts: tuple[str, ...]) -> list[str]:
         """Walk the folder ``parts`` in the container as the workspace user, making what is missing (see
         ``CHECK``), and list the links below it (relative to it)."""
         spec = ExecSpec(("/bin/sh", "-c", CHECK, "check", *parts), home.absolute(()), {}, None,
                         f"files-{time.monotonic_ns()}")
         try:
-            session = self.runtime.exec(container, spec)
+            session = container.runtime.exec(container.id, spec)
             out = b"".join(piece.data for piece in session if piece.stream == "stdout")
         except ContainerNotFound as exc:
             raise Conflict(f"the workspace's container is not running ({exc})") from exc
@@ -187,9 +201,9 @@ class Files:
             raise Unavailable(f"the path check in the workspace gave no answer ({head[:80]!r})")
         return [name.decode("utf-8", "surrogateescape")[2:] for name in rest.split(b"\x00") if name.startswith(b"./")]
 
-    def _put(self, container: str, folder: str, data: bytes) -> None:
+    def _put(self, container: Container, folder: str, data: bytes) -> None:
         try:
-            self.runtime.put_archive(container, folder, data)
+            container.runtime.put_archive(container.id, folder, data)
         except ContainerNotFound as exc:
             raise NotFound(f"{folder} is gone from the workspace") from exc
         except PermanentRuntimeError as exc:
@@ -197,9 +211,9 @@ class Files:
         except RuntimeFailure as exc:
             raise Unavailable(f"the container engine failed the upload: {exc}") from exc
 
-    def _get(self, container: str, path: str) -> ByteStream:
+    def _get(self, container: Container, path: str) -> ByteStream:
         try:
-            return self.runtime.get_archive(container, path)
+            return container.runtime.get_archive(container.id, path)
         except ContainerNotFound as exc:
             raise NotFound(f"{path} is gone from the workspace") from exc
         except RuntimeFailure as exc:

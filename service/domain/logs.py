@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 from service.domain.errors import Conflict, NotFound, Unavailable
 from service.domain.pump import Pump
-from service.runtime import ByteStream, ContainerNotFound, ContainerRuntime, RuntimeFailure
+from service.runtime import ByteStream, ContainerNotFound, RuntimeFailure
+from service.runtime.engines import EngineSet
 from service.settings import Settings
 from service.store import Store
 from service.store import workspaces as workspace_rows
@@ -47,9 +48,9 @@ class LogStream:
 class Logs:
     """Reads the output of the owner's workspaces' containers."""
 
-    def __init__(self, store: Store, runtime: ContainerRuntime, settings: Settings) -> None:
+    def __init__(self, store: Store, engines: EngineSet, settings: Settings) -> None:
         self.store = store
-        self.runtime = runtime
+        self.engines = engines
         self.settings = settings
 
     def read(self, owner: str, workspace_id: str, tail: int | None, follow: bool) -> LogStream:
@@ -61,7 +62,7 @@ class Logs:
         if ws.container_id is None:
             raise Conflict(f"the workspace has no container yet (it is {ws.state.value})", state=ws.state.value)
         try:
-            source = self.runtime.logs(ws.container_id, tail, follow)
+            source = self.engines.runtime(ws.engine).logs(ws.container_id, tail, follow)
         except ContainerNotFound as exc:
             raise Conflict(f"the workspace's container is gone ({exc})", state=ws.state.value) from exc
         except RuntimeFailure as exc:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.model import Workspace
-from service.runtime import ContainerRuntime, RuntimeFailure
+from service.runtime import RuntimeFailure, RuntimeUnavailable
+from service.runtime.engines import EngineSet
 
 
 @dataclass(frozen=True)
@@ -27,17 +28,22 @@ class WorkspaceStatus:
     oci_runtime: str | None = None  # the engine's runtime the container runs under, as the engine reports it
 
 
-def workspace_status(ws: Workspace, runtime: ContainerRuntime, now: float) -> WorkspaceStatus:
-    """Ask the runtime about the workspace's container; any failure becomes ``unknown`` with the reason."""
+def workspace_status(ws: Workspace, engines: EngineSet, now: float) -> WorkspaceStatus:
+    """Ask the workspace's engine about its container; any failure becomes ``unknown`` with the reason (an engine
+    that does not answer is also noted in ``engines.health``)."""
     if ws.container_id is None:
         return WorkspaceStatus(ws, None, "absent", reason="no container has been created yet")
     try:
+        runtime = engines.runtime(ws.engine)
         info = runtime.inspect(ws.container_id)
         if info is None:
             return WorkspaceStatus(ws, ws.container_id, "absent", reason="the container no longer exists")
         if info.state != "running":
             return WorkspaceStatus(ws, info.id, info.state, reason=info.error, oci_runtime=info.oci_runtime)
         sample = runtime.stats(info.id)
+    except RuntimeUnavailable as exc:
+        engines.health.failed(ws.engine, str(exc))
+        return WorkspaceStatus(ws, ws.container_id, "unknown", reason=f"engine {ws.engine}: {exc}")
     except RuntimeFailure as exc:
         return WorkspaceStatus(ws, ws.container_id, "unknown", reason=str(exc))
     uptime = None if info.started_at is None else max(0.0, now - info.started_at)

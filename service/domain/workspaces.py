@@ -14,22 +14,26 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.base import UseCases
-from service.domain import operations, policy
+from service.domain import operations, placement, policy
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.paths import overlapping, resolve_project
 from service.model import Operation, Resources, State, Task, Workspace
+from service.runtime.engines import EngineHealth
 from service.store.policies import Policy
+from service.store import engines as engine_rows
 from service.store import policies as policy_rows
 from service.store import tasks as task_rows
 from service.store import workspaces as workspace_rows
 
 
 class Workspaces(UseCases):
-    """The owner-scoped workspace operations; ``notify`` wakes the worker pool after a task is queued."""
+    """The owner-scoped workspace operations; ``notify`` wakes the worker pool after a task is queued; ``health``
+    (the app's ``EngineSet.health``) tells placement which engines are down."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, health: EngineHealth | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.activity = policy.Activity(self.store, self.settings, self.clock)
+        self.health = health or EngineHealth()
 
     def create(
         self,
@@ -42,9 +46,11 @@ class Workspaces(UseCases):
         secrets: dict[str, str] | None = None,
         idle_timeout_s: float | None = None,
         ttl_s: float | None = None,
+        engine_labels: dict[str, str] | None = None,
     ) -> tuple[Workspace, Task]:
-        """Record a pending workspace, its policy (see ``policy``) and its create task; nothing is stored if any
-        rule refuses (a quota included)."""
+        """Record a pending workspace on the engine ``placement`` chooses (among those with ``engine_labels``),
+        its policy (see ``policy``) and its create task; nothing is stored if any rule refuses (a quota
+        included)."""
         env, secrets = env or {}, secrets or {}
         policy.check_environment(env, secrets)
         chosen_image = image or self.settings.default_image
@@ -72,18 +78,28 @@ class Workspaces(UseCases):
         task = operations.new_task(Operation.CREATE, ws, now, self.settings.task_max_attempts)
         expires_at = policy.expiry(self.settings, ttl_s, now)
 
-        def insert(conn: Connection) -> None:
+        def insert(conn: Connection) -> Workspace:
             policy.check_quota(conn, owner, self.settings, ws.resources)
-            _insert_pair(conn, ws, task)
+            placed = dataclasses.replace(ws, engine=self._place(conn, engine_labels or {}))
+            _insert_pair(conn, placed, task)
             policy_rows.insert(conn, ws.id, env, secrets, idle_timeout_s, expires_at, now)
+            return placed
 
         try:
             # no separate look-up of the name: the unique index on the owner's live names refuses a taken one
-            self.store.transact(insert)
+            placed = self.store.transact(insert)
         except IntegrityError as exc:
             raise _name_conflict(name) from exc
         self.notify()
-        return ws, task
+        return placed, task
+
+    def _place(self, conn: Connection, wanted: dict[str, str]) -> str:
+        """The engine for a new workspace, read in the transaction that records it (see ``placement``)."""
+        engines = self.settings.engines
+        used = workspace_rows.count_by_engine(conn) if any(e.capacity for e in engines) else {}
+        # with one engine there is no other to prefer: its work waits for it to answer, as it always did
+        down = self.health.down if len(engines) > 1 else _never_down
+        return placement.choose(engines, wanted, engine_rows.draining(conn), used, down)
 
     def _resources(self, asked: dict[str, float], base: Resources | None = None) -> Resources:
         """``asked`` over ``base`` (default: the operator's defaults), refused above the operator's ceilings."""
@@ -180,6 +196,10 @@ class Workspaces(UseCases):
         if task is None:
             raise NotFound(f"no task {task_id}")
         return task
+
+
+def _never_down(engine: str) -> str | None:
+    return None
 
 
 def _insert_pair(conn: Connection, ws: Workspace, task: Task) -> None:

@@ -26,6 +26,7 @@ workspaces = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("keep_volume", Boolean, nullable=False, default=False),
+    Column("engine", String(63), nullable=False, default="default"),  # an older database's rows: its one engine
 )
 # A name is unique among an owner's live workspaces; deleted ones keep their name for history.
 Index(
@@ -102,4 +103,14 @@ leases = Table(
     Column("holder", String(128), nullable=True),
     Column("expires_at", Float, nullable=False),
     Column("renewed_at", Float, nullable=False),
+)
+
+# The operator's drain state of each engine named in the settings (the list itself stays in the settings):
+# a row exists once an engine has been drained or undrained; no row means not draining.
+engines = Table(
+    "engines",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("draining", Boolean, nullable=False, default=False),
+    Column("updated_at", Float, nullable=False),
 )

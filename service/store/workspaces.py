@@ -37,6 +37,7 @@ def to_workspace(row: Mapping[Any, Any]) -> Workspace:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         keep_volume=bool(row["keep_volume"]),
+        engine=row["engine"],
     )
 
 
@@ -98,6 +99,12 @@ def live(conn: Connection) -> list[Workspace]:
     """Every workspace that is not deleted, for the reconciler's full resync."""
     rows = conn.execute(select(t).where(t.c.state != State.DELETED.value)).mappings()
     return [to_workspace(r) for r in rows]
+
+
+def count_by_engine(conn: Connection) -> dict[str, int]:
+    """Workspaces that are not deleted, per engine: what each engine's capacity is used by."""
+    rows = conn.execute(select(t.c.engine, func.count()).where(t.c.state != State.DELETED.value).group_by(t.c.engine))
+    return {r[0]: int(r[1]) for r in rows}
 
 
 def change(conn: Connection, workspace_id: str, now: float, **values: Any) -> None:

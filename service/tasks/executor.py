@@ -18,7 +18,8 @@ from service.domain.paths import verify_mount
 from service.domain.workspaces import require_apart
 from service.domain.recovery import DOWN, GONE
 from service.model import Operation, State, Task, TaskStatus, Workspace
-from service.runtime import ContainerRuntime, ContainerSpec, PermanentRuntimeError, RuntimeFailure
+from service.runtime import ContainerRuntime, ContainerSpec, PermanentRuntimeError, RuntimeFailure, RuntimeUnavailable
+from service.runtime.engines import EngineSet
 from service.settings import Settings
 from service.store import Store
 from service.store import policies as policy_rows
@@ -30,13 +31,15 @@ log = logging.getLogger(__name__)
 
 
 class TaskExecutor:
-    """Runs one claimed task to completion or raises a ``RuntimeFailure`` the worker pool classifies."""
+    """Runs one claimed task to completion or raises a ``RuntimeFailure`` the worker pool classifies; each task
+    talks to the engine of its workspace (an engine that does not answer is ``RuntimeUnavailable``: the task
+    waits for it without using up attempts, and ``engines.health`` hears of it)."""
 
     def __init__(
-        self, store: Store, runtime: ContainerRuntime, settings: Settings, clock: Callable[[], float] = time.time
+        self, store: Store, engines: EngineSet, settings: Settings, clock: Callable[[], float] = time.time
     ) -> None:
         self.store = store
-        self.runtime = runtime
+        self.engines = engines
         self.settings = settings
         self.clock = clock
         self._local = threading.local()  # the _Step of the task the current thread runs
@@ -54,20 +57,26 @@ class TaskExecutor:
             return
         if task.kind != Operation.DELETE and ws.state == State.DELETING:
             return  # superseded: the delete task behind this one removes whatever exists
-        if task.kind == Operation.DELETE:
-            self._delete(ws, step)
-        elif task.kind == Operation.STOP:
-            self._stop(ws, step)
-        elif task.kind == Operation.SYNC:
-            self._sync(ws, step)
-        elif task.kind == Operation.RESIZE:
-            self._resize(ws)
-        else:
-            self._up(ws, task.kind, step, first_try=task.attempts <= 1)
+        rt = self.engines.runtime(ws.engine)
+        try:
+            if task.kind == Operation.DELETE:
+                self._delete(rt, ws, step)
+            elif task.kind == Operation.STOP:
+                self._stop(rt, ws, step)
+            elif task.kind == Operation.SYNC:
+                self._sync(rt, ws, step)
+            elif task.kind == Operation.RESIZE:
+                self._resize(rt, ws)
+            else:
+                self._up(rt, ws, task.kind, step, first_try=task.attempts <= 1)
+        except RuntimeUnavailable as exc:
+            self.engines.health.failed(ws.engine, str(exc))
+            raise
+        self.engines.health.answered(ws.engine)
 
     # --- handlers -----------------------------------------------------------------------------------
 
-    def _up(self, ws: Workspace, kind: Operation, step: _Step, first_try: bool = False) -> None:
+    def _up(self, rt: ContainerRuntime, ws: Workspace, kind: Operation, step: _Step, first_try: bool = False) -> None:
         """create, start and restart: end with the workspace's container running.
 
         A first create attempt does not look for an existing container: none can exist yet unless an earlier
@@ -77,86 +86,89 @@ class TaskExecutor:
             self._settle(ws.id, State.STARTING)
         step.check()
         self._check_mount(ws)
-        info = None if kind == Operation.CREATE and first_try else self.runtime.find(ws.id)
+        info = None if kind == Operation.CREATE and first_try else rt.find(ws.id)
         if info is None or info.state in GONE:
-            container_id = self._bring_up(ws, info.id if info else None, step)
+            container_id = self._bring_up(rt, ws, info.id if info else None, step)
         elif kind == Operation.RESTART and info.state == "running":
-            self.runtime.restart(info.id, self.settings.stop_timeout)
+            rt.restart(info.id, self.settings.stop_timeout)
             container_id = info.id
         else:
-            self.runtime.start(info.id)
+            rt.start(info.id)
             container_id = info.id
         self._settle(ws.id, State.RUNNING, container_id=container_id, last_error=None)
 
-    def _bring_up(self, ws: Workspace, dead_id: str | None, step: _Step) -> str:
+    def _bring_up(self, rt: ContainerRuntime, ws: Workspace, dead_id: str | None, step: _Step) -> str:
         """Create and start a fresh container; a permanent failure removes what was created."""
         if dead_id is not None:
-            self.runtime.remove(dead_id)
+            rt.remove(dead_id)
         step.check()
-        self.runtime.ensure_image(ws.image)
+        rt.ensure_image(ws.image)
         step.check()
-        with self.store.read() as conn:
-            environment = policy_rows.environment(conn, ws.id)
-        spec = ContainerSpec(
-            workspace_id=ws.id, owner=ws.owner, image=ws.image, resources=ws.resources, project_dir=ws.project_path,
-            environment=environment,
-        )
-        container_id = self.runtime.create(spec)
+        container_id = rt.create(self._spec(ws))
         self._settle(ws.id, None, container_id=container_id)
         step.check()
         try:
-            self.runtime.start(container_id)
+            rt.start(container_id)
         except PermanentRuntimeError:
-            self.runtime.remove(container_id)
+            rt.remove(container_id)
             self._settle(ws.id, None, container_id=None)
             raise
         return container_id
 
-    def _stop(self, ws: Workspace, step: _Step) -> None:
-        info = self.runtime.find(ws.id)
+    def _spec(self, ws: Workspace) -> ContainerSpec:
+        """The container ``ws`` gets, with the owner's variables and secrets of the moment."""
+        with self.store.read() as conn:
+            environment = policy_rows.environment(conn, ws.id)
+        return ContainerSpec(
+            workspace_id=ws.id, owner=ws.owner, image=ws.image, resources=ws.resources, project_dir=ws.project_path,
+            environment=environment,
+        )
+
+    def _stop(self, rt: ContainerRuntime, ws: Workspace, step: _Step) -> None:
+        info = rt.find(ws.id)
         step.check()
         if info is not None and info.state not in GONE:
-            self.runtime.stop(info.id, self.settings.stop_timeout)
+            rt.stop(info.id, self.settings.stop_timeout)
         self._settle(ws.id, State.STOPPED)
 
-    def _delete(self, ws: Workspace, step: _Step) -> None:
+    def _delete(self, rt: ContainerRuntime, ws: Workspace, step: _Step) -> None:
         if ws.container_id is not None:
-            self.runtime.remove(ws.container_id)
+            rt.remove(ws.container_id)
         step.check()
-        info = self.runtime.find(ws.id)  # a create that crashed before recording its container id
+        info = rt.find(ws.id)  # a create that crashed before recording its container id
         if info is not None:
-            self.runtime.remove(info.id)
+            rt.remove(info.id)
         step.check()
         if ws.project_path is None and not ws.keep_volume:
-            self.runtime.remove_volume(ws.id)
+            rt.remove_volume(ws.id)
         self._settle(ws.id, State.DELETED, container_id=None, allow_deleting=True)
         with self.store.write() as conn:  # its secrets are kept no longer than its container
             policy_rows.drop(conn, ws.id)
 
-    def _sync(self, ws: Workspace, step: _Step) -> None:
+    def _sync(self, rt: ContainerRuntime, ws: Workspace, step: _Step) -> None:
         """The reconciler's repair: bring a workspace that should run back up, stop one meant to be stopped."""
         if ws.state == State.STOPPED:
-            info = self.runtime.find(ws.id)
+            info = rt.find(ws.id)
             if info is not None and info.state not in GONE | DOWN:
-                self.runtime.stop(info.id, self.settings.stop_timeout)
+                rt.stop(info.id, self.settings.stop_timeout)
             return
         if ws.state != State.RUNNING:
             return
-        info = self.runtime.find(ws.id)
+        info = rt.find(ws.id)
         step.check()
         if info is None or info.state in GONE:
             self._check_mount(ws)
-            container_id = self._bring_up(ws, info.id if info else None, step)
+            container_id = self._bring_up(rt, ws, info.id if info else None, step)
             self._settle(ws.id, State.RUNNING, container_id=container_id)
         elif info.state != "running":
             self._check_mount(ws)
-            self.runtime.start(info.id)
+            rt.start(info.id)
 
-    def _resize(self, ws: Workspace) -> None:
+    def _resize(self, rt: ContainerRuntime, ws: Workspace) -> None:
         """Apply the recorded resources to the existing container; without one, its creation applies them."""
-        info = self.runtime.find(ws.id)
+        info = rt.find(ws.id)
         if info is not None and info.state not in GONE:
-            self.runtime.update(info.id, ws.resources)
+            rt.update(info.id, ws.resources)
 
     def _check_mount(self, ws: Workspace) -> None:
         """Before every container create and start: the mount source is still the owner's own directory,
@@ -210,9 +222,14 @@ class TaskExecutor:
     def _discard_container(self, ws_id: str) -> None:
         """Best effort: a create that failed for good leaves no container behind."""
         try:
-            info = self.runtime.find(ws_id)
+            with self.store.read() as conn:
+                ws = workspace_rows.get(conn, ws_id)
+            if ws is None:
+                return
+            rt = self.engines.runtime(ws.engine)
+            info = rt.find(ws_id)
             if info is not None:
-                self.runtime.remove(info.id)
+                rt.remove(info.id)
             with self.store.write() as conn:
                 workspace_rows.change(conn, ws_id, self.clock(), container_id=None)
         except RuntimeFailure as exc:

@@ -16,7 +16,7 @@ ROW: dict[str, Any] = {
     "id": "w" * 32, "owner": "alice", "name": "kept", "image": "workspace-base:latest", "project_path": None,
     "cpus": 1.0, "memory_mb": 256, "pids": 64, "state": "stopped", "desired": "stopped", "container_id": None,
     "last_error": None, "restart_count": 0, "next_restart_at": 0.0, "created_at": 1.0, "updated_at": 2.0,
-    "keep_volume": False,
+    "keep_volume": False, "engine": "default",
 }
 
 

@@ -16,6 +16,7 @@ from service.domain.status import workspace_status
 from service.domain.workspaces import Workspaces
 from service.model import Operation, State, TaskStatus
 from service.runtime import ContainerInfo
+from service.runtime.engines import EngineSet
 from service.settings import Settings
 from service.store import Store
 
@@ -126,18 +127,20 @@ def test_mounts_never_nest() -> None:
 
 
 def test_status_reports_engine_facts_and_failures(workspaces: Workspaces, fake_runtime: Any) -> None:
+    engines = EngineSet({"default": fake_runtime})
     ws, _ = workspaces.create("alice", "one")
-    assert workspace_status(ws, fake_runtime, 10.0).container_state == "absent"
+    assert workspace_status(ws, engines, 10.0).container_state == "absent"
     with_container = dataclasses.replace(ws, container_id="c1")
-    assert workspace_status(with_container, fake_runtime, 10.0).reason == "the container no longer exists"
+    assert workspace_status(with_container, engines, 10.0).reason == "the container no longer exists"
     fake_runtime.containers["c1"] = ContainerInfo(id="c1", workspace_id=ws.id, state="exited", error="oom")
-    assert workspace_status(with_container, fake_runtime, 10.0).reason == "oom"
+    assert workspace_status(with_container, engines, 10.0).reason == "oom"
     fake_runtime.containers["c1"] = ContainerInfo(id="c1", workspace_id=ws.id, state="running", started_at=4.0)
-    live = workspace_status(with_container, fake_runtime, 10.0)
+    live = workspace_status(with_container, engines, 10.0)
     assert (live.uptime_seconds, live.cpu_seconds, live.memory_bytes) == (6.0, 1.5, 1024)
     fake_runtime.down = True
-    down = workspace_status(with_container, fake_runtime, 10.0)
+    down = workspace_status(with_container, engines, 10.0)
     assert down.container_state == "unknown" and "unreachable" in (down.reason or "")
+    assert engines.health.down("default") is not None  # placement hears of it
 
 
 def test_update_resizes_within_limits_and_queues_a_resize(workspaces: Workspaces) -> None:
@@ -166,7 +169,7 @@ def test_a_refused_resize_keeps_the_workspace_state(store: Store, settings: Sett
         workspace_rows.change(conn, ws.id, 1.0, state=State.RUNNING)
     _, task = workspaces.update("alice", ws.id, resources={"memory_mb": 64})
     assert task is not None
-    TaskExecutor(store, FakeRuntimeForResize(), settings).give_up(task, "memory below usage")
+    TaskExecutor(store, EngineSet({"default": FakeRuntimeForResize()}), settings).give_up(task, "memory below usage")
     after = workspaces.get("alice", ws.id)
     assert after.state == State.RUNNING and after.last_error == "resize: memory below usage"
     assert workspaces.task("alice", task.id).status == TaskStatus.FAILED

@@ -21,6 +21,7 @@ from service.domain.execs import ExecResult, Execs, OutputText
 from service.domain.tar_upload import clean
 from service.domain.workspaces import Workspaces
 from service.runtime import Output
+from service.runtime.engines import EngineSet
 from service.settings import Settings
 from service.store import Store
 from service.store import workspaces as workspace_rows
@@ -112,7 +113,7 @@ def running(store: Store, settings: Settings) -> str:
 
 def _execs(store: Store, settings: Settings, runtime: Any, tmp_path: Any, **overrides: Any) -> Execs:
     tuned = Settings(**{**settings.__dict__, **overrides})
-    return Execs(store, runtime, tuned, ExecSlots(str(tmp_path / "slots"), tuned.exec_concurrency))
+    return Execs(store, EngineSet({"default": runtime}), tuned, ExecSlots(str(tmp_path / "slots"), tuned.exec_concurrency))
 
 
 def test_output_is_bounded_per_stream_and_decoded_across_pieces(store: Store, settings: Settings, fake_runtime: Any,
