@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from healthcheck.checks.contract_violation import contract_types, find_contract_file
-from healthcheck.checks.coverage_boot import coverage_source
+from healthcheck.checks.test_suite.coverage_boot import coverage_source
 from healthcheck.checks.type_error import choose_mypy
 from healthcheck.config import Config
 from healthcheck.interpreter import Interpreter, inspect, installed_version

@@ -30,7 +30,7 @@ from healthcheck.checks.duplicates import DuplicatesCheck
 from healthcheck.checks.import_failure import ImportCheck
 from healthcheck.checks.names import NamesCheck
 from healthcheck.checks.syntax_error import SyntaxCheck
-from healthcheck.checks.tests import TestsCheck
+from healthcheck.checks.test_suite import TestsCheck
 from healthcheck.checks.type_error import TypesCheck
 from healthcheck.errors import UsageError
 

@@ -14,7 +14,7 @@ from healthcheck.catalog import diff_sections
 from healthcheck.model import Finding, Report
 from healthcheck.report.first_screen import failing_gates, lead_order
 from healthcheck.report.summary import counts_by_check, gate_value, headline, verdict_word, where
-from healthcheck.report.tests_section import section_markdown
+from healthcheck.checks.test_suite.report_section import section_markdown
 
 MAX_FINDINGS = 50
 PER_GATE = 10  # findings listed under each failing gate

@@ -87,7 +87,7 @@ def test_a_module_named_like_our_plugin_does_not_replace_it(tmp_path: Path) -> N
 def test_a_sitecustomize_or_a_healthcheck_package_of_the_tree_is_never_loaded(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {
         "pyproject.toml": QUIET, "sitecustomize.py": FAKE_RECORDS, "healthcheck/__init__.py": FAKE_RECORDS,
-        "healthcheck/pytest_plugin.py": FAKE_RECORDS, **FAILING,
+        "healthcheck/checks/test_suite/in_target/pytest_plugin.py": FAKE_RECORDS, **FAILING,
     })
     proc, report = _scan(repo, tmp_path)
     assert proc.returncode == 1, proc.stderr[-2000:]

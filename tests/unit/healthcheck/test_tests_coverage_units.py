@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from healthcheck.checks.coverage_data import (
+from healthcheck.checks.test_suite.coverage_data import (
     FileCoverage,
     analyse,
     code_lines,
@@ -18,9 +18,9 @@ from healthcheck.checks.coverage_data import (
     source_files,
     totals,
 )
-from healthcheck.checks.diffcov import changed_lines, diff_coverage, parse_diff, verify_base
-from healthcheck.checks.testrun import TestRecord
-from healthcheck.checks.tests import coverage_findings, suite_entry, suite_metrics
+from healthcheck.checks.test_suite.diffcov import changed_lines, diff_coverage, parse_diff, verify_base
+from healthcheck.checks.test_suite.run import TestRecord
+from healthcheck.checks.test_suite import coverage_findings, suite_entry, suite_metrics
 from healthcheck.config import Config
 from healthcheck.errors import UsageError
 from healthcheck.project import discover

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from healthcheck import pytest_plugin
+from healthcheck.checks.test_suite.in_target import pytest_plugin
 
 SUITE = {
     "proj_pkg/__init__.py": "",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from healthcheck.checks import testrun
-from healthcheck.checks.testrun import (
+from healthcheck.checks.test_suite import run as testrun
+from healthcheck.checks.test_suite.run import (
     PLUGIN_MODULE,
     conftest_failure,
     TestRecord,

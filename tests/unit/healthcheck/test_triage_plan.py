@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from healthcheck.model import Finding, Report
-from healthcheck.report.tests_section import section_markdown
+from healthcheck.checks.test_suite.report_section import section_markdown
 from healthcheck.triage import plan_lines, recovery_plan, rerun_command
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from healthcheck.checks.rootcause import Grouper
-from healthcheck.checks.testrun import TestRecord
+from healthcheck.checks.test_suite.rootcause import Grouper
+from healthcheck.checks.test_suite.run import TestRecord
 from healthcheck.model import Finding
 
 SYNTAX = Finding.create("syntax-error", "pkg/bad.py does not parse", key="syntax", path="pkg/bad.py", line=3)

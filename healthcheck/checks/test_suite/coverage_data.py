@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Literal, Sequence
 
+import healthcheck
 from healthcheck.project import Project, SourceFile
 
 # Top-level names that are scripts, docs or tooling, not the code under test.
@@ -160,7 +161,7 @@ def package_of(f: SourceFile) -> str:
 READER = """
 import json, sys
 from pathlib import Path
-from healthcheck.checks.coverage_data import combine_parallel, _json_summary
+from healthcheck.checks.test_suite.coverage_data import combine_parallel, _json_summary
 data_file, root, listing, out = (Path(a) for a in sys.argv[1:5])
 combine_parallel(data_file)
 paths = [Path(p) for p in listing.read_text(encoding="utf-8").splitlines() if p]
@@ -178,7 +179,7 @@ def read_summary(data_file: Path, root: Path, paths: Sequence[Path]) -> dict[str
     with tempfile.TemporaryDirectory(prefix="healthcheck-coverage-") as tmp:
         listing, out = Path(tmp) / "paths.txt", Path(tmp) / "summary.json"
         listing.write_text("\n".join(str(p) for p in paths) + "\n", encoding="utf-8")
-        package_root = Path(__file__).resolve().parents[2]
+        package_root = Path(healthcheck.__file__).resolve().parent.parent  # the folder healthcheck is imported from
         env = {**{k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_START"}, "PYTHONPATH": os.pathsep.join(filter(None, [str(package_root),
                                                                           os.environ.get("PYTHONPATH")]))}
         done = subprocess.run([sys.executable, "-c", READER, str(data_file), str(root), str(listing), str(out)],

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from healthcheck.checks.testrun import TestRecord
+from healthcheck.checks.test_suite.run import TestRecord
 from healthcheck.model import Finding, fingerprint
 
 PARTIAL = re.compile(r"partially initiali[sz]ed module '([\w.]+)'")

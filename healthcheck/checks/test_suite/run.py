@@ -6,7 +6,7 @@ folder so its own pytest configuration applies, with the cache provider off
 (a scan leaves no ``.pytest_cache`` behind) and ``--continue-on-collection-errors``
 (a broken file must not hide every other test).
 
-The plugin (``healthcheck/pytest_plugin.py``) is copied alone into a scratch
+The plugin (``healthcheck/checks/test_suite/in_target/pytest_plugin.py``) is copied alone into a scratch
 folder that goes on ``PYTHONPATH``: putting healthcheck's own install there
 would let its packages shadow the repository's. It is copied under a name made
 at random when healthcheck starts, so a file of the scanned tree named like it
@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from healthcheck.checks.test_suite.in_target import PYTEST_PLUGIN
 from healthcheck.supervision import Limits, ended_by_itself, start, stop, wait_ended
 
 # A name the scanned tree cannot know in advance, so no file of it is imported in our plugin's place.
@@ -94,8 +95,7 @@ def plugin_dir(scratch: Path) -> Path:
     """A folder holding only our plugin, importable as :data:`PLUGIN_MODULE`."""
     target = scratch / "plugin"
     target.mkdir(parents=True, exist_ok=True)
-    source = Path(__file__).resolve().parent.parent / "pytest_plugin.py"
-    shutil.copyfile(source, target / f"{PLUGIN_MODULE}.py")
+    shutil.copyfile(PYTEST_PLUGIN, target / f"{PLUGIN_MODULE}.py")
     return target
 
 

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
-from healthcheck.checks.coverage_data import FileCoverage, analyse, measure_targets, package_table, source_files, totals
-from healthcheck.checks.diffcov import changed_lines, diff_coverage, verify_base
-from healthcheck.checks.rootcause import Grouper, RootCause
-from healthcheck.checks.coverage_boot import CoverageSetup, prepare
-from healthcheck.checks.testrun import SuiteRun, TestRecord, conftest_failure, pytest_command, run_suite, write_selection
+from healthcheck.checks.test_suite.coverage_data import FileCoverage, analyse, measure_targets, package_table, source_files, totals
+from healthcheck.checks.test_suite.diffcov import changed_lines, diff_coverage, verify_base
+from healthcheck.checks.test_suite.rootcause import Grouper, RootCause
+from healthcheck.checks.test_suite.coverage_boot import CoverageSetup, prepare
+from healthcheck.checks.test_suite.run import SuiteRun, TestRecord, conftest_failure, pytest_command, run_suite, write_selection
 from healthcheck.config import OptionSpec
 from healthcheck.model import Finding, Related
 from healthcheck.project import SourceFile

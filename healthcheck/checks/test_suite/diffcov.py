@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from healthcheck.checks.coverage_data import FileCoverage, percent
+from healthcheck.checks.test_suite.coverage_data import FileCoverage, percent
 from healthcheck.errors import UsageError
 
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
