@@ -99,5 +99,5 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s from %s", request.method, request.path, request.remote_addr or "?")
         return problem_response(500, "the server failed to handle this request; it has been logged")

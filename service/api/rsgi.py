@@ -5,7 +5,7 @@ sends one header line a second holds no Python thread. Its WSGI interface, thoug
 headers are in and lets the app's thread wait for the body: forty slow bodies held every thread. Here the
 body is awaited on the event loop instead, within ``body_seconds`` and ``max_body`` bytes, and only a complete
 request is handed to one of ``threads`` WSGI threads. (How many connections, and so requests, one client
-holds is bounded before granian, by ``cli.front``.)
+holds is bounded before granian, by ``cli.front``, which also names each client's address: ``api.peers``.)
 
 Refusals made here (408, 413) are problem documents like the app's own.
 
@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from service.api.peers import peer_address
 from service.api.problems import MEDIA_TYPE, problem_document
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -143,9 +144,11 @@ class WsgiOverRsgi:
 def _environ(scope: Any, body: bytes) -> dict[str, Any]:
     """PEP 3333's environ for an RSGI scope (whose path is already percent-decoded text)."""
     host, _, port = scope.server.rpartition(":")
-    if not host:  # granian on a Unix socket (behind ``cli.front``): the path names no host or port
-        host, port = "localhost", "80"
     remote, _, remote_port = scope.client.rpartition(":")
+    if not host:  # granian on a Unix socket (behind ``cli.front``): the path names no host or port,
+        host, port = "localhost", "80"
+        # and the client is the path the front bound, naming the client's address (see ``api.peers``)
+        remote, remote_port = peer_address(scope.server, scope.client) or ("", "")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope.method,
         "SCRIPT_NAME": "",

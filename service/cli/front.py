@@ -12,6 +12,13 @@ chunk and never piles up here.
 
 With HTTP/1.1 a connection carries one request at a time, so the bound on connections is also the bound
 on one client's requests in progress.
+
+The app still learns each client's address: granian has no PROXY protocol, and adding a header would mean
+parsing HTTP here, but granian reports the path a Unix-socket client bound as the connection's client. So
+each connection to granian is bound first to a path that names the client (``api.peers``) in a directory
+beside granian's socket, which only this ``serve``'s user can write (mode 0700), and unlinked once connected
+(the kernel keeps the name). ``api.rsgi`` reads the address back only from that directory,
+never from anything a client sends.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+from service.api.peers import PEERS, peer_path
 from service.api.problems import MEDIA_TYPE, problem_document
 
 
@@ -39,7 +47,6 @@ UNAVAILABLE = refusal(503, "Service Unavailable", "the server is not accepting r
 
 
 LINGER_SECONDS = 2.0
-
 
 class _Side(asyncio.Protocol):
     """One end of a relayed connection; ``peer`` is the other end."""
@@ -157,12 +164,15 @@ class _Client(_Side):
             return
         self.address = address
         self.front.open[address] += 1
-        asyncio.get_running_loop().create_task(self._connect())
+        port = int(peer[1]) if isinstance(peer, tuple) else 0
+        asyncio.get_running_loop().create_task(self._connect(port))
 
-    async def _connect(self) -> None:
+    async def _connect(self, port: int) -> None:
         loop = asyncio.get_running_loop()
+        assert self.address is not None
         try:
-            _, upstream = await loop.create_unix_connection(_Side, self.front.upstream)
+            sock = await self.front.connect_upstream(self.address, port)
+            _, upstream = await loop.create_unix_connection(_Side, sock=sock)
         except OSError:  # granian is not listening (starting or stopping)
             if self.transport is not None:
                 self.transport.write(UNAVAILABLE)
@@ -196,9 +206,32 @@ class Front:
         self._server: Any = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="front", daemon=True)
+        self._serial = 0  # connections made to granian; touched on the loop only
+
+    async def connect_upstream(self, address: str, port: int) -> socket.socket:
+        """A socket connected to granian, bound to the path naming the client ``address``:``port`` (unbound
+        when that path cannot be made, e.g. longer than a socket path may be: the app then sees no address)."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        self._serial += 1
+        path = peer_path(self.upstream, address, port, self._serial)
+        try:
+            try:
+                sock.bind(path)
+            except OSError:
+                path = ""
+            await asyncio.get_running_loop().sock_connect(sock, self.upstream)
+        except OSError:
+            sock.close()
+            raise
+        finally:
+            if path:
+                _unlink(path)
+        return sock
 
     def start(self) -> None:
         """Start accepting (the socket listens already, so nobody connecting meanwhile is refused)."""
+        os.makedirs(os.path.join(os.path.dirname(self.upstream), PEERS), mode=0o700, exist_ok=True)
         self._thread.start()
         self._ready.wait(10)
 
@@ -217,3 +250,11 @@ class Front:
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+
+
+def _unlink(path: str) -> None:
+    """Remove a bound path once its socket is connected (or failed to be): the kernel keeps the socket's name."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from service.api.peers import peer_address
 from service.cli.front import Front
 from service.cli.rsgi_server import listening_socket
 
@@ -31,15 +32,17 @@ class Upstream:
         self.sock.bind(path)
         self.sock.listen(64)
         self.accepted = 0
+        self.peers: list[str] = []  # the path each connection to here was bound to
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, peer = self.sock.accept()
             except OSError:
                 return
             self.accepted += 1
+            self.peers.append(peer)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
@@ -56,9 +59,12 @@ class Upstream:
                 conn.sendall(b"x" * BIG if data == b"big" else b"echo:" + data)
 
 
+UPSTREAMS: dict[str, Upstream] = {}  # by socket path, for tests that look at what the upstream saw
+
+
 @pytest.fixture
 def front(tmp_path: Path) -> Iterator[Front]:
-    upstream = Upstream(str(tmp_path / "up.sock"))
+    upstream = UPSTREAMS[str(tmp_path / "up.sock")] = Upstream(str(tmp_path / "up.sock"))
     serving = Front(listening_socket("127.0.0.1", 0), str(tmp_path / "up.sock"), per_client=3)
     serving.start()
     yield serving
@@ -148,6 +154,24 @@ def test_connections_over_the_bound_per_address_are_refused_with_429(front: Fron
     for sock in held:
         sock.close()
     _wait_open(front, {})
+
+
+def test_each_relayed_connection_names_its_client_to_the_upstream(front: Front, tmp_path: Path) -> None:
+    upstream = str(tmp_path / "up.sock")
+    for source in ("127.0.0.1", "127.0.0.2"):
+        with _connect(front, source) as sock:
+            sock.sendall(b"hi")
+            assert _receive(sock, 7) == b"echo:hi"
+            client_port = str(sock.getsockname()[1])
+            assert peer_address(upstream, front_upstream_peer(tmp_path)) == (source, client_port)
+    assert list((tmp_path / "peers").iterdir()) == []  # each bound path is unlinked once connected
+    assert peer_address(upstream, str(tmp_path / "elsewhere" / "127.0.0.9,1,1")) is None
+    assert peer_address(upstream, "") is None
+
+
+def front_upstream_peer(tmp_path: Path) -> str:
+    """The path the upstream saw the newest connection come from."""
+    return UPSTREAMS[str(tmp_path / "up.sock")].peers[-1]
 
 
 def test_a_client_is_closed_when_the_upstream_cannot_be_reached(tmp_path: Path) -> None:

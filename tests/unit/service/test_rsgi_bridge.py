@@ -128,6 +128,19 @@ def test_behind_the_front_a_unix_socket_path_names_no_server_host() -> None:
     bridge.close()
 
 
+def test_behind_the_front_the_client_is_the_address_the_front_named_and_no_header() -> None:
+    bridge = WsgiOverRsgi(echo_app(), Limits())
+    spoofing = [("x-forwarded-for", "203.0.113.9"), ("forwarded", "for=203.0.113.9"), ("x-real-ip", "203.0.113.9")]
+    named = Scope(server="/tmp/private/granian.sock", client="/tmp/private/peers/127.0.0.1,40000,7", pairs=spoofing)
+    assert serve(bridge, named, Protocol([]))[2]["remote"] == "127.0.0.1"
+    ipv6 = Scope(server="/tmp/private/granian.sock", client="/tmp/private/peers/::1,40000,8")
+    assert serve(bridge, ipv6, Protocol([]))[2]["remote"] == "::1"
+    for client in ("/tmp/other/peers/127.0.0.1,40000,7", "/tmp/private/127.0.0.1,40000,7", "/tmp/private/peers/x"):
+        stranger = Scope(server="/tmp/private/granian.sock", client=client, pairs=spoofing)
+        assert serve(bridge, stranger, Protocol([]))[2]["remote"] == ""  # not bound by this front: no address
+    bridge.close()
+
+
 def test_a_request_that_declares_no_body_is_not_read() -> None:
     bridge = WsgiOverRsgi(echo_app(), Limits())
     bodiless = Protocol([b"ignored"])  # bytes after a request without Content-Length belong to the next one
