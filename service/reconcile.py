@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 
 from service.domain import operations
+from service.domain.orphan_volumes import remove_orphan_volumes
 from service.domain.policy import due
 from service.domain.recovery import Action, decide, needs_container, restart_delay
 from service.metrics import Metrics
@@ -41,6 +42,7 @@ from service.store.leases import Lease
 from service.store import workspaces as workspace_rows
 
 log = logging.getLogger(__name__)
+ORPHAN_VOLUME = "remove-orphan-volume"  # the action a removed orphan home volume counts as
 
 
 class Reconciler:
@@ -164,6 +166,10 @@ class Reconciler:
             found = by_workspace.get(ws.id)
             self._act(decide(ws, found, ws.id in busy, self.settings.restart_limit), ws, found, taken, runtime)
         self.enforce_policy(live, busy, taken)
+        removed = len(remove_orphan_volumes(self.store, runtime)) if self.lease.held() else 0
+        if removed:
+            taken[ORPHAN_VOLUME] = removed
+            self.metrics.reconcile_actions.inc(removed, action=ORPHAN_VOLUME)
         return taken
 
     def enforce_policy(self, live: dict[str, Workspace], busy: set[str], taken: dict[str, int]) -> None:
