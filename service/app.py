@@ -124,6 +124,7 @@ def docker_runtime(settings: Settings, spec: EngineSpec) -> DockerRuntime:
         stream_timeout=max(settings.exec_timeout_max, settings.logs_follow_seconds) + 60,
         oci_runtime=settings.oci_runtime,
         image_oci_runtimes=settings.oci_runtimes(),
+        tls=spec.tls,
     )
 
 

@@ -200,6 +200,7 @@ def _store(url: str | None = None) -> Iterator[Store]:
 def serve(host: str | None, port: int | None, dev: bool) -> None:
     """Serve the API, with the task workers and the reconciler, in one process."""
     settings = settings_from_env()
+    refuse_unreadable_tls(settings)
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     with _store(settings.database_url):
@@ -216,9 +217,9 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
     values = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"workspace-service-metrics-{os.getpid()}-")
     try:
         if settings.http_server == "gunicorn":
-            from service.cli.gthread_server import GunicornServer
+            from service.cli.gthread_server import serve_behind_front
 
-            GunicornServer(settings, f"{bind_host}:{bind_port}").run()
+            serve_behind_front(settings, bind_host, bind_port)
         elif settings.http_server == "granian":
             from service.cli.rsgi_server import GranianServer
 
@@ -228,6 +229,19 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
                 f"WORKSPACE_SERVICE_HTTP_SERVER must be granian or gunicorn, not {settings.http_server!r}")
     finally:
         shutil.rmtree(values, ignore_errors=True)
+
+
+def refuse_unreadable_tls(settings: Settings) -> None:
+    """An engine's TLS files that cannot be read are one line and exit 1 here, once, instead of a traceback
+    from every server process when it makes that engine's runtime."""
+    from service.runtime.tls import tls_config  # the docker SDK: serve's import only
+
+    for engine in settings.engines:
+        if engine.tls is not None:
+            try:
+                tls_config(engine.tls)
+            except ValueError as exc:
+                raise click.ClickException(f"engine {engine.name}: {exc}") from exc
 
 
 def prepare_base_image(settings: Settings) -> None:

@@ -41,8 +41,9 @@ from service.runtime.protocol import (
     container_name,
     volume_name,
 )
+from service.runtime.tls import tls_config
 from service.model import Resources
-from service.settings import Limits
+from service.settings import EngineTls, Limits
 
 T = TypeVar("T")
 GO_DIR, GO_SYMLINK = 1 << 31, 1 << 27  # Go's os.FileMode bits, as the engine reports a path's mode
@@ -67,8 +68,10 @@ class DockerRuntime:
         stream_timeout: float = 660.0,
         oci_runtime: str = "",
         image_oci_runtimes: Mapping[str, str] | None = None,
+        tls: EngineTls | None = None,
     ) -> None:
         self.base_url = base_url
+        self.tls = tls_config(tls) if tls is not None else None  # checked now: a bad file fails at start
         self.instance = instance
         self.user = user
         self.limits = limits or Limits()
@@ -103,7 +106,8 @@ class DockerRuntime:
         seconds = max(1, int(timeout))
         try:
             if self.base_url:
-                return docker.DockerClient(base_url=self.base_url, timeout=seconds, max_pool_size=self.pool_size)
+                return docker.DockerClient(base_url=self.base_url, timeout=seconds, max_pool_size=self.pool_size,
+                                           tls=self.tls or False)
             return docker.from_env(timeout=seconds, max_pool_size=self.pool_size)
         except docker.errors.DockerException as exc:
             raise RuntimeUnavailable(f"Docker engine unreachable: {exc}") from exc

@@ -1,6 +1,11 @@
 """Fixtures for tests against a real Docker engine and real SQLite.
 
 Docker tests fail (never skip) when ``HEALTHCHECK_REQUIRE_DOCKER`` or ``CI`` is set and no engine answers.
+The second engine (``second_docker``) and its TLS endpoint (``tls_files``) are the ones ci/docker-up.sh
+starts, found at fixed places each variable below overrides (the script's header says the same):
+``WORKSPACE_CI_ENGINE2_URL`` (unix:///var/run/docker-2.sock), ``WORKSPACE_CI_TLS_URL``
+(tcp://127.0.0.1:2376, the same engine with ``--tlsverify``), ``WORKSPACE_CI_TLS_DIR``
+(/var/lib/workspace-ci/tls: ca.pem, client.pem, client-key.pem).
 Every container a test session makes carries a session-unique instance label, and the session removes
 them all at the end, so concurrent sessions and other users of the engine are never touched.
 """
@@ -24,11 +29,14 @@ from integration.service.required import unavailable
 
 from service.app import background_of, create_app
 from service.runtime.protocol import LABEL_INSTANCE
-from service.settings import Settings
+from service.settings import EngineTls, Settings
 from service.store import tokens as token_rows
 
 IMAGE = os.environ.get("WORKSPACE_IMAGE", "workspace-base:latest")
 SESSION_INSTANCE = f"pytest-{uuid.uuid4().hex[:10]}"
+ENGINE2_URL = os.environ.get("WORKSPACE_CI_ENGINE2_URL", "unix:///var/run/docker-2.sock")
+TLS_URL = os.environ.get("WORKSPACE_CI_TLS_URL", "tcp://127.0.0.1:2376")
+TLS_DIR = Path(os.environ.get("WORKSPACE_CI_TLS_DIR", "/var/lib/workspace-ci/tls"))
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +49,35 @@ def docker_client() -> Iterator[docker.DockerClient]:
     except Exception as exc:  # noqa: BLE001 - any failure here means "no usable engine"
         unavailable(f"no usable Docker engine with image {IMAGE}: {exc}")
     yield client
+    remove_session_objects(client)
+
+
+@pytest.fixture(scope="session")
+def second_docker() -> Iterator[docker.DockerClient]:
+    """A client of the second engine (``ENGINE2_URL``); removes this session's containers and volumes there."""
+    try:
+        client = docker.DockerClient(base_url=ENGINE2_URL, timeout=30)
+        client.ping()
+        client.images.get(IMAGE)
+    except Exception as exc:  # noqa: BLE001 - any failure here means "no usable second engine"
+        unavailable(f"no usable second Docker engine at {ENGINE2_URL} with image {IMAGE} "
+                    f"(bash ci/docker-up.sh starts it): {exc}")
+    yield client
+    remove_session_objects(client)
+
+
+@pytest.fixture(scope="session")
+def tls_files(second_docker: docker.DockerClient) -> EngineTls:
+    """The client files of the second engine's TLS endpoint (``TLS_URL``), as an engine's ``tls`` names them."""
+    files = EngineTls(str(TLS_DIR / "ca.pem"), str(TLS_DIR / "client.pem"), str(TLS_DIR / "client-key.pem"))
+    unreadable = [path for path in (files.ca, files.cert, files.key) if not os.access(path, os.R_OK)]
+    if unreadable:
+        unavailable(f"the TLS client files {unreadable} are not readable (bash ci/docker-up.sh makes them)")
+    return files
+
+
+def remove_session_objects(client: docker.DockerClient) -> None:
+    """Remove the containers and volumes this session made on ``client``'s engine, then close it."""
     # the low-level list (no inspect per container): other sessions remove theirs while this one lists
     for row in client.api.containers(all=True, filters={"label": LABEL_INSTANCE}):
         if (row.get("Labels") or {}).get(LABEL_INSTANCE, "").startswith(SESSION_INSTANCE):
