@@ -1,15 +1,16 @@
 """Several engines without an engine: reading WORKSPACE_SERVICE_ENGINES, the placement rule, the health memory,
-drain and undrain in the store, the engine CLI's refusals, and an old database gaining the engine column."""
+drain and undrain in the store, and the engine CLI's refusals (an old database gaining the engine column:
+``test_store_upgrade``)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from integration.service.old_schema import ROW, make_old_database
 from service.cli import main
 from service.domain.engines import set_draining, usage
 from service.domain.errors import Conflict, NotFound, Unavailable
@@ -124,51 +125,46 @@ def test_health_remembers_a_failure_until_an_answer_or_its_bound() -> None:
     assert health.down("a") is None
 
 
-def _settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'e.db'}", engines=ENGINES)
-
-
-def test_creates_are_placed_by_capacity_and_drain_stops_them(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
+@pytest.fixture
+def listed(tmp_path: Path) -> Iterator[tuple[Settings, Store, EngineHealth]]:
+    """A store under settings that list ``ENGINES``, and the health placement reads."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'e.db'}", engines=ENGINES)
     store = Store(settings.database_url)
-    try:
-        health = EngineHealth()
-        uses = Workspaces(store, settings, health=health)
-        placed = [uses.create("alice", f"w{i}", engine_labels={"disk": "ssd"})[0].engine for i in range(2)]
-        assert placed == ["c", "c"]  # the unbounded one
-        set_draining(store, settings, "c", True, 1.0)
-        assert uses.create("alice", "w2", engine_labels={"disk": "ssd"})[0].engine == "b"
-        assert uses.create("alice", "w3")[0].engine == "a"  # 2 free on each: a tie goes by name
-    finally:
-        store.close()
+    yield settings, store, EngineHealth()
+    store.close()
 
 
-def test_placement_reads_what_the_store_holds(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
-    store = Store(settings.database_url)
-    try:
-        health = EngineHealth()
-        uses = Workspaces(store, settings, health=health)
-        set_draining(store, settings, "c", True, 1.0)
-        first = uses.create("alice", "w0")[0]
-        assert first.engine == "b"  # 3 free
-        with store.read() as conn:
-            assert workspace_rows.get(conn, first.id) == first  # the row holds the engine
-        assert [uses.create("alice", f"w{i}")[0].engine for i in (1, 2, 3, 4)] == ["a", "b", "a", "b"]
-        with pytest.raises(Conflict, match="every engine that fits is full: a 2, b 3"):
-            uses.create("alice", "w5")
-        set_draining(store, settings, "c", False, 2.0)
-        health.failed("c", "engine c unreachable")
-        with pytest.raises(Unavailable, match="every engine that fits is down"):
-            uses.create("alice", "w5")
-        health.answered("c")
-        assert uses.create("alice", "w5")[0].engine == "c"
-        assert [(u.spec.name, u.used, u.draining) for u in usage(store, settings)] == [
-            ("a", 2, False), ("b", 3, False), ("c", 1, False)]
-        with pytest.raises(NotFound, match="^no engine named 'z'; the engines are: a, b, c$"):
-            set_draining(store, settings, "z", True, 3.0)
-    finally:
-        store.close()
+def test_creates_are_placed_by_capacity_and_drain_stops_them(listed: tuple[Settings, Store, EngineHealth]) -> None:
+    settings, store, health = listed
+    uses = Workspaces(store, settings, health=health)
+    placed = [uses.create("alice", f"w{i}", engine_labels={"disk": "ssd"})[0].engine for i in range(2)]
+    assert placed == ["c", "c"]  # the unbounded one
+    set_draining(store, settings, "c", True, 1.0)
+    assert uses.create("alice", "w2", engine_labels={"disk": "ssd"})[0].engine == "b"
+    assert uses.create("alice", "w3")[0].engine == "a"  # 2 free on each: a tie goes by name
+
+
+def test_placement_reads_what_the_store_holds(listed: tuple[Settings, Store, EngineHealth]) -> None:
+    settings, store, health = listed
+    uses = Workspaces(store, settings, health=health)
+    set_draining(store, settings, "c", True, 1.0)
+    first = uses.create("alice", "w0")[0]
+    assert first.engine == "b"  # 3 free
+    with store.read() as conn:
+        assert workspace_rows.get(conn, first.id) == first  # the row holds the engine
+    assert [uses.create("alice", f"w{i}")[0].engine for i in (1, 2, 3, 4)] == ["a", "b", "a", "b"]
+    with pytest.raises(Conflict, match="every engine that fits is full: a 2, b 3"):
+        uses.create("alice", "w5")
+    set_draining(store, settings, "c", False, 2.0)
+    health.failed("c", "engine c unreachable")
+    with pytest.raises(Unavailable, match="every engine that fits is down"):
+        uses.create("alice", "w5")
+    health.answered("c")
+    assert uses.create("alice", "w5")[0].engine == "c"
+    assert [(u.spec.name, u.used, u.draining) for u in usage(store, settings)] == [
+        ("a", 2, False), ("b", 3, False), ("c", 1, False)]
+    with pytest.raises(NotFound, match="^no engine named 'z'; the engines are: a, b, c$"):
+        set_draining(store, settings, "z", True, 3.0)
 
 
 def test_the_only_engine_down_still_takes_creates_that_wait_for_it(tmp_path: Path) -> None:
@@ -192,16 +188,3 @@ def test_drain_and_undrain_of_an_unknown_engine_is_one_line_and_exit_2(tmp_path:
         assert result.stderr == "Error: no engine named 'nope'; the engines are: a\n"
     done = CliRunner().invoke(main, ["engine", "drain", "a"], env=env)
     assert done.exit_code == 0 and done.stdout == "engine a is draining: no new workspaces are placed on it\n"
-
-
-def test_an_old_database_gains_the_engine_column_with_its_one_engine(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    make_old_database(url, {"workspaces": {"engine"}})
-    store = Store(url)
-    try:
-        assert store.upgraded == ["workspaces.engine"]
-        with store.read() as conn:
-            ws = workspace_rows.get(conn, str(ROW["id"]))
-        assert ws is not None and ws.engine == "default"
-    finally:
-        store.close()
