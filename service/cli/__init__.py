@@ -217,9 +217,9 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
     values = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"workspace-service-metrics-{os.getpid()}-")
     try:
         if settings.http_server == "gunicorn":
-            from service.cli.gthread_server import GunicornServer
+            from service.cli.gthread_server import serve_behind_front
 
-            GunicornServer(settings, f"{bind_host}:{bind_port}").run()
+            serve_behind_front(settings, bind_host, bind_port)
         elif settings.http_server == "granian":
             from service.cli.rsgi_server import GranianServer
 

@@ -26,9 +26,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
+import tempfile
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from service.api.peers import PEERS, peer_path
@@ -258,3 +262,34 @@ def _unlink(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+@contextmanager
+def behind_front(host: str, port: int, per_client: int, upstream_name: str) -> Iterator[str]:
+    """The front on ``host:port`` for as long as the block runs, relaying to the Unix socket it yields (named
+    ``upstream_name``, in a private directory of this process, mode 0700), where the block serves."""
+    private = tempfile.mkdtemp(prefix="workspace-service-http-")
+    upstream = os.path.join(private, upstream_name)
+    sock = listening_socket(host, port)
+    front = Front(sock, upstream, per_client)
+    try:
+        front.start()
+        yield upstream
+    finally:
+        front.stop()
+        sock.close()
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port`` (SO_REUSEADDR only: a port someone listens on is refused)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    return sock

@@ -14,15 +14,11 @@ threads belong to the process that serves); the load benchmark passes the floor 
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import tempfile
 from pathlib import Path
 
 from service.api import files
 from service.api.rsgi import Limits, WsgiOverRsgi, WsgiApp
-from service.cli.front import Front
+from service.cli.front import behind_front
 from service.cli.processes import process_app, settle_process
 from service.settings import Settings
 
@@ -53,17 +49,8 @@ class GranianServer:
 
     def run(self) -> None:
         """Serve until SIGINT or SIGTERM: the front on ``host:port``, granian behind it on a private socket."""
-        private = tempfile.mkdtemp(prefix="workspace-service-http-")
-        upstream = os.path.join(private, "granian.sock")
-        sock = listening_socket(self.host, self.port)
-        front = Front(sock, upstream, self.settings.client_connections)
-        try:
-            front.start()
+        with behind_front(self.host, self.port, self.settings.client_connections, "granian.sock") as upstream:
             self._granian(uds=Path(upstream))
-        finally:
-            front.stop()
-            sock.close()
-            shutil.rmtree(private, ignore_errors=True)
 
     def _granian(self, uds: Path) -> None:
         from granian.constants import HTTPModes, Interfaces
@@ -81,17 +68,3 @@ class GranianServer:
             factory=True,
             log_access=False,
         ).serve()
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket listening on ``host:port`` (SO_REUSEADDR only: a port someone listens on is refused)."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(1024)
-    except OSError:
-        sock.close()
-        raise
-    return sock

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from service.api.peers import peer_address
-from service.cli.front import Front
-from service.cli.rsgi_server import listening_socket
+from service.cli.front import Front, listening_socket
+
 
 BIG = 8 * 1024 * 1024
 
