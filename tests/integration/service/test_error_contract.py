@@ -13,6 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from service.settings import EngineSpec
 from service.store import workspaces as workspace_rows
 
 UNKNOWN = "0" * 32
@@ -150,9 +151,9 @@ def test_every_documented_error_response_is_a_problem_document(make_api: Any, tm
         for code in operation["responses"]
         if int(code) >= 400
     }
-    # provoked below, on an app whose engine is down
+    # provoked below, on an app whose engine is down (a create: whose engines are all down)
     documented -= {("get", "/readyz", 503), ("post", _EXEC, 503), ("put", _FILES, 503), ("get", _FILES, 503),
-                   ("get", _LOGS, 503)}
+                   ("get", _LOGS, 503), ("post", "/api/workspaces", 503)}
     assert set(RECIPES) == documented, (sorted(documented - set(RECIPES)), sorted(set(RECIPES) - documented))
     problem = Draft202012Validator(document["components"]["schemas"]["Problem"])
     ids = _ids(api)
@@ -177,3 +178,9 @@ def test_every_documented_error_response_is_a_problem_document(make_api: Any, tm
                         down.get(f"/api/workspaces/{stranded}/logs")):
         assert unreachable.status_code == 503 and unreachable.content_type == "application/problem+json"
         assert problem.is_valid(unreachable.get_json()) and "unreachable" in unreachable.get_json()["detail"]
+    nowhere = make_api(background=False, engines=tuple(EngineSpec(name, f"unix://{tmp_path}/{name}.sock")
+                                                        for name in ("a", "b")))
+    assert nowhere.client.get("/readyz").status_code == 503  # which is how this process hears both are down
+    refused = nowhere.post("/api/workspaces", json={"name": "nowhere"})
+    assert refused.status_code == 503 and refused.content_type == "application/problem+json"
+    assert problem.is_valid(refused.get_json()) and "every engine that fits is down" in refused.get_json()["detail"]
