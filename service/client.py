@@ -278,9 +278,12 @@ class Client:
         """The workspace with its container's live state and its policy."""
         return cast(WorkspaceStatus, self._json("GET", _ws(workspace_id, "status")))
 
-    def batch(self, operation: str, workspace_ids: Sequence[str]) -> BatchAccepted:
-        """Start, stop, restart or delete several workspaces at once (all or nothing)."""
-        body = {"operation": operation, "workspace_ids": list(workspace_ids)}
+    def batch(self, operation: str, workspace_ids: Sequence[str], engine: str | None = None) -> BatchAccepted:
+        """Start, stop, restart, delete or move several workspaces at once (all or nothing); a move goes to
+        ``engine``, or where the service places each."""
+        body: dict[str, object] = {"operation": operation, "workspace_ids": list(workspace_ids)}
+        if engine is not None:
+            body["engine"] = engine
         return cast(BatchAccepted, self._json("POST", "/api/workspaces/batch", body))
 
     def batch_status(self, batch_id: str) -> BatchStatus:

@@ -18,13 +18,15 @@ class State(StrEnum):
     STOPPING = "stopping"
     STOPPED = "stopped"
     RESTARTING = "restarting"
+    MOVING = "moving"  # its home volume is being copied to another engine and its container recreated there
     DELETING = "deleting"
     DELETED = "deleted"
     FAILED = "failed"
 
 
 class Operation(StrEnum):
-    """What a task does to a workspace; ``sync`` is the reconciler's repair, ``resize`` applies new resources."""
+    """What a task does to a workspace; ``sync`` is the reconciler's repair, ``resize`` applies new resources,
+    ``move`` takes it to another engine (its task's ``target``)."""
 
     CREATE = "create"
     START = "start"
@@ -33,6 +35,7 @@ class Operation(StrEnum):
     DELETE = "delete"
     SYNC = "sync"
     RESIZE = "resize"
+    MOVE = "move"
 
 
 class TaskStatus(StrEnum):
@@ -95,6 +98,7 @@ class Task:
     run_at: float
     started_at: float | None
     finished_at: float | None
+    target: str | None = None  # a move's destination engine
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     """Queue one operation over up to ``max_batch`` workspaces; 202 with the batch id and its status URL."""
     owner = inputs.owner()
     body = inputs.body("BatchCreate")
-    batch, queued = current().batches.submit(owner, Operation(body["operation"]), list(body["workspace_ids"]))
+    batch, queued = current().batches.submit(owner, Operation(body["operation"]), list(body["workspace_ids"]),
+                                             body.get("engine"))
     status_url = f"/api/workspaces/batch/{batch.id}/status"
     document = {
         "batch_id": batch.id,

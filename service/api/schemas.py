@@ -205,7 +205,10 @@ class Schemas:
             "WorkspacePatch": _object({"name": NAME, "resources": resources_in}, minProperties=1),
             "BatchCreate": _object(
                 {
-                    "operation": {"type": "string", "enum": ["start", "stop", "restart", "delete"]},
+                    "operation": {"type": "string", "enum": ["start", "stop", "restart", "delete", "move"]},
+                    "engine": {"type": "string", "maxLength": 63,
+                               "description": "move only: the engine to move to (default: placement's choice "
+                                              "among the others)"},
                     "workspace_ids": {
                         "type": "array",
                         "items": ID,

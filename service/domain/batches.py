@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.domain.base import UseCases
-from service.domain import operations, states
+from service.domain import moves, operations, states
 from service.domain.errors import Conflict, NotFound
 from service.model import Batch, Operation, Task, TaskStatus, Workspace
 from service.store import batches as batch_rows
 from service.store import tasks as task_rows
 from service.store import workspaces as workspace_rows
 
-BATCH_OPERATIONS = (Operation.START, Operation.STOP, Operation.RESTART, Operation.DELETE)
+BATCH_OPERATIONS = (Operation.START, Operation.STOP, Operation.RESTART, Operation.DELETE, Operation.MOVE)
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,10 @@ class BatchProgress:
 class Batches(UseCases):
     """Submitting and reading batches for one owner at a time."""
 
-    def submit(self, owner: str, operation: Operation, workspace_ids: list[str]) -> tuple[Batch, list[Task]]:
-        """Queue ``operation`` for every workspace, or refuse the whole batch saying which ids are the problem."""
+    def submit(self, owner: str, operation: Operation, workspace_ids: list[str],
+               engine: str | None = None) -> tuple[Batch, list[Task]]:
+        """Queue ``operation`` for every workspace, or refuse the whole batch saying which ids are the problem;
+        a move goes to ``engine``, or where ``moves.destinations`` places each workspace."""
         now = self.clock()
         batch = Batch(id=operations.new_id(), owner=owner, operation=operation, created_at=now)
         with self.store.write() as conn:
@@ -60,9 +62,13 @@ class Batches(UseCases):
                     refused[ws.id] = exc.detail
             if refused:
                 raise Conflict(f"{operation.value} is not legal for {len(refused)} workspace(s)", refused=refused)
+            targets: dict[str, str] = {}
+            if operation == Operation.MOVE:
+                targets = moves.destinations(conn, self.settings, [found[i] for i in workspace_ids], engine)
             batch_rows.insert(conn, batch)
             queued = [
-                operations.apply(conn, found[i], operation, now, self.settings.task_max_attempts, batch.id)[1]
+                operations.apply(conn, found[i], operation, now, self.settings.task_max_attempts, batch.id,
+                                 targets.get(i))[1]
                 for i in workspace_ids
             ]
         self.notify()

@@ -42,16 +42,18 @@ def new_task(kind: Operation, ws: Workspace, now: float, max_attempts: int, batc
 
 
 def apply(
-    conn: Connection, ws: Workspace, operation: Operation, now: float, max_attempts: int, batch_id: str | None = None
+    conn: Connection, ws: Workspace, operation: Operation, now: float, max_attempts: int, batch_id: str | None = None,
+    engine: str | None = None,
 ) -> tuple[Workspace, Task]:
-    """Move ``ws`` into the operation's transitional state and queue its task (``Conflict`` if illegal)."""
+    """Move ``ws`` into the operation's transitional state and queue its task (``Conflict`` if illegal); a move
+    names its destination ``engine`` and keeps what the owner wants (running or stopped) as it was."""
     target = states.begin(ws.state, operation)
-    desired = states.DESIRED[operation]
+    desired = ws.desired if operation == Operation.MOVE else states.DESIRED[operation]
     values: dict[str, object] = {"state": target, "desired": desired}
     if operation in (Operation.START, Operation.RESTART):
         values.update(restart_count=0, next_restart_at=0.0)
     workspace_rows.change(conn, ws.id, now, **values)
-    task = new_task(operation, ws, now, max_attempts, batch_id)
+    task = dataclasses.replace(new_task(operation, ws, now, max_attempts, batch_id), target=engine)
     task_rows.insert(conn, task)
     changed = workspace_rows.get(conn, ws.id)
     assert changed is not None  # written just above, in the same transaction

@@ -17,6 +17,7 @@ _TRANSITIONS: dict[Operation, tuple[frozenset[State], State]] = {
     Operation.STOP: (frozenset({State.RUNNING}), State.STOPPING),
     Operation.RESTART: (frozenset({State.RUNNING, State.STOPPED}), State.RESTARTING),
     Operation.DELETE: (frozenset(State) - {State.DELETING, State.DELETED}, State.DELETING),
+    Operation.MOVE: (frozenset({State.RUNNING, State.STOPPED}), State.MOVING),
 }
 
 # what the owner wants once the operation is done; the reconciler holds the workspace to it
@@ -43,5 +44,6 @@ def begin(state: State, operation: Operation) -> State:
 
 
 def legal_operations(state: State) -> list[str]:
-    """The operations a workspace in ``state`` accepts, for clients that want to draw buttons."""
-    return [op.value for op, (allowed, _) in _TRANSITIONS.items() if state in allowed]
+    """The operations a workspace in ``state`` accepts, for clients that want to draw buttons (not ``move``: the
+    operator's, through a batch, with no route of its own)."""
+    return [op.value for op, (allowed, _) in _TRANSITIONS.items() if state in allowed and op != Operation.MOVE]

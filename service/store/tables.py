@@ -58,6 +58,7 @@ tasks = Table(
     Column("run_at", Float, nullable=False),
     Column("started_at", Float, nullable=True),
     Column("finished_at", Float, nullable=True),
+    Column("target", String(63), nullable=True),  # a move's destination engine
 )
 Index("ix_tasks_status_run_at", tasks.c.status, tasks.c.run_at)
 Index("ix_tasks_workspace", tasks.c.workspace_id, tasks.c.status)

@@ -43,6 +43,7 @@ def to_task(row: Mapping[Any, Any]) -> Task:
         run_at=row["run_at"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
+        target=row["target"],
     )
 
 

@@ -26,6 +26,7 @@ from service.store import policies as policy_rows
 from service.store import tasks as task_rows
 from service.store import workspaces as workspace_rows
 from service.tasks.deadline import TaskTimeout, run_within
+from service.tasks.move import move
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,9 @@ class TaskExecutor:
                 self._sync(rt, ws, step)
             elif task.kind == Operation.RESIZE:
                 self._resize(rt, ws)
+            elif task.kind == Operation.MOVE:
+                move(self.engines, ws, task.target or "", self._spec(ws), self.settings.stop_timeout,
+                     lambda state, **values: self._settle(ws.id, state, **values), step.check)
             else:
                 self._up(rt, ws, task.kind, step, first_try=task.attempts <= 1)
         except RuntimeUnavailable as exc:
@@ -214,6 +218,9 @@ class TaskExecutor:
                 return
             if task.kind == Operation.RESIZE:  # the container keeps running with its previous limits
                 workspace_rows.change(conn, task.workspace_id, now, last_error=f"resize: {reason}")
+                return
+            if task.kind == Operation.MOVE and current.state == State.MOVING:  # it stays where it was (see ``move``)
+                operations.settle(conn, task.workspace_id, current.desired, now, last_error=f"move: {reason}")
                 return
             if current.state == State.DELETING and task.kind != Operation.DELETE:
                 return
