@@ -12,7 +12,7 @@ from healthcheck.engine import scan
 from healthcheck.errors import UsageError
 from healthcheck.model import Report
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[4] / "fixtures"
 ONLY = frozenset({"import-failure", "syntax-error", "names", "import-cycle"})
 
 

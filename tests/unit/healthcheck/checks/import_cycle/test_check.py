@@ -14,7 +14,7 @@ from healthcheck.engine import scan
 from healthcheck.model import Finding, Report
 from healthcheck.report.json_report import validation_errors
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[4] / "fixtures"
 STATIC = frozenset({"import-cycle"})
 PROVEN = frozenset({"import-cycle", "import-failure"})
 

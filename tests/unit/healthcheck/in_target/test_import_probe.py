@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-PROBE_FILE = Path(__file__).resolve().parents[3] / "healthcheck" / "in_target" / "import_probe.py"
+PROBE_FILE = Path(__file__).resolve().parents[4] / "healthcheck" / "in_target" / "import_probe.py"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from healthcheck.engine import scan
 from healthcheck.errors import UsageError
 from healthcheck.report.json_report import validation_errors
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[4] / "fixtures"
 ONLY = ScanOptions(only=frozenset({"duplicates"}))
 
 

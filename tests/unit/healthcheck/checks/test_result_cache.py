@@ -9,7 +9,7 @@ from healthcheck.checks.result_cache import code_digest, load_result, result_key
 from healthcheck.engine import scan
 from healthcheck.model import Finding
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "wsm"
+FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "wsm"
 
 
 def test_kept_only_under_its_key_and_only_when_ok(tmp_path: Path) -> None:
