@@ -22,11 +22,19 @@ is copied there); its C tracer loads only into the same Python version, so
 another version is told to use coverage.py's pure-Python tracer
 (``COVERAGE_CORE=pytrace``). A process where coverage could not start writes
 why into a file the check reads, so "not measured" always comes with a reason.
+
+A process that ends with :func:`os._exit` skips the exit handler that writes
+coverage.py's data, so it counted for nothing: a forked child, and every run of
+healthcheck's own supervisor (``in_target/supervisor.py``, started ``python -I``,
+so only the ``.pth`` file coverage.py installs starts coverage in it). Where the
+measuring coverage.py has ``[run] patch = _exit`` (7.10 on), the configuration
+asks for it, and such a process saves its data on the way out.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +43,7 @@ from typing import Sequence
 from healthcheck.interpreter import Interpreter
 
 ERRORS_ENV = "HEALTHCHECK_COVERAGE_ERRORS"
+EXIT_PATCH_SINCE = (7, 10)  # the coverage.py whose ``[run] patch = _exit`` saves the data of a process os._exit ends
 
 SITECUSTOMIZE = '''\
 """Loaded by Python at start-up in each process of a test run healthcheck measures: start coverage.py."""
@@ -87,8 +96,10 @@ class CoverageSetup:
         return list(dict.fromkeys(line.strip() for line in lines if line.strip()))
 
 
-def _config(data_file: Path, targets: Sequence[str]) -> str:
+def _config(data_file: Path, targets: Sequence[str], coverage_version: str) -> str:
     lines = ["[run]", "branch = True", "parallel = True", f"data_file = {data_file}"]
+    if tuple(int(part) for part in re.findall(r"\d+", coverage_version)[:2]) >= EXIT_PATCH_SINCE:
+        lines.append("patch = _exit")
     if targets:
         lines.append("source =")
         lines += [f"    {t}" for t in targets]
@@ -111,7 +122,8 @@ def prepare(scratch: Path, target: Interpreter, targets: Sequence[str]) -> Cover
     (boot / "sitecustomize.py").write_text(SITECUSTOMIZE.replace("{errors_env}", ERRORS_ENV), encoding="utf-8")
     data_file = scratch / ".coverage"
     rc = scratch / "coverage.ini"
-    rc.write_text(_config(data_file, targets), encoding="utf-8")
+    version = target.engines["coverage"] if target.has("coverage") else own_coverage_version()
+    rc.write_text(_config(data_file, targets, version), encoding="utf-8")
     errors = scratch / "coverage-errors.txt"
     errors.unlink(missing_ok=True)
     env = {"COVERAGE_PROCESS_START": str(rc), ERRORS_ENV: str(errors)}
