@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from healthcheck import __version__
 from healthcheck.cache_store import default_cache_dir
+from healthcheck.check_run import CheckRun
 from healthcheck.checks import all_checks
 from healthcheck.checks.base import Check, CheckContext, CheckResult, ScanOptions
 from healthcheck.config import Config, OptionSpec, load_config
@@ -27,11 +28,10 @@ from healthcheck.errors import UsageError
 from healthcheck.gate_results import evaluate
 from healthcheck.graph.build import ImportGraph, build_graph
 from healthcheck.interpreter import inspect
-from healthcheck.links import link_back
-from healthcheck.model import CheckOutcome, Finding, Report, sort_findings
+from healthcheck.model import CheckOutcome, Report, sort_findings
 from healthcheck.parse import FileFacts, ParseStats, parse_project
+from healthcheck.post_check import all_post_check_steps
 from healthcheck.project import Project, discover
-from healthcheck.triage import recovery_plan
 
 Progress = Callable[[str], None]
 
@@ -43,7 +43,7 @@ class ScanResult:
     report: Report
     config: Config
     project: Project
-    extras: dict[str, Any] = field(default_factory=dict)
+    graph: ImportGraph | None = None  # the import graph the checks read (``diff`` compares two)
 
 
 def _gate_ranges(checks: list[Check]) -> dict[str, tuple[float, float]]:
@@ -147,19 +147,6 @@ class ParseResult:
     graph: ImportGraph
 
 
-@dataclass
-class CheckRun:
-    """The third phase's result, which the post-check steps refine: what the checks gave, merged."""
-
-    outcomes: dict[str, CheckOutcome]
-    metrics: dict[str, Any]
-    findings: list[Finding]
-    sections: dict[str, Any]  # the report's sections after ``findings`` (``tests``, ``coverage``, ``triage``, …)
-
-
-PostCheckStep = Callable[[CheckRun], None]
-
-
 def prepare(root: Path, options: ScanOptions, overrides: Mapping[str, Any] | None, cache_dir: str | None,
             say: Progress) -> Setup:
     """Validate what was asked (path, configuration, ``--only``, interpreter) and discover the project."""
@@ -208,7 +195,7 @@ def run_checks(checks: list[Check], ctx: CheckContext, say: Progress) -> CheckRu
         "modules": len({f.module for f in facts}),
         "lines": sum(f.lines for f in facts),
     }
-    run = CheckRun(outcomes={}, metrics=metrics, findings=[], sections={})
+    run = CheckRun(outcomes={}, metrics=metrics, findings=[])
     for check in checks:
         if ctx.options.only and check.name not in ctx.options.only:
             continue
@@ -221,24 +208,8 @@ def run_checks(checks: list[Check], ctx: CheckContext, say: Progress) -> CheckRu
             run.findings.extend(result.findings)
             ctx.findings.extend(result.findings)
             ctx.metrics.update(result.metrics)
-            run.sections.update(result.extra)
+            run.sections.merge(result.sections)
     return run
-
-
-def link_findings_back(run: CheckRun) -> None:
-    """Each static finding an import failure links to links back to it (``links.py``)."""
-    run.findings = link_back(run.findings)
-
-
-def add_recovery_plan(run: CheckRun) -> None:
-    """With a test run, the failing tests grouped into root causes, in the order to fix them (``triage.py``)."""
-    plan = recovery_plan(run.findings, run.sections.get("tests"))
-    if plan is not None:
-        run.sections["triage"] = plan
-
-
-# What runs once every check has, in this order: each reads and refines what the checks gave.
-POST_CHECK_STEPS: tuple[PostCheckStep, ...] = (link_findings_back, add_recovery_plan)
 
 
 def project_section(setup: Setup, stats: ParseStats) -> dict[str, Any]:
@@ -263,7 +234,8 @@ def scan(
     """Scan ``root`` and return the report. Raises UsageError for bad input only.
 
     The phases, each with a typed result: :func:`prepare` (validated input and the project), :func:`parse_phase`
-    (the facts and the graph), :func:`run_checks`, the :data:`POST_CHECK_STEPS`, the gates, the report.
+    (the facts and the graph), :func:`run_checks`, the post-check steps registered in
+    :mod:`healthcheck.post_check`, the gates, the report.
     """
     options = options or ScanOptions()
     say = progress or (lambda message: None)
@@ -279,8 +251,8 @@ def scan(
     )
     ordered = [c for c in setup.checks if not c.executes_code] + [c for c in setup.checks if c.executes_code]
     run = run_checks(ordered, ctx, say)
-    for step in POST_CHECK_STEPS:
-        step(run)
+    for step in all_post_check_steps():
+        step.run(run)
 
     gate_specs = [(c.name, g) for c in ordered for g in c.gates]
     gates = evaluate(gate_specs, run.outcomes, run.metrics, setup.config.thresholds)
@@ -296,7 +268,7 @@ def scan(
         extra={
             "package_graph": package_graph(parsed.graph),
             "project": project_section(setup, parsed.stats),
-            **run.sections,
+            **run.sections.as_dict(),
         },
     )
-    return ScanResult(report=report, config=setup.config, project=setup.project, extras={"graph": parsed.graph})
+    return ScanResult(report=report, config=setup.config, project=setup.project, graph=parsed.graph)

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
+from healthcheck.check_run import TESTS, CheckRun, SectionKey, TestRow
 from healthcheck.model import Finding
 
 STRUCTURAL = ("syntax-error", "import-cycle", "missing-dependency", "missing-module", "missing-name", "undefined-name")
 FAILING = frozenset({"failed", "error", "collection-error", "timeout"})
+TRIAGE: SectionKey[dict[str, Any]] = SectionKey("triage")
 
 
 @dataclass
@@ -76,7 +78,7 @@ def rerun_command(selectors: Sequence[str], tests_by_file: Mapping[str, set[str]
     return " ".join([python, "-m", "pytest", *(shlex.quote(a) for a in args)])
 
 
-def _tests_by_file(tests: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+def _tests_by_file(tests: Iterable[TestRow]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for t in tests:
         path = str(t.get("path") or str(t.get("nodeid", "")).partition("::")[0])
@@ -88,7 +90,7 @@ def _tests_by_file(tests: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
 
 def recovery_plan(
     findings: Sequence[Finding],
-    tests: Sequence[Mapping[str, Any]] | None,
+    tests: Sequence[TestRow] | None,
     python: str = "python",
 ) -> dict[str, Any] | None:
     """The plan, or None when no test suite ran (there is nothing to triage)."""
@@ -119,6 +121,17 @@ def recovery_plan(
         "root_causes": sum(1 for s in ordered if s.failing),
         "steps": [s.to_json(rank, rerun_command(s.selectors, by_file, python)) for rank, s in enumerate(ordered, 1)],
     }
+
+
+class Triage:
+    """The post-check step: with a test run, the failing tests grouped into root causes, in the order to fix them."""
+
+    name: ClassVar[str] = "triage"
+
+    def run(self, run: CheckRun) -> None:
+        plan = recovery_plan(run.findings, run.sections.get(TESTS))
+        if plan is not None:
+            run.sections.put(TRIAGE, plan)
 
 
 def plan_lines(plan: Mapping[str, Any]) -> list[str]:

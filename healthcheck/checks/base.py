@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
 from healthcheck.config import Config, OptionSpec
+from healthcheck.check_run import Sections
 from healthcheck.graph.build import ImportGraph
 from healthcheck.interpreter import Interpreter, inspect
 from healthcheck.model import CheckStatus, Finding, Severity
@@ -132,7 +133,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    sections: Sections = field(default_factory=Sections)  # report sections, each under its typed key
     # Gates that do not apply to this run, by name, with why. Any other gate whose metric is missing fails.
     not_gated: dict[str, str] = field(default_factory=dict)
     # Which engine judged, for the report: {"name", "version", "python", "environment"}.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
 from healthcheck.cache_store import read_pickle, write_pickle
+from healthcheck.check_run import Sections
 from healthcheck.checks.base import CheckResult
 from healthcheck.model import Finding
 from healthcheck.shape import conforms, record_classes
@@ -27,7 +28,7 @@ class Stored(NamedTuple):
     findings: tuple[Finding, ...]
     metrics: dict[str, Any]
     detail: str
-    extra: dict[str, Any]
+    sections: dict[str, Any]  # Sections.as_dict()
 
 
 _ALLOWED = record_classes([Stored])
@@ -68,7 +69,8 @@ def load_result(cache_dir: Path | None, name: str, key: str) -> CheckResult | No
     if type(stored) is not Stored or not conforms(stored, Stored, _ALLOWED) or stored.key != key:
         return None
     return CheckResult(
-        findings=list(stored.findings), metrics=dict(stored.metrics), detail=stored.detail, extra=dict(stored.extra),
+        findings=list(stored.findings), metrics=dict(stored.metrics), detail=stored.detail,
+        sections=Sections.restored(stored.sections),
     )
 
 
@@ -76,5 +78,5 @@ def save_result(cache_dir: Path | None, name: str, key: str, result: CheckResult
     """Keep an ``ok`` result for the next scan (errors are never kept: they deserve a retry)."""
     if cache_dir is None or result.status != "ok":
         return
-    stored = Stored(key, tuple(result.findings), dict(result.metrics), result.detail, dict(result.extra))
+    stored = Stored(key, tuple(result.findings), dict(result.metrics), result.detail, result.sections.as_dict())
     write_pickle(cache_dir / f"{name}-result.pickle", stored)  # an unwritable cache only costs speed next time

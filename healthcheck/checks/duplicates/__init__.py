@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar, Mapping
+from typing import Any, ClassVar, Mapping
 
+from healthcheck.check_run import SectionKey
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
 from healthcheck.checks.duplicates.clones import find_clones
 from healthcheck.checks.duplicates.extract import (
@@ -38,6 +39,8 @@ from healthcheck.parse import Extractor
 from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text
 
 CHECK = "duplicates"
+# The trees left out of the comparison, with their file counts.
+LEFT_OUT: SectionKey[dict[str, list[dict[str, Any]]]] = SectionKey(CHECK)
 CONVENTIONAL_NAMES = (
     "main", "setup", "teardown", "setUp", "tearDown", "setUpClass", "tearDownClass",
     "setup_module", "teardown_module", "run", "cli", "Meta", "Migration", "Command", "Config",
@@ -140,7 +143,7 @@ def _compute(ctx: CheckContext, settings: _Settings) -> CheckResult:
 
     result.metrics["duplicate_implementations"] = errors
     result.metrics["duplicated_lines_percent"] = round(percent, 2)
-    result.extra[CHECK] = {"left_out": [{"tree": t, "files": n} for t, n in sorted(left_out.items())]}
+    result.sections.put(LEFT_OUT, {"left_out": [{"tree": t, "files": n} for t, n in sorted(left_out.items())]})
     moved = len(groups) - errors
     result.detail = (
         f"{errors} duplicate implementation(s)"

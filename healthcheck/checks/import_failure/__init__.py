@@ -25,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
 
+from healthcheck.check_run import SectionKey, Sections
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.checks.import_failure.causes import SHARED_CAUSES, Failure, ProjectMap, root_failures
 from healthcheck.checks.import_failure.dists import declared_dependencies, distribution_for
@@ -36,6 +37,9 @@ from healthcheck.config import OptionSpec
 from healthcheck.graph.build import KIND_RANK
 from healthcheck.model import Finding, Related, Severity
 from healthcheck.project import SourceFile
+
+# Modules not imported (path, module, reason): another interpreter's, a script, a file that does not parse.
+NOT_IMPORTED: SectionKey[list[dict[str, str]]] = SectionKey("not_imported")
 
 
 class ImportCheck(BaseCheck):
@@ -81,9 +85,10 @@ class ImportCheck(BaseCheck):
             if parent:
                 succ.setdefault(module, set()).add(parent)
         modules = dependency_order(list(chosen), succ)
-        extra = {"not_imported": left_out}
+        sections = Sections()
+        sections.put(NOT_IMPORTED, left_out)
         if not modules:
-            return CheckResult(metrics=_metrics(0, 0, []), detail="no modules to import", extra=extra)
+            return CheckResult(metrics=_metrics(0, 0, []), detail="no modules to import", sections=sections)
 
         limit = check_time_limit(ctx)
         job = probe_job(ctx, limit)
@@ -112,7 +117,7 @@ class ImportCheck(BaseCheck):
         # Modules of another platform cannot import here and are no defect: they count on neither side.
         elsewhere = {m for f in roots if f.cause == "platform" for m in (f.module, *f.dependents)}
         total = len(modules) - len(elsewhere)
-        result = CheckResult(findings=findings, metrics=_metrics(ok, total, roots), extra=extra)
+        result = CheckResult(findings=findings, metrics=_metrics(ok, total, roots), sections=sections)
         result.detail = f"{ok} of {total} modules import"
         if elsewhere:
             result.detail += f" ({len(elsewhere)} more run only on another platform)"

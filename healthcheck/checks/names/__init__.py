@@ -19,8 +19,9 @@ Only ``error`` findings count in the gated metrics ``undefined_names`` and ``unr
 from __future__ import annotations
 
 from collections import Counter
-from typing import ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
+from healthcheck.check_run import SectionKey
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.checks.names.guards import EXTRACTOR, NameGuards
 from healthcheck.config import OptionSpec
@@ -31,6 +32,8 @@ from healthcheck.parse import Extractor, FileFacts
 from healthcheck.project import vendored_tree
 
 NO_GUARDS = NameGuards()
+# Vendored trees left out, each with its file count and why.
+NAMES_NOT_CHECKED: SectionKey[list[dict[str, Any]]] = SectionKey("names_not_checked")
 
 
 def _guards(facts: FileFacts) -> NameGuards:
@@ -105,10 +108,10 @@ class NamesCheck(BaseCheck):
         result.engine = {"name": engine, "version": installed_version(engine),
                          "environment": "healthcheck's own, on the shared parse"}
         if vendored:
-            result.extra["names_not_checked"] = [
+            result.sections.put(NAMES_NOT_CHECKED, [
                 {"path": tree, "files": n, "reason": "vendored (include_vendored = true checks it)"}
                 for tree, n in sorted(vendored.items())
-            ]
+            ])
             if not result.detail:
                 result.detail = f"{sum(vendored.values())} files in vendored trees not checked: {', '.join(sorted(vendored))}"
         return result

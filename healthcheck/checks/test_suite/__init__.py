@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
+from healthcheck.check_run import TESTS, SectionKey, TestRow
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.checks.test_suite.coverage_data import FileCoverage, analyse, measure_targets, package_table, source_files, totals
 from healthcheck.checks.test_suite.diffcov import changed_lines, diff_coverage, verify_base
@@ -35,6 +36,8 @@ from healthcheck.project import SourceFile
 
 PASSING = ("passed", "xpassed", "flaky")
 FAILING = ("failed", "error", "collection-error", "timeout")
+# Coverage by package and file, with the changed lines' under --diff-base.
+COVERAGE: SectionKey[dict[str, Any]] = SectionKey("coverage")
 
 
 class TestsCheck(BaseCheck):
@@ -128,7 +131,7 @@ class TestsCheck(BaseCheck):
         causes = grouper.group(r for r in records if r.outcome in FAILING or r.outcome == "flaky")
         result.findings += failure_findings(causes)
         result.metrics["tests"] = suite_metrics(records, run.collect_skipped)
-        result.extra["tests"] = [suite_entry(r) for r in records]
+        result.sections.put(TESTS, [suite_entry(r) for r in records])
         if setup is not None:
             notes += self._measured(ctx, setup, files, result)
         else:
@@ -217,7 +220,7 @@ class TestsCheck(BaseCheck):
             section["diff"] = {"base": diff.base, "changed_files": diff.changed_files,
                                "statements": diff.statements, "covered": diff.covered, "missing": diff.missing}
         result.metrics["coverage"] = metrics
-        result.extra["coverage"] = section
+        result.sections.put(COVERAGE, section)
         result.findings += coverage_findings(files, table, float(threshold))
 
 
@@ -251,8 +254,8 @@ def suite_metrics(records: Sequence[TestRecord], skipped_files: int) -> dict[str
     }
 
 
-def suite_entry(r: TestRecord) -> dict[str, Any]:
-    """One row of ``extra["tests"]`` (what JUnit XML and dashboards read)."""
+def suite_entry(r: TestRecord) -> TestRow:
+    """One row of the ``tests`` section (what JUnit XML and dashboards read)."""
     return {"nodeid": r.nodeid, "outcome": r.outcome, "duration_s": round(r.duration_s, 6),
             "message": f"{r.exception}: {r.message}" if r.exception and r.message else r.exception or r.message,
             "path": r.path, "line": r.line}

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
+from healthcheck.check_run import SectionKey
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
 from healthcheck.checks.type_error.mypy_config import MypyConfig, read_mypy_config, refused_config
 from healthcheck.checks.type_error.mypy_output import MypyError, parse_json, parse_text
@@ -46,6 +47,8 @@ from healthcheck.model import Finding
 from healthcheck.supervision import run
 
 JSON_SINCE = (1, 11)  # first mypy with ``-O json``
+# Which files mypy was given and why (mode, why, files).
+TYPE_CHECK_SCOPE: SectionKey[dict[str, Any]] = SectionKey("type_check_scope")
 # ``python -m mypy`` in the repository's root would put the root first on sys.path, so a ``mypy/`` folder of
 # the scanned tree would run instead of mypy and say what it likes. This imports the interpreter's own mypy
 # (and what it imports at start) with the root left out, then puts the root back (plugins named by module
@@ -274,9 +277,10 @@ class TypesCheck(BaseCheck):
             detail += f"; mypy could not read {', '.join(sorted(dropped))}"
         if crashed:
             detail += f"; mypy crashed on {', '.join(sorted(crashed))} (left out)"
-        return CheckResult(findings=findings, metrics=self._metrics(findings, ctx), detail=detail,
-                           engine=runner.engine(),
-                           extra={"type_check_scope": {"mode": scope.mode, "why": scope.why, "files": len(files)}})
+        result = CheckResult(findings=findings, metrics=self._metrics(findings, ctx), detail=detail,
+                             engine=runner.engine())
+        result.sections.put(TYPE_CHECK_SCOPE, {"mode": scope.mode, "why": scope.why, "files": len(files)})
+        return result
 
     def _failure(self, code: int, other: list[str], stderr: str, errors: list[MypyError], root: Path) -> str:
         if code == -1:
