@@ -96,7 +96,10 @@ class Workspaces(UseCases):
     def _place(self, conn: Connection, wanted: dict[str, str]) -> str:
         """The engine for a new workspace, read in the transaction that records it (see ``placement``)."""
         engines = self.settings.engines
-        used = workspace_rows.count_by_engine(conn) if any(e.capacity for e in engines) else {}
+        used: dict[str, int] = {}
+        if any(e.capacity for e in engines):
+            engine_rows.lock_placement(conn)
+            used = workspace_rows.count_by_engine(conn)
         # with one engine there is no other to prefer: its work waits for it to answer, as it always did
         down = self.health.down if len(engines) > 1 else _never_down
         return placement.choose(engines, wanted, engine_rows.draining(conn), used, down)

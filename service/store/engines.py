@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select, text, update
 
 from service.store.rows import first_column
 from service.store.tables import engines as t
 
+PLACEMENT_LOCK = 0x77735F706C616365  # "ws_place": the PostgreSQL advisory lock that serializes bounded placements
 
 _DRAINING = select(t.c.name).where(t.c.draining.is_(True))
 
@@ -22,3 +23,11 @@ def set_draining(conn: Connection, name: str, value: bool, now: float) -> None:
     changed = conn.execute(update(t).where(t.c.name == name).values(draining=value, updated_at=now)).rowcount
     if not changed:
         conn.execute(t.insert().values(name=name, draining=value, updated_at=now))
+
+
+def lock_placement(conn: Connection) -> None:
+    """Hold, until this transaction ends, the right to count engines' workspaces and add one: on PostgreSQL two
+    instances' creates could otherwise both see the last free place of an engine (read committed); SQLite's
+    writes are one at a time already."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLACEMENT_LOCK})
