@@ -1,5 +1,6 @@
 """A database this version cannot read (here: a table lacking a column that has no default, the shape
-``migrate.upgrade`` refuses) stops every command that opens the store with one line and exit code 2.
+``migrate.upgrade`` refuses) stops every command that opens the store (``serve``, ``token ...``,
+``engine ...``) with one line and exit code 2.
 
 The file is built as ``old_schema`` builds an older version's, minus ``workspaces.state``: what a newer version
 that dropped or renamed the column would leave behind.
@@ -25,6 +26,10 @@ COMMANDS = [
     ["token", "revoke", "0123"],
     ["serve", "--host", "127.0.0.1", "--port", "0"],
     ["serve", "--dev", "--port", "0"],
+    ["engine", "list"],
+    ["engine", "drain", "default"],
+    ["engine", "undrain", "default"],
+    ["engine", "move", "default"],
 ]
 
 
