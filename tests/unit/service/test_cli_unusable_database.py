@@ -29,7 +29,6 @@ COMMANDS = [
     ["engine", "list"],
     ["engine", "drain", "default"],
     ["engine", "undrain", "default"],
-    ["engine", "move", "default"],
 ]
 
 
