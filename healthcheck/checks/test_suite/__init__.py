@@ -26,11 +26,12 @@ from typing import Any, ClassVar, Mapping, Sequence
 from healthcheck.check_run import TESTS, SectionKey, TestRow
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
 from healthcheck.checks.test_suite.coverage_data import FileCoverage, analyse, measure_targets, package_table, source_files, totals
-from healthcheck.checks.test_suite.diffcov import changed_lines, diff_coverage, verify_base
+from healthcheck.checks.test_suite.diffcov import PURPOSE, diff_coverage, verify_base
 from healthcheck.checks.test_suite.rootcause import Grouper, RootCause
 from healthcheck.checks.test_suite.coverage_boot import CoverageSetup, prepare
 from healthcheck.checks.test_suite.run import SuiteRun, TestRecord, conftest_failure, pytest_command, run_suite, write_selection
 from healthcheck.config import OptionSpec
+from healthcheck.git import changed_lines
 from healthcheck.model import Finding, Related
 from healthcheck.project import SourceFile
 
@@ -215,7 +216,7 @@ class TestsCheck(BaseCheck):
                       for f in files],
         }
         if ctx.options.diff_base:
-            diff = diff_coverage(ctx.options.diff_base, changed_lines(ctx.root, ctx.options.diff_base), files)
+            diff = diff_coverage(ctx.options.diff_base, changed_lines(ctx.root, ctx.options.diff_base, PURPOSE), files)
             metrics["diff_percent"] = diff.percent
             section["diff"] = {"base": diff.base, "changed_files": diff.changed_files,
                                "statements": diff.statements, "covered": diff.covered, "missing": diff.missing}

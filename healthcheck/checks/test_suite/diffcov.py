@@ -1,9 +1,10 @@
 """Diff coverage: how much of the code changed since a git ref the tests run.
 
 A legacy repository cannot reach 70 % overall coverage in one step, but it can
-demand that what it adds now is tested. The changed lines come from
-``git diff -U0 REF`` (the working tree against REF, so uncommitted work counts)
-plus every line of files git does not track yet. A changed line counts when
+demand that what it adds now is tested. The changed lines are
+:func:`healthcheck.git.changed_lines`' (the working tree against REF, so
+uncommitted work counts, and every line of files git does not track yet; the
+same rule ``healthcheck diff`` traces findings by). A changed line counts when
 coverage.py calls it a statement (a changed comment or blank line has nothing
 to run); it is covered when it ran. A changed file that does not parse counts
 all its changed code lines as missed.
@@ -11,16 +12,14 @@ all its changed code lines as missed.
 
 from __future__ import annotations
 
-import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from healthcheck.checks.test_suite.coverage_data import FileCoverage, percent
-from healthcheck.errors import UsageError
+from healthcheck.git import output
 
-HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+PURPOSE = "--diff-base"  # who needs git, in its errors
 
 
 @dataclass(frozen=True)
@@ -38,54 +37,9 @@ class DiffCoverage:
         return percent(self.covered, self.statements)
 
 
-def _git(root: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=120,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"--diff-base needs git: {exc}") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["git failed"])[-1]
-        raise UsageError(f"--diff-base: {last}")
-    return done.stdout
-
-
 def verify_base(root: Path, base: str) -> None:
     """A bad ref is a usage error, found before a suite runs for minutes."""
-    _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
-
-
-def parse_diff(text: str) -> dict[str, set[int]]:
-    """``git diff -U0`` output -> {path: added or changed line numbers on the new side}."""
-    changed: dict[str, set[int]] = {}
-    current: str | None = None
-    for line in text.splitlines():
-        if line.startswith("+++ "):
-            target = line[4:].strip()
-            current = None if target == "/dev/null" else target[2:] if target.startswith("b/") else target
-            if current is not None:
-                changed.setdefault(current, set())
-        elif current is not None:
-            match = HUNK.match(line)
-            if match:
-                start = int(match.group(1))
-                count = int(match.group(2)) if match.group(2) is not None else 1
-                changed[current].update(range(start, start + count))
-    return changed
-
-
-def changed_lines(root: Path, base: str) -> dict[str, set[int]]:
-    """Lines changed since ``base``, by path relative to ``root``, untracked files included whole."""
-    diff = _git(root, "diff", "--relative", "-U0", "--no-color", "--no-ext-diff", base, "--")
-    changed = parse_diff(diff)
-    for rel in _git(root, "ls-files", "--others", "--exclude-standard").splitlines():
-        if rel.endswith(".py"):
-            try:
-                count = len((root / rel).read_text(encoding="utf-8", errors="replace").splitlines())
-            except OSError:
-                continue
-            changed[rel] = set(range(1, count + 1))
-    return changed
+    output(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", purpose=PURPOSE)
 
 
 def diff_coverage(base: str, changed: dict[str, set[int]], files: Sequence[FileCoverage]) -> DiffCoverage:

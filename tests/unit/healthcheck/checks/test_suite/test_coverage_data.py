@@ -18,11 +18,12 @@ from healthcheck.checks.test_suite.coverage_data import (
     source_files,
     totals,
 )
-from healthcheck.checks.test_suite.diffcov import changed_lines, diff_coverage, parse_diff, verify_base
+from healthcheck.checks.test_suite.diffcov import PURPOSE, diff_coverage, verify_base
 from healthcheck.checks.test_suite.run import TestRecord
 from healthcheck.checks.test_suite import coverage_findings, suite_entry, suite_metrics
 from healthcheck.config import Config
 from healthcheck.errors import UsageError
+from healthcheck.git import changed_lines, parse_diff
 from healthcheck.project import discover
 
 DIFF = """diff --git a/pkg/m.py b/pkg/m.py
@@ -140,7 +141,7 @@ def test_changed_lines_from_git(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text("a = 1\nb = 3\nc = 4\n")
     (tmp_path / "new.py").write_text("x = 1\ny = 2\n")
     verify_base(tmp_path, "HEAD")
-    assert changed_lines(tmp_path, "HEAD") == {"m.py": {2, 3}, "new.py": {1, 2}}
+    assert changed_lines(tmp_path, "HEAD", PURPOSE) == {"m.py": {2, 3}, "new.py": {1, 2}}
     with pytest.raises(UsageError, match="--diff-base"):
         verify_base(tmp_path, "no-such-ref")
 
