@@ -4,9 +4,11 @@ drain and undrain in the store, and the engine CLI's refusals (an old database g
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,9 +18,14 @@ from service.domain.engines import set_draining, usage
 from service.domain.errors import Conflict, NotFound, Unavailable
 from service.domain.placement import choose
 from service.domain.workspaces import Workspaces
-from service.runtime.engines import EngineHealth
+from service.model import State
+from service.reconcile import Reconciler
+from service.runtime import ContainerInfo, RuntimeUnavailable
+from service.runtime.engines import EngineHealth, EngineSet
 from service.settings import EngineListError, EngineSpec, EngineTls, Settings
 from service.store import Store
+from service.store import tables
+from service.store import tasks as task_rows
 from service.store import workspaces as workspace_rows
 
 VAR = "WORKSPACE_SERVICE_ENGINES"
@@ -188,3 +195,50 @@ def test_drain_and_undrain_of_an_unknown_engine_is_one_line_and_exit_2(tmp_path:
         assert result.stderr == "Error: no engine named 'nope'; the engines are: a\n"
     done = CliRunner().invoke(main, ["engine", "drain", "a"], env=env)
     assert done.exit_code == 0 and done.stdout == "engine a is draining: no new workspaces are placed on it\n"
+
+
+class ListingRuntime:
+    """An engine for the reconciler's resync: the containers it lists, or (``down``) a dead daemon."""
+
+    def __init__(self, containers: list[ContainerInfo], down: bool = False) -> None:
+        self.containers, self.down = containers, down
+
+    def list_managed(self) -> list[ContainerInfo]:
+        if self.down:
+            raise RuntimeUnavailable("Docker engine unreachable: stopped")
+        return self.containers
+
+    def home_volumes(self) -> list[str]:
+        return []
+
+    def remove(self, container_id: str) -> None:
+        self.containers = [c for c in self.containers if c.id != container_id]
+
+
+def test_a_resync_passes_over_an_engine_that_is_down_and_repairs_the_others(
+        listed: tuple[Settings, Store, EngineHealth]) -> None:
+    settings, store, _ = listed
+    uses = Workspaces(store, settings)
+    on_a = uses.create("alice", "on-a", engine_labels={})[0]  # c: unbounded
+    on_b = uses.create("alice", "on-b", engine_labels={"disk": "ssd"})[0]
+    with store.write() as conn:
+        for ws, engine in ((on_a, "a"), (on_b, "b")):
+            workspace_rows.change(conn, ws.id, 1.0, state="running", engine=engine, container_id="x" * 64)
+        for task in task_rows.active_workspaces(conn):
+            conn.execute(tables.tasks.delete().where(tables.tasks.c.workspace_id == task))
+    stray = ContainerInfo(id="s" * 64, workspace_id=on_b.id, state="running")  # on_b's, but on engine c
+    runtimes: dict[str, Any] = {"a": ListingRuntime([]), "b": ListingRuntime([], down=True), "c": ListingRuntime([stray])}
+    engines = EngineSet(runtimes)
+    reconciler = Reconciler(store, engines, dataclasses.replace(settings, leader_lease=5.0))
+    reconciler.lease.start()
+    try:
+        assert reconciler.lease.wait_held(10)
+        assert reconciler.resync() == {"recreate": 1, "remove-orphan": 1}  # a's missing container, c's stray one
+        assert engines.runtime("c").list_managed() == []
+        assert engines.health.down("b") == "Docker engine unreachable: stopped"
+        with store.read() as conn:
+            assert task_rows.active_workspaces(conn) == {on_a.id}  # nothing queued for b's workspace
+            assert workspace_rows.get(conn, on_b.id) == dataclasses.replace(
+                on_b, state=State.RUNNING, engine="b", container_id="x" * 64, updated_at=1.0)
+    finally:
+        reconciler.lease.stop()
