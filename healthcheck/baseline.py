@@ -40,7 +40,7 @@ class Entry:
     """One accepted finding."""
 
     id: str
-    check: str
+    kind: str  # the finding kind (the file's ``check`` field)
     path: str | None
     message: str
     reason: str | None = None
@@ -50,7 +50,7 @@ class Entry:
         return self.expires is not None and dt.date.fromisoformat(self.expires) < today
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"check": self.check, "id": self.id, "message": self.message, "path": self.path}
+        out: dict[str, Any] = {"check": self.kind, "id": self.id, "message": self.message, "path": self.path}
         if self.reason:
             out["reason"] = self.reason
         if self.expires:
@@ -123,7 +123,7 @@ def build(
     for f in gated(findings):
         old = kept.get(f.id)
         entries[f.id] = Entry(
-            f.id, f.check, f.path, f.message,
+            f.id, f.kind, f.path, f.message,
             reason=old.reason if old else None, expires=old.expires if old else None,
         )
     return Baseline(
@@ -171,7 +171,7 @@ def _entry(path: Path, raw: Any, index: int) -> Entry:
             raise _fail(path, f"finding {raw['id']!r}: expires {expires!r} is not an ISO date (YYYY-MM-DD)") from None
     return Entry(
         id=raw["id"],
-        check=raw["check"],
+        kind=raw["check"],
         path=raw.get("path"),
         message=raw.get("message") or "",
         reason=raw.get("reason") or None,
@@ -238,7 +238,7 @@ def dumps(baseline: Baseline) -> str:
     head = {"created_at": baseline.created_at, "repository": baseline.repository, "schema": BASELINE_SCHEMA}
     lines = ["{"]
     lines += [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
-    ordered = sorted(baseline.entries.values(), key=lambda e: (e.check, e.path or "", e.id))
+    ordered = sorted(baseline.entries.values(), key=lambda e: (e.kind, e.path or "", e.id))
     lines.append('  "findings": [')
     body = [f"    {json.dumps(e.to_json(), sort_keys=True, ensure_ascii=False)}" for e in ordered]
     if body:
@@ -284,12 +284,12 @@ def compare(
             continue
         if entry.path is not None and not (root / entry.path).exists():
             stale.append(entry)
-        elif entry.check in ran:
+        elif entry.kind in ran:
             fixed.append(entry)
     expired = [e for e in baseline.entries.values() if e.expired(day)]
 
     def order(e: Entry) -> tuple[str, str, str]:
-        return (e.check, e.path or "", e.id)
+        return (e.kind, e.path or "", e.id)
 
     return Comparison(
         new=tuple(new), known=tuple(known),

@@ -41,7 +41,7 @@ class ChangeReport:
 
     def to_json(self, changed: Mapping[str, set[int]]) -> dict[str, Any]:
         def row(f: Finding) -> dict[str, Any]:
-            return {"id": f.id, "check": f.check, "message": f.message, "path": f.path, "line": f.line,
+            return {"id": f.id, "check": f.kind, "message": f.message, "path": f.path, "line": f.line,
                     "changed_lines": _touches(f, changed)}
 
         out: dict[str, Any] = {
@@ -54,9 +54,9 @@ class ChangeReport:
             "new_import_edges": self.new_edges,
         }
         for section, kinds in diff_sections():  # the lists the catalog's kinds ask for, in its order
-            out[f"new_{section.key}"] = [row(f) for f in self.new_findings if f.check in kinds]
+            out[f"new_{section.key}"] = [row(f) for f in self.new_findings if f.kind in kinds]
             if section.removed:
-                out[f"removed_{section.key}"] = [row(f) for f in self.fixed_findings if f.check in kinds]
+                out[f"removed_{section.key}"] = [row(f) for f in self.fixed_findings if f.kind in kinds]
         out["diff_coverage"] = self.diff_coverage
         return out
 

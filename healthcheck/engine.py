@@ -121,7 +121,7 @@ def _run_check(check: Check, ctx: CheckContext) -> tuple[CheckResult, float]:
         raise
     except Exception as exc:  # degrade, never stop
         result = CheckResult.error(f"{type(exc).__name__}: {exc}")
-    undeclared = sorted({f.check for f in result.findings} - {kind.name for kind in check.kinds})
+    undeclared = sorted({f.kind for f in result.findings} - {kind.name for kind in check.kinds})
     if undeclared:  # the catalog is all the report may say: a kind nobody declared has no schema, rule or gate
         result = CheckResult.error(f"found {', '.join(undeclared)}, a kind the check does not declare")
     return result, time.perf_counter() - start

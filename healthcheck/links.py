@@ -25,7 +25,7 @@ def link_back(findings: Sequence[Finding]) -> list[Finding]:
     """``findings`` with each target of an import failure's ``data.linked`` linking back to it."""
     back: dict[str, list[str]] = {}
     for finding in findings:
-        if finding.check in LINKED_BACK:
+        if finding.kind in LINKED_BACK:
             for target in finding.data.get("linked", ()):
                 back.setdefault(str(target), []).append(finding.id)
     out: list[Finding] = []

@@ -47,7 +47,7 @@ class Finding:
     """One problem, in one place, that a person can understand from its message alone."""
 
     id: str
-    check: str
+    kind: str  # the finding kind (the report's ``check`` field)
     severity: Severity
     message: str
     path: str | None
@@ -59,7 +59,7 @@ class Finding:
     @classmethod
     def create(
         cls,
-        check: str,
+        kind: str,
         message: str,
         *,
         key: str,
@@ -70,15 +70,15 @@ class Finding:
         related: tuple[Related, ...] = (),
         data: Mapping[str, Any] | None = None,
     ) -> Finding:
-        """Build a finding whose id is the fingerprint of (check, path, key).
+        """Build a finding whose id is the fingerprint of (kind, path, key).
 
         ``key`` is what makes this problem this problem: the undefined name,
         the sorted modules of a cycle, the mypy code plus the normalised line.
         It must not contain a line number.
         """
         return cls(
-            id=f"{check}:{fingerprint(check, path or '', key)}",
-            check=check,
+            id=f"{kind}:{fingerprint(kind, path or '', key)}",
+            kind=kind,
             severity=severity,
             message=message,
             path=path,
@@ -91,7 +91,7 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
-            "check": self.check,
+            "check": self.kind,
             "severity": self.severity,
             "message": self.message,
             "path": self.path,
@@ -195,6 +195,6 @@ def sort_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Findin
     return tuple(
         sorted(
             findings,
-            key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.check, f.path or "", f.line or 0, f.id),
+            key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.kind, f.path or "", f.line or 0, f.id),
         )
     )

@@ -98,7 +98,7 @@ def recovery_plan(
         return None
     steps: dict[str, Step] = {}
     for f in findings:
-        if f.check != "test-failure" or "root_cause" not in f.data:
+        if f.kind != "test-failure" or "root_cause" not in f.data:
             continue
         d = f.data
         cause = str(d["root_cause"])

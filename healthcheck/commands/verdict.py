@@ -111,7 +111,7 @@ def github_annotations(findings: Iterable[Finding], failed_gates: Iterable[str] 
     level = {"error": "error", "warning": "warning", "info": "notice"}
     lines: list[str] = []
     for f in list(findings)[:ANNOTATION_LIMIT]:
-        props = [f"title={_escape(f.check, True)}"]
+        props = [f"title={_escape(f.kind, True)}"]
         if f.path:
             props.insert(0, f"file={_escape(f.path, True)}")
             if f.line:
@@ -171,11 +171,11 @@ def _housekeeping(c: bl.Comparison, updated: bool) -> list[str]:
     hint = "" if updated else " (run `healthcheck gate --update` to drop them)"
     if c.fixed:
         lines.append(f"  fixed: {len(c.fixed)} baseline entr{'y' if len(c.fixed) == 1 else 'ies'}{hint}")
-        lines += [f"    {e.check} {e.path or '(project)'}: {e.message}" for e in c.fixed[:10]]
+        lines += [f"    {e.kind} {e.path or '(project)'}: {e.message}" for e in c.fixed[:10]]
     if c.stale:
         lines.append(f"  stale: {len(c.stale)} entr{'y' if len(c.stale) == 1 else 'ies'} whose file is gone{hint}")
     for e in c.expired:
-        lines.append(f"  expired {e.expires}: {e.check} {e.path or '(project)'}: {e.message}")
+        lines.append(f"  expired {e.expires}: {e.kind} {e.path or '(project)'}: {e.message}")
     return lines
 
 

@@ -41,7 +41,7 @@ def component_edges(target: Finding, findings: Sequence[Finding]) -> list[Edge]:
     component = target.data.get("component")
     edges: dict[tuple[str, str], Edge] = {}
     for finding in findings:
-        if finding.check != "import-cycle" or finding.data.get("component") != component:
+        if finding.kind != "import-cycle" or finding.data.get("component") != component:
             continue
         for e in finding.data.get("edges", []):
             if e.get("kind") == "runtime" and e.get("path"):

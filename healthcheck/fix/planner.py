@@ -71,8 +71,8 @@ def plan_fixes(root: Path, options: ScanOptions, overrides: Mapping[str, Any] | 
         if suite is not None and suite.status == "error":  # a proof against tests that cannot run proves nothing
             raise UsageError(f"the test suite could not run, so no repair can be proven against it: {suite.detail}")
         plan = FixPlan(root=str(root.resolve()), metrics_before=current.report.metrics)
-        targets = sorted((f for f in current.report.findings if f.check in ORDER and f.severity == "error"),
-                         key=lambda f: ORDER.index(f.check))
+        targets = sorted((f for f in current.report.findings if f.kind in ORDER and f.severity == "error"),
+                         key=lambda f: ORDER.index(f.kind))
         if only is not None:
             targets = [f for f in targets if f.id == only]
             if not targets:
@@ -95,22 +95,22 @@ def plan_fixes(root: Path, options: ScanOptions, overrides: Mapping[str, Any] | 
 def _repair_one(target: Finding, current: ScanResult, scratch: _Scratch) -> NoRepair | tuple[ProvenRepair, ScanResult]:
     sources = Sources.of(current.project, scratch.options.python or current.config.python)
     try:
-        if target.check == "import-cycle":
+        if target.kind == "import-cycle":
             candidates = cycle_repairs(target, current.report.findings, sources)
         else:
-            planned = PLANNERS[target.check](target, sources)
+            planned = PLANNERS[target.kind](target, sources)
             candidates = planned if isinstance(planned, str) else [planned]
     except (OSError, UnicodeDecodeError) as exc:  # a file of the finding cannot be read as UTF-8 text
-        return NoRepair(target.id, target.check, f"cannot read the file to edit: {exc}")
+        return NoRepair(target.id, target.kind, f"cannot read the file to edit: {exc}")
     if isinstance(candidates, str):
-        return NoRepair(target.id, target.check, candidates)
+        return NoRepair(target.id, target.kind, candidates)
     why = ""
     for repair in candidates[:MAX_CYCLE_TRIES]:
         result = _prove(target, repair, current, scratch)
         if not isinstance(result, str):
             return result
         why = why or result
-    return NoRepair(target.id, target.check, f"no repair proved out: {why}")
+    return NoRepair(target.id, target.kind, f"no repair proved out: {why}")
 
 
 def _prove(target: Finding, repair: Repair, current: ScanResult,
@@ -143,10 +143,10 @@ def _next_cycle_step(target: Finding, verdict: Verdict, current: ScanResult, aft
     Other new findings (a test that still fails, now for the next reason) may be consequences of the same
     crash; the proof of the whole repair, not this choice, decides whether they stay.
     """
-    if target.check != "import-cycle":
+    if target.kind != "import-cycle":
         return None
     component = component_modules(target, current.report)
-    crashing = next((f for f in verdict.new if f.check == "import-cycle" and f.severity == "error"
+    crashing = next((f for f in verdict.new if f.kind == "import-cycle" and f.severity == "error"
                      and component & {str(m) for m in f.data.get("modules", [])}), None)
     if crashing is None:
         return None

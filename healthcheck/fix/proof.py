@@ -27,26 +27,26 @@ class Verdict:
 def failing_modules(report: Report) -> set[str]:
     out: set[str] = set()
     for f in report.findings:
-        if f.check == "import-failure" and f.severity == "error":
+        if f.kind == "import-failure" and f.severity == "error":
             out.add(str(f.data.get("module", "")))
             out.update(str(m) for m in f.data.get("dependents", []))
     return out
 
 
 def component_modules(target: Finding, report: Report) -> set[str]:
-    if target.check != "import-cycle":
+    if target.kind != "import-cycle":
         return set()
     component = target.data.get("component")
-    return {str(m) for f in report.findings if f.check == "import-cycle" and f.data.get("component") == component
+    return {str(m) for f in report.findings if f.kind == "import-cycle" and f.data.get("component") == component
             for m in f.data.get("modules", [])}
 
 
 def _expected(f: Finding, component: set[str], failing: set[str]) -> bool:
     if f.severity == "info":
         return True
-    if f.check == "import-cycle" and f.data.get("kind") in ("deferred", "typing"):
+    if f.kind == "import-cycle" and f.data.get("kind") in ("deferred", "typing"):
         return {str(m) for m in f.data.get("modules", [])} <= component
-    if f.check == "import-failure":
+    if f.kind == "import-failure":
         return {str(f.data.get("module", "")), *map(str, f.data.get("dependents", []))} <= failing
     return False
 

@@ -27,7 +27,7 @@ def lead_order(findings: Iterable[Finding]) -> list[Finding]:
     import failures, an import failure explains test errors)."""
     rank = cause_rank()
     return sorted(findings, key=lambda f: (
-        SEVERITY_ORDER.get(f.severity, 9), rank.get(f.check, UNRANKED), f.path or "", f.line or 0,
+        SEVERITY_ORDER.get(f.severity, 9), rank.get(f.kind, UNRANKED), f.path or "", f.line or 0,
         f.message, f.id,
     ))
 
@@ -55,10 +55,10 @@ def failing_gates(report: Report) -> list[tuple[GateResult, list[Finding]]]:
     for gate in report.gates:
         if gate.passed:
             continue
-        behind = [f for f in report.findings if f.check in kinds.get(gate.name, ())]
+        behind = [f for f in report.findings if f.kind in kinds.get(gate.name, ())]
         rows.append((gate, lead_order(behind)))
     rank = cause_rank()
-    return sorted(rows, key=lambda row: min((rank.get(f.check, UNRANKED) for f in row[1]), default=UNRANKED))
+    return sorted(rows, key=lambda row: min((rank.get(f.kind, UNRANKED) for f in row[1]), default=UNRANKED))
 
 
 def others(report: Report, shown: Sequence[Finding]) -> list[Finding]:

@@ -78,7 +78,7 @@ def _trends(report: Report) -> str:
 def _cycles(report: Report) -> str:
     figures = []
     for f in report.findings:
-        if f.check != "import-cycle":
+        if f.kind != "import-cycle":
             continue
         edges = f.data.get("edges", [])
         modules = f.data.get("modules", [])
@@ -124,7 +124,7 @@ def _findings(report: Report) -> str:
         else None
     blocks = []
     for check, n in counts_by_check(report):
-        group = [f for f in report.findings if f.check == check]
+        group = [f for f in report.findings if f.kind == check]
         note = f", {sum(1 for f in group if f.id in new)} new" if new is not None else ""
         blocks.append(f"<details open><summary>{escape(check)} ({n}{note})</summary>{_findings_table(group)}</details>")
     return "".join(blocks)

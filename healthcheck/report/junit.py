@@ -47,11 +47,11 @@ def _finish(suite: ET.Element) -> tuple[int, int, int, int]:
 
 
 def _finding_case(suite: ET.Element, f: Finding) -> None:
-    case = _case(suite, f"healthcheck.{f.check}", f"{where(f)}: {f.message}")
+    case = _case(suite, f"healthcheck.{f.kind}", f"{where(f)}: {f.message}")
     if f.severity == "info":
         ET.SubElement(case, "system-out").text = _clean(f"{f.id}: {f.message}")
         return
-    failure = ET.SubElement(case, "failure", message=_clean(f.message), type=f.check)
+    failure = ET.SubElement(case, "failure", message=_clean(f.message), type=f.kind)
     lines = [f"{f.severity} {where(f)}", f.message, f"id: {f.id}"]
     lines += [f"  {r.path}:{r.line} {r.message}" for r in f.related]
     failure.text = _clean("\n".join(lines))
@@ -61,7 +61,7 @@ def _checks(root: ET.Element, report: Report) -> None:
     owners = kind_owners()
     by_check: dict[str, list[Finding]] = {}
     for f in report.findings:
-        by_check.setdefault(f.check, []).append(f)
+        by_check.setdefault(f.kind, []).append(f)
     for name, outcome in report.checks.items():
         suite = _suite(root, f"healthcheck.{name}", outcome.duration_s)
         produced = [c for c in list(by_check) if c == name or owners.get(c) == name]

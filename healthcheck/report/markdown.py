@@ -112,9 +112,9 @@ def _findings(report: Report) -> list[str]:
     shown = 0
     ordered = lead_order(report.findings)
     number = dict(counts)
-    for name in dict.fromkeys(f.check for f in ordered):  # the check of the worst root cause first
+    for name in dict.fromkeys(f.kind for f in ordered):  # the check of the worst root cause first
         n = number[name]
-        group = [f for f in ordered if f.check == name][: max(0, MAX_FINDINGS - shown)]
+        group = [f for f in ordered if f.kind == name][: max(0, MAX_FINDINGS - shown)]
         shown += len(group)
         if not group:
             continue

@@ -36,7 +36,7 @@ def _location(path: str, line: int | None, end_line: int | None = None, message:
 
 def _result(f: Finding, rule_index: int, new_ids: set[str] | None) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "ruleId": f.check,
+        "ruleId": f.kind,
         "ruleIndex": rule_index,
         "level": LEVELS.get(f.severity, "warning"),
         "message": {"text": f.message},
@@ -72,7 +72,7 @@ def _rule(name: str, catalog: dict[str, FindingKind]) -> dict[str, Any]:
 
 
 def sarif_document(report: Report) -> dict[str, Any]:
-    checks = sorted({f.check for f in report.findings})
+    checks = sorted({f.kind for f in report.findings})
     index = {name: i for i, name in enumerate(checks)}
     catalog = by_name()
     rules = [_rule(name, catalog) for name in checks]
@@ -88,7 +88,7 @@ def sarif_document(report: Report) -> dict[str, Any]:
         "tool": {"driver": {"name": "healthcheck", "version": report.version, "rules": rules}},
         "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
-        "results": [_result(f, index[f.check], new_ids) for f in report.findings],
+        "results": [_result(f, index[f.kind], new_ids) for f in report.findings],
         "properties": {
             "passed": report.passed,
             "gates": [g.to_json() for g in report.gates],

@@ -9,7 +9,7 @@ from healthcheck.report.first_screen import affected
 
 
 def counts_by_check(report: Report) -> list[tuple[str, int]]:
-    counter = Counter(f.check for f in report.findings)
+    counter = Counter(f.kind for f in report.findings)
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

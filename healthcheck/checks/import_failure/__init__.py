@@ -290,7 +290,7 @@ def _linked(failure: Failure, findings: Iterable[Finding]) -> list[str]:
     """Ids of the static findings that explain this failure."""
     if failure.cause == "circular" and failure.partial:
         pair = {failure.partial, failure.module}
-        cycles = [f for f in findings if f.check == "import-cycle" and failure.partial in f.data.get("modules", ())]
+        cycles = [f for f in findings if f.kind == "import-cycle" and failure.partial in f.data.get("modules", ())]
         both = [f for f in cycles if pair <= set(f.data.get("modules", ()))]
         best = sorted(  # the cycles proven to crash first: they are this failure, seen from each entry
             both or cycles,
@@ -299,9 +299,9 @@ def _linked(failure: Failure, findings: Iterable[Finding]) -> list[str]:
         )
         return [f.id for f in best[:3]]
     if failure.cause == "syntax":
-        return [f.id for f in findings if f.check == "syntax-error" and f.path == failure.path]
+        return [f.id for f in findings if f.kind == "syntax-error" and f.path == failure.path]
     if failure.cause == "missing-module" and failure.missing:
-        return [f.id for f in findings if f.check == "unresolved-import" and f.data.get("module") == failure.missing]
+        return [f.id for f in findings if f.kind == "unresolved-import" and f.data.get("module") == failure.missing]
     return []
 
 

@@ -93,7 +93,7 @@ class NamesCheck(BaseCheck):
                 checked.append(facts)
         result.findings += self._undefined(checked)
         result.findings += self._unresolved(ctx, {f.rel for f in checked})
-        errors = Counter(f.check for f in result.findings if f.severity == "error")
+        errors = Counter(f.kind for f in result.findings if f.severity == "error")
         result.metrics["unresolved_imports"] = errors["unresolved-import"]
         unknown = [f.rel for f in checked if f.undefined is None]
         if unknown:

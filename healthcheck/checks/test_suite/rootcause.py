@@ -60,7 +60,7 @@ class _Key:
 
 
 def _by_check(findings: Iterable[Finding], check: str) -> list[Finding]:
-    return [f for f in findings if f.check == check]
+    return [f for f in findings if f.kind == check]
 
 
 class Grouper:

@@ -83,7 +83,7 @@ def test_compare_sorts_new_known_fixed_stale_and_expired(tmp_path: Path) -> None
     unknown_check = Finding.create("type-error", "t", key="t", path="pkg/a.py", line=1)
     base = bl.build(root, [CYCLE, NAME, gone_file, unknown_check], {}, today=TODAY)
     entries = dict(base.entries)
-    entries[NAME.id] = bl.Entry(NAME.id, NAME.check, NAME.path, NAME.message, reason="legacy", expires="2024-05-31")
+    entries[NAME.id] = bl.Entry(NAME.id, NAME.kind, NAME.path, NAME.message, reason="legacy", expires="2024-05-31")
     base = bl.Baseline(base.repository, entries, {})
     fresh = Finding.create("undefined-name", "new one", key="y", path="pkg/c.py", line=2)
     result = bl.compare(base, [NAME, fresh, PROJECT, INFO], root, ["import-cycle", "undefined-name"], today=TODAY)
@@ -111,7 +111,7 @@ def test_tighten_drops_fixed_and_stale_and_only_ever_improves_metrics(tmp_path: 
 def test_build_keeps_reasons_and_expiry_of_entries_already_there(tmp_path: Path) -> None:
     root = repo(tmp_path)
     first = bl.build(root, [NAME], {}, today=TODAY)
-    annotated = bl.Baseline(first.repository, {NAME.id: bl.Entry(NAME.id, NAME.check, NAME.path, NAME.message,
+    annotated = bl.Baseline(first.repository, {NAME.id: bl.Entry(NAME.id, NAME.kind, NAME.path, NAME.message,
                                                                   reason="vendored", expires="2030-01-01")}, {})
     second = bl.build(root, [NAME, CYCLE], {}, previous=annotated, today=TODAY)
     assert second.entries[NAME.id].reason == "vendored" and second.entries[NAME.id].expires == "2030-01-01"

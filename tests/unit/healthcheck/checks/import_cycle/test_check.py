@@ -29,7 +29,7 @@ def _scan(name: str, tmp_path: Path, only: frozenset[str], **thresholds: float) 
 
 
 def _cycles(report: Report) -> list[Finding]:
-    return [f for f in report.findings if f.check == "import-cycle"]
+    return [f for f in report.findings if f.kind == "import-cycle"]
 
 
 def _said(report: Report) -> tuple[str, str]:
@@ -133,7 +133,7 @@ def test_a_real_crash_from_every_entry_links_the_import_failure(tmp_path: Path) 
     (cycle,) = _cycles(report)
     assert cycle.data["verdict"] == "crashes" and cycle.data["static_verdict"] == "unsafe"
     assert cycle.data["crash"]["entry"] == "shop.customers"
-    (failure,) = [f for f in report.findings if f.check == "import-failure"]
+    (failure,) = [f for f in report.findings if f.kind == "import-failure"]
     assert failure.data["cause"] == "circular" and failure.data["linked"] == [cycle.id]
     assert cycle.data["linked"] == [failure.id]  # and the cycle names the failure it causes
     detail = report.checks["import-cycle"].detail
@@ -152,7 +152,7 @@ def test_a_cycle_that_crashes_only_from_one_entry(tmp_path: Path, only: frozense
         assert cycle.data["verdict"] == "crashes"
         assert (cycle.data["crash"]["entry"], cycle.data["crash"]["line"]) == ("conf.local", 3)
         # The import check, in dependency order, enters at conf.local too: one failure, linked both ways.
-        (failure,) = [f for f in report.findings if f.check == "import-failure"]
+        (failure,) = [f for f in report.findings if f.kind == "import-failure"]
         assert (failure.data["module"], failure.data["cause"]) == ("conf.local", "circular")
         assert (cycle.data["linked"], failure.data["linked"]) == ([failure.id], [cycle.id])
     else:

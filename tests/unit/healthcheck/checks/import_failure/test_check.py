@@ -31,7 +31,7 @@ def test_the_fixture_s_root_causes_in_process(tmp_path: Path) -> None:
     repo = tmp_path / "imports_broken"
     shutil.copytree(FIXTURES / "imports_broken", repo)
     report = _scan(repo)
-    causes = sorted((f.data["module"], f.data["cause"]) for f in report.findings if f.check == "import-failure")
+    causes = sorted((f.data["module"], f.data["cause"]) for f in report.findings if f.kind == "import-failure")
     assert causes == [
         ("shop.broken", "syntax"), ("shop.geo", "missing-dependency"), ("shop.missing", "missing-module"),
         ("shop.orders.models", "circular"), ("shop.settings", "raised"), ("shop.slow", "timeout"),
@@ -43,7 +43,7 @@ def test_the_fixture_s_root_causes_in_process(tmp_path: Path) -> None:
 def test_a_script_importing_its_neighbour_is_named_as_such(tmp_path: Path) -> None:
     _write(tmp_path, {"jobs/run.py": "from helper import x\n", "jobs/helper.py": "x = 1\n", "solo.py": "import nothing_like_it\n"})
     report = _scan(tmp_path)
-    found = {f.data["module"]: f for f in report.findings if f.check == "import-failure"}
+    found = {f.data["module"]: f for f in report.findings if f.kind == "import-failure"}
     assert found["jobs.run"].message == (
         "jobs.run does not import: it imports helper, which exists only as jobs.helper "
         "(works only when run as a script from its folder) at jobs/run.py:1"
@@ -63,7 +63,7 @@ def test_a_module_named_like_the_distribution_it_imports_is_missing_that_distrib
         "from nothing_like_it.internet import defer\n"
     )})
     report = _scan(tmp_path)
-    [found] = [f for f in report.findings if f.check == "import-failure"]
+    [found] = [f for f in report.findings if f.kind == "import-failure"]
     assert (found.data["cause"], found.data.get("exists_as")) == ("missing-dependency", None)
     assert found.message == (
         "web.platform.nothing_like_it does not import: nothing_like_it is missing (distribution nothing_like_it, "
@@ -76,7 +76,7 @@ def test_a_project_folder_shadowed_by_an_installed_package_is_named_as_such(tmp_
     # A folder without __init__.py is a namespace package: a regular package of its name anywhere on sys.path wins.
     _write(tmp_path, {"email/extra_tool.py": "x = 1\n"})
     report = _scan(tmp_path)
-    [found] = [f for f in report.findings if f.check == "import-failure"]
+    [found] = [f for f in report.findings if f.kind == "import-failure"]
     assert found.data["cause"] == "missing-module"
     assert found.message == (
         "email.extra_tool does not import: it imports email.extra_tool, which is email/extra_tool.py in the project, "
@@ -89,7 +89,7 @@ def test_files_under_names_python_cannot_import_are_not_imported(tmp_path: Path)
         "app/__init__.py": "", "typing-examples/baseline.py": "import app\n", "app/data.py/inner.py": "import app\n",
     })
     report = _scan(tmp_path)
-    assert [f for f in report.findings if f.check == "import-failure"] == []
+    assert [f for f in report.findings if f.kind == "import-failure"] == []
     assert report.checks["import-failure"].detail == "1 of 1 modules import"
 
 
@@ -154,7 +154,7 @@ def test_causes_outside_the_code_are_named_once_each(tmp_path: Path) -> None:
     })
     report = _scan(tmp_path)
     found = sorted((f.data["cause"], f.data["module"], f.data["dependents"], f.message)
-                   for f in report.findings if f.check == "import-failure")
+                   for f in report.findings if f.kind == "import-failure")
     assert found == [
         ("configuration", "app.admin", ["app.models"],
          "app.admin does not import: app needs its settings configured before this module is imported "
@@ -183,7 +183,7 @@ def test_an_optional_dependency_the_project_reports_itself_is_a_warning(tmp_path
         "try:\n    import nothing_like_it\nexcept ImportError as e:\n"
         "    raise ImproperlyConfigured(f'Error loading nothing_like_it module: {e}')\n"
     )})
-    [found] = [f for f in _scan(tmp_path).findings if f.check == "import-failure"]
+    [found] = [f for f in _scan(tmp_path).findings if f.kind == "import-failure"]
     assert (found.severity, found.data["cause"], found.data["optional"]) == ("warning", "missing-dependency", True)
     assert found.message == (
         "db.postgres does not import: nothing_like_it is missing (distribution nothing_like_it, not installed and "
@@ -198,5 +198,5 @@ def test_an_undeclared_dependency_of_a_plug_in_is_a_warning_of_a_used_module_an_
         "db/mysql.py": "import nothing_like_it_either\n", "db/mysql_ops.py": "from db import mysql\n",
     })
     found = {f.data["module"]: (f.severity, f.data.get("optional", False))
-             for f in _scan(tmp_path).findings if f.check == "import-failure"}
+             for f in _scan(tmp_path).findings if f.kind == "import-failure"}
     assert found == {"db.pg": ("error", False), "db.mysql": ("warning", True)}  # app uses pg; mysql is a plug-in

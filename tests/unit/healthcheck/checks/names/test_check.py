@@ -20,7 +20,7 @@ def _scan(root: Path, files: dict[str, str]) -> Report:
 
 
 def _found(report: Report) -> list[tuple[str, str, str | None, int | None, str]]:
-    return sorted((f.check, f.severity, f.path, f.line, f.message) for f in report.findings)
+    return sorted((f.kind, f.severity, f.path, f.line, f.message) for f in report.findings)
 
 
 def test_modules_made_at_run_time_are_not_missing(tmp_path: Path) -> None:
