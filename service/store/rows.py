@@ -116,6 +116,15 @@ def first_column(conn: Connection, statement: ClauseElement, params: Mapping[str
         cursor.close()
 
 
+def all_rows(conn: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """Every row ``statement`` (built once, by the caller) selects, as tuples."""
+    cursor = _execute(conn, statement, params or {})
+    try:
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
 def insert_row(conn: Connection, table: Table, values: dict[str, Any]) -> None:
     """Insert one row with the columns named in ``values``."""
     _execute(conn, _insert(table, tuple(values)), values).close()

@@ -38,6 +38,7 @@ Index(
     postgresql_where=text("state != 'deleted'"),
 )
 Index("ix_workspaces_owner_created", workspaces.c.owner, workspaces.c.created_at)
+Index("ix_workspaces_engine", workspaces.c.engine, workspaces.c.state)  # placement counts each engine's live ones
 
 tasks = Table(
     "tasks",
