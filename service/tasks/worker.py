@@ -125,7 +125,7 @@ class WorkerPool:
         try:
             self.executor.execute(task, started + self.settings.task_timeout)
         except RuntimeUnavailable as exc:
-            self._retry(task, str(exc), refund=True)
+            self._retry(task, str(exc), refund=True, delay=self._wait_delay(task))
             self.metrics.task_outcomes.inc(kind=kind, outcome="unavailable")
             return
         except (TransientRuntimeError, TaskTimeout) as exc:
@@ -149,10 +149,18 @@ class WorkerPool:
         self.metrics.task_outcomes.inc(kind=kind, outcome="succeeded")
         self.metrics.task_seconds.observe(self.clock() - started, kind=kind)
 
-    def _retry(self, task: Task, error: str, refund: bool) -> None:
-        delay = backoff(task.attempts, self.settings.retry_backoff, self.settings.retry_backoff_max)
+    def _retry(self, task: Task, error: str, refund: bool, delay: float | None = None) -> None:
+        if delay is None:
+            delay = backoff(task.attempts, self.settings.retry_backoff, self.settings.retry_backoff_max)
         with self.store.write() as conn:
             task_rows.requeue(conn, task.id, self.clock() + delay, error, refund)
+
+    def _wait_delay(self, task: Task) -> float:
+        """The delay before a task whose engine did not answer tries again: its attempts are given back, so they
+        cannot space the retries out; an eighth of how long the task has existed does (within the backoff's base
+        and cap), so an engine down for long is not asked again every ``retry_backoff`` by each task waiting."""
+        waited = max(0.0, self.clock() - task.created_at)
+        return min(self.settings.retry_backoff_max, max(self.settings.retry_backoff, waited / 8))
 
     # --- maintenance --------------------------------------------------------------------------------
 
