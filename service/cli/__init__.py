@@ -86,7 +86,8 @@ def revoke_token(token_id: str | None, owner: str | None) -> None:
 
 @main.group()
 def engine() -> None:
-    """The Docker engines workspaces are placed on (WORKSPACE_SERVICE_ENGINES): list them, drain or undrain one."""
+    """The Docker engines workspaces are placed on (WORKSPACE_SERVICE_ENGINES): list them, drain or undrain one,
+    move the workspaces off one."""
 
 
 EXIT_UNKNOWN_ENGINE = 2
@@ -145,6 +146,32 @@ def undrain_engine(name: str) -> None:
     """Let engine NAME take new workspaces again."""
     _set_draining(name, False)
     click.echo(f"engine {name} takes new workspaces again")
+
+
+@engine.command("move")
+@click.argument("name")
+@click.option("--to", "destination", default=None, help="The engine to move to (default: placement's choice).")
+def move_off_engine(name: str, destination: str | None) -> None:
+    """Queue a move of every running or stopped workspace on engine NAME, one batch per owner (drain it first)."""
+    from service.domain.errors import Conflict, Invalid, NotFound
+    from service.domain.evacuate import evacuate
+
+    settings = settings_from_env()
+    try:
+        with _store() as store:
+            done = evacuate(store, settings, name, destination)
+    except (NotFound, Invalid) as exc:  # NAME, or --to, is not a listed engine
+        raise UnknownEngine(exc.detail) from exc
+    except Conflict as exc:
+        refused = exc.extensions.get("refused") or {}
+        reasons = sorted(set(refused.values())) if isinstance(refused, dict) else []
+        raise click.ClickException(f"{exc.detail}: {'; '.join(reasons)}") from exc
+    for owner, batch, count in done.batches:
+        click.echo(f"{owner}: batch {batch.id}, {count} workspace(s) moving")
+    for stays in done.left:
+        click.echo(f"left on {name}: {stays.id} ({stays.state.value})")
+    if not done.batches:
+        click.echo(f"engine {name} holds no running or stopped workspace")
 
 
 def _set_draining(name: str, value: bool) -> None:

@@ -8,16 +8,19 @@ with the reason; a move that cannot go anywhere is refused as a whole.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import docker
 import pytest
+from click.testing import CliRunner
 from integration.service.conftest import ENGINE2_URL, IMAGE, Api
 
-from service.runtime.protocol import container_name, volume_name
-from service.settings import EngineSpec
+from service.cli import main
+from service.runtime.protocol import LABEL_INSTANCE, container_name, volume_name
+from service.settings import EngineSpec, Settings
 
 ENGINES = (EngineSpec("one", "unix:///var/run/docker.sock"), EngineSpec("two", ENGINE2_URL))
 
@@ -134,3 +137,50 @@ def test_a_move_with_nowhere_to_go_is_refused_as_a_whole(
     assert unknown.status_code == 422
     assert unknown.get_json()["detail"] == "no engine named 'three'; the engines are: one, two"
     assert api.get(f"/api/workspaces/{ws['id']}").get_json()["state"] == "running"
+
+
+def test_the_operator_drains_an_engine_and_moves_every_owners_workspaces_off_it(
+        two: tuple[Api, dict[str, docker.DockerClient]], make_settings: Callable[..., Settings]) -> None:
+    api, clients = two
+    bob = {"Authorization": f"Bearer {api.issue('bob')}"}
+    alices = [running(api, f"alice-{i}") for i in range(2)]
+    made = api.post("/api/workspaces", json={"name": "bobs"}, headers=bob).get_json()
+    assert wait_engine(api, made["id"], "one", headers=bob) == "running"
+    assert {engine for _, engine in alices} == {"one"}  # unbounded engines: ties go by name
+    settings = make_settings(engines=ENGINES)
+    env = {"WORKSPACE_SERVICE_ENGINES": json.dumps([{"name": e.name, "url": e.url} for e in ENGINES]),
+           "WORKSPACE_SERVICE_DATABASE_URL": settings.database_url}
+
+    assert CliRunner().invoke(main, ["engine", "drain", "one"], env=env).exit_code == 0
+    moved = CliRunner().invoke(main, ["engine", "move", "one"], env=env)
+    assert moved.exit_code == 0, moved.output
+    lines = moved.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["alice", "bob"]
+    assert lines[0].endswith(", 2 workspace(s) moving") and lines[1].endswith(", 1 workspace(s) moving")
+
+    for ws_id in [ws_id for ws_id, _ in alices]:
+        assert wait_engine(api, ws_id, "two") == "running"
+    assert wait_engine(api, made["id"], "two", headers=bob) == "running"
+    deadline = time.monotonic() + 20  # an old container goes just after its workspace is recorded elsewhere
+    while containers_of(clients["one"], settings.instance) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert containers_of(clients["one"], settings.instance) == []
+    again = CliRunner().invoke(main, ["engine", "move", "one"], env=env)
+    assert (again.exit_code, again.stdout) == (0, "engine one holds no running or stopped workspace\n")
+    unknown = CliRunner().invoke(main, ["engine", "move", "three"], env=env)
+    assert (unknown.exit_code, unknown.stderr) == (2, "Error: no engine named 'three'; the engines are: one, two\n")
+
+
+def containers_of(client: docker.DockerClient, instance: str) -> list[str]:
+    return [c.name for c in client.containers.list(all=True, filters={"label": f"{LABEL_INSTANCE}={instance}"})]
+
+
+def wait_engine(api: Api, ws_id: str, engine: str, timeout: float = 90.0, **kw: Any) -> str:
+    """The workspace's state once it is recorded on ``engine`` and settled."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = api.get(f"/api/workspaces/{ws_id}", **kw).get_json()
+        if body["engine"] == engine and body["state"] in ("running", "stopped", "failed"):
+            return str(body["state"])
+        assert time.monotonic() < deadline, body
+        time.sleep(0.1)
