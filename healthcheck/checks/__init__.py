@@ -24,26 +24,26 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import ClassVar
 
 from healthcheck.checks.base import BaseCheck, Check, CheckContext, CheckResult, GateSpec
-from healthcheck.checks.contract_violation import ContractCheck
-from healthcheck.checks.import_cycle import CycleCheck
+from healthcheck.checks.contract_violation import ContractViolationCheck
+from healthcheck.checks.import_cycle import ImportCycleCheck
 from healthcheck.checks.duplicates import DuplicatesCheck
-from healthcheck.checks.import_failure import ImportCheck
+from healthcheck.checks.import_failure import ImportFailureCheck
 from healthcheck.checks.names import NamesCheck
-from healthcheck.checks.syntax_error import SyntaxCheck
-from healthcheck.checks.test_suite import TestsCheck
-from healthcheck.checks.type_error import TypesCheck
+from healthcheck.checks.syntax_error import SyntaxErrorCheck
+from healthcheck.checks.test_suite import TestSuiteCheck
+from healthcheck.checks.type_error import TypeErrorCheck
 from healthcheck.errors import UsageError
 
 GROUP = "healthcheck.checks"
 BUILTIN: tuple[type[Check], ...] = (
-    SyntaxCheck,
+    SyntaxErrorCheck,
     NamesCheck,
-    CycleCheck,
-    ContractCheck,
+    ImportCycleCheck,
+    ContractViolationCheck,
     DuplicatesCheck,
-    TypesCheck,
-    ImportCheck,
-    TestsCheck,
+    TypeErrorCheck,
+    ImportFailureCheck,
+    TestSuiteCheck,
 )
 
 

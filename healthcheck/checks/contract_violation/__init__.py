@@ -151,7 +151,7 @@ def _links(obj: Any) -> Iterator[list[dict[str, Any]]]:
         yield from _links(vars(obj))
 
 
-class ContractCheck(BaseCheck):
+class ContractViolationCheck(BaseCheck):
     name: ClassVar[str] = "contract-violation"
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("contract-violation", "An import breaks an architecture contract.", "what-it-checks", rank=5),

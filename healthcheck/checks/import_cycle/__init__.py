@@ -88,7 +88,7 @@ def how_to_cut(graph: ImportGraph, importer: str, imported: str) -> str:
     )
 
 
-class CycleCheck(BaseCheck):
+class ImportCycleCheck(BaseCheck):
     name: ClassVar[str] = "import-cycle"
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("import-cycle", "Modules import each other in a cycle.", "what-it-checks", rank=1,

@@ -42,7 +42,7 @@ from healthcheck.project import SourceFile
 NOT_IMPORTED: SectionKey[list[dict[str, str]]] = SectionKey("not_imported")
 
 
-class ImportCheck(BaseCheck):
+class ImportFailureCheck(BaseCheck):
     name: ClassVar[str] = IMPORT_CHECK
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("import-failure", "A module fails to import.", "types-and-imports", rank=4),

@@ -21,7 +21,7 @@ LABELS = {
 }
 
 
-class SyntaxCheck(BaseCheck):
+class SyntaxErrorCheck(BaseCheck):
     name: ClassVar[str] = "syntax-error"
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("syntax-error", "A file does not parse.", "what-it-checks", rank=0),

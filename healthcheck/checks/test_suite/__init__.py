@@ -41,7 +41,7 @@ FAILING = ("failed", "error", "collection-error", "timeout")
 COVERAGE: SectionKey[dict[str, Any]] = SectionKey("coverage")
 
 
-class TestsCheck(BaseCheck):
+class TestSuiteCheck(BaseCheck):
     __test__ = False  # not a pytest test class, whatever its name says
 
     name: ClassVar[str] = "test-suite"

@@ -208,7 +208,7 @@ def _relative(path: str, root: Path) -> str | None:
         return None
 
 
-class TypesCheck(BaseCheck):
+class TypeErrorCheck(BaseCheck):
     name: ClassVar[str] = "type-error"
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("type-error", "mypy reports a type error.", "types-and-imports", rank=6,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from healthcheck.checks.import_cycle.bindings import extract
 from healthcheck.checks.import_cycle.verdict import judge, module_facts
-from healthcheck.checks.import_cycle import CycleCheck
+from healthcheck.checks.import_cycle import ImportCycleCheck
 from healthcheck.config import Config
 from healthcheck.graph.cycles import strongly_connected
 from healthcheck.graph.build import ImportGraph, build_graph
@@ -21,7 +21,7 @@ def _graph(tmp_path: Path, files: dict[str, str]) -> tuple[ImportGraph, list[Fil
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     project = discover(tmp_path, Config())
-    facts, _ = parse_project(project.files, CycleCheck.extractors)
+    facts, _ = parse_project(project.files, ImportCycleCheck.extractors)
     return build_graph(facts, project.top_level_packages), facts
 
 

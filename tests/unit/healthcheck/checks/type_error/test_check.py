@@ -12,7 +12,7 @@ from healthcheck.checks import type_error as types_module
 from healthcheck.checks.base import CheckContext, ScanOptions
 from healthcheck.checks.type_error.mypy_config import MypyConfig
 from healthcheck.checks.type_error.mypy_output import MypyError
-from healthcheck.checks.type_error import MYPY_MAIN, MypyRun, TypesCheck, own_mypy_version
+from healthcheck.checks.type_error import MYPY_MAIN, MypyRun, TypeErrorCheck, own_mypy_version
 from healthcheck.config import Config
 from healthcheck.graph.build import build_graph
 from healthcheck.interpreter import Interpreter
@@ -27,7 +27,7 @@ def _context(root: Path, config: Config | None = None, options: ScanOptions | No
     graph = build_graph([f for f in facts if f.parsed], project.top_level_packages)
     return CheckContext(
         root=root.resolve(), config=config, project=project, facts=facts, options=options or ScanOptions(),
-        graph=graph, cache_dir=None, option_specs={TypesCheck.name: TypesCheck.options},
+        graph=graph, cache_dir=None, option_specs={TypeErrorCheck.name: TypeErrorCheck.options},
     )
 
 
@@ -56,7 +56,7 @@ def test_a_file_mypy_refuses_is_left_out_and_mypy_runs_again(tmp_path: Path, mon
         return 1, [_error(ctx.root, "b.py", 1, "assignment")], [], ""
 
     monkeypatch.setattr(MypyRun, "run", fake_run)
-    result = TypesCheck().run(ctx)
+    result = TypeErrorCheck().run(ctx)
     assert calls == [(["a.py", "b.py"], []), (["b.py"], ["a"])]
     assert [(f.path, f.data["code"]) for f in result.findings] == [("b.py", "assignment")]
     assert result.detail == "1 type errors in 1 files (mypy " + str(MypyRun(ctx, MypyConfig()).version) + "); mypy could not read a.py"
@@ -79,7 +79,7 @@ def test_a_file_mypy_crashes_on_is_left_out_and_mypy_runs_again(tmp_path: Path, 
         return 1, [_error(ctx.root, "b.py", 1, "assignment")], [], ""
 
     monkeypatch.setattr(MypyRun, "run", fake_run)
-    result = TypesCheck().run(ctx)
+    result = TypeErrorCheck().run(ctx)
     assert calls == [(["b.py", "pkg/__init__.py", "pkg/a.py"], []), (["b.py", "pkg/__init__.py"], ["pkg.a"])]
     assert [(f.path, f.data["code"]) for f in result.findings] == [("b.py", "assignment")]
     version = str(MypyRun(ctx, MypyConfig()).version)
@@ -99,7 +99,7 @@ def test_mypy_failing_is_an_error_with_its_last_words(
 ) -> None:
     ctx = _context(_repo(tmp_path, {"a.py": "x = 1\n"}))
     monkeypatch.setattr(MypyRun, "run", lambda self, files, skip, timeout: answer)
-    result = TypesCheck().run(ctx)
+    result = TypeErrorCheck().run(ctx)
     assert (result.status, result.detail, result.findings) == ("error", detail, [])
 
 
@@ -112,7 +112,7 @@ def test_errors_outside_the_root_are_not_the_repositorys(tmp_path: Path, monkeyp
         MypyError("not/a/project/file.py", 2, None, None, "m", None),
     ], [], "")
     monkeypatch.setattr(MypyRun, "run", lambda self, files, skip, timeout: answer)
-    result = TypesCheck().run(ctx)
+    result = TypeErrorCheck().run(ctx)
     assert [(f.path, f.data["code"], f.data["category"]) for f in result.findings] == [
         ("pkg/m.py", "name-defined", "name"), ("top.py", "union-attr", "attribute"),
         ("not/a/project/file.py", "misc", "other"),
@@ -126,20 +126,20 @@ def test_line_numbers_in_messages_do_not_change_the_id(tmp_path: Path, monkeypat
     for line in (4, 9):
         error = _error(ctx.root, "a.py", line, "no-redef", f'Name "f" already defined on line {line - 2}')
         monkeypatch.setattr(MypyRun, "run", lambda self, files, skip, timeout, e=error: (1, [e], [], ""))
-        ids.append(TypesCheck().run(ctx).findings[0].id)
+        ids.append(TypeErrorCheck().run(ctx).findings[0].id)
     assert ids[0] == ids[1]
 
 
 def test_nothing_to_check_is_zero_errors_and_says_so(tmp_path: Path) -> None:
     root = _repo(tmp_path, {"a.py": "x = 1\n", "mypy.ini": "[mypy]\nfiles = src\n"})
-    result = TypesCheck().run(_context(root))
+    result = TypeErrorCheck().run(_context(root))
     assert (result.status, result.detail, result.metrics["type_errors"]) == ("ok", "no files for mypy to check", 0)
 
 
 def test_skipped_when_types_are_turned_off(tmp_path: Path) -> None:
     ctx = _context(_repo(tmp_path, {"a.py": ""}), options=ScanOptions(types=False))
-    assert TypesCheck().enabled(ctx) == "type checking turned off (--no-types)"
-    assert TypesCheck().enabled(_context(tmp_path)) is None
+    assert TypeErrorCheck().enabled(ctx) == "type checking turned off (--no-types)"
+    assert TypeErrorCheck().enabled(_context(tmp_path)) is None
 
 
 def _as_interpreter(monkeypatch: pytest.MonkeyPatch, python: str, prefix: str, engines: dict[str, str]) -> None:
@@ -200,7 +200,7 @@ def test_mypy_exiting_1_without_an_error_it_could_read_is_an_error(
         return 1, [], [], "/venv/bin/python: No module named mypy\n"
 
     monkeypatch.setattr(MypyRun, "run", fake_run)
-    result = TypesCheck().run(_context(root))
+    result = TypeErrorCheck().run(_context(root))
     assert (result.status, result.detail) == ("error", "mypy failed (exit 1): /venv/bin/python: No module named mypy")
     assert result.engine["name"] == "mypy"
 
