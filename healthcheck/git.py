@@ -12,8 +12,8 @@ and untracked files; here is the one rule both read (:func:`changed_lines`):
   line on the new side to trace a finding to or to cover;
 - a file git neither tracks nor ignores counts whole, whatever its name, when
   it is a regular file of at most :data:`~healthcheck.regular_file.TEXT_LIMIT`
-  bytes (the tree is hostile input: a FIFO or a link to ``/dev/zero`` is skipped,
-  never read);
+  bytes (the tree is hostile input: a link to ``/dev/zero``, which git lists, is
+  skipped, never read);
 - paths are relative to the folder scanned, and only files under it count.
 
 A git that is missing, hangs or refuses is a :class:`~healthcheck.errors.UsageError`

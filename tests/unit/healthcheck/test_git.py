@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -40,7 +39,7 @@ def test_deletions_are_left_out_and_untracked_files_count_whole_whatever_their_n
     (tmp_path / "new.py").write_text("x = 1\ny = 2\n")
     (tmp_path / "notes.txt").write_text("one\ntwo\nthree\n")  # not Python: counted all the same
     (tmp_path / "ignored.txt").write_text("never\n")
-    os.mkfifo(tmp_path / "pipe")  # untracked, but no regular file: skipped, never opened for reading
+    (tmp_path / "zero.py").symlink_to("/dev/zero")  # untracked and listed by git, but no regular file: never read
 
     changed = changed_lines(tmp_path, "HEAD", purpose="--diff-base")
 
