@@ -25,6 +25,12 @@ def statement_at(module: cst.Module, line: int) -> int | None:
     return None
 
 
+def spans(module: cst.Module, stmt: cst.CSTNode, line: int) -> bool:
+    """Whether the top-level statement ``stmt`` of ``module`` covers ``line``."""
+    position = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)[stmt]
+    return position.start.line <= line <= position.end.line
+
+
 def parses(text: str) -> bool:
     """Whether Python's own parser accepts ``text``: a repair is never written when it does not."""
     try:

@@ -18,7 +18,7 @@ import libcst as cst
 
 from healthcheck.fix.cst_text import changed_lines, parse, parses
 from healthcheck.fix.import_block import Statement, import_at, import_of, import_region, insert_import, \
-    is_docstring, parse_line, remove_statement
+    is_docstring, parse_line, remove_statement, top_level_imports
 from healthcheck.fix.model import FileEdit, Repair
 from healthcheck.fix.name_uses import bound_names, find_uses
 from healthcheck.fix.sources import Sources
@@ -179,8 +179,7 @@ def _taken_from(importer: str, imported: str, sources: Sources) -> set[str]:
         return set()
     package = imported if rel.endswith("__init__.py") else imported.rpartition(".")[0]
     names: set[str] = set()
-    for stmt in module.body:
-        node = import_of(stmt)
+    for node in top_level_imports(module.body):
         if not isinstance(node, cst.ImportFrom) or isinstance(node.names, cst.ImportStar):
             continue
         base = package

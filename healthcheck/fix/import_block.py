@@ -5,6 +5,12 @@ blank line between sections, and inside a section every ``import x`` before ever
 sorted by module name regardless of case. A new import is put after the last import of the module's leading
 import block that sorts before it, so a block isort accepts stays one isort accepts. Comments above a removed
 statement stay where they were: they move to the statement that follows.
+
+A guarded import (``try: import x`` / ``except ImportError: x = None``, or ``if sys.version_info ...:``, blocks
+of nothing but imports and assignments) belongs to the import block without being part of a sorted run: isort
+sorts each run of plain imports between such blocks on its own. A new import goes into the run that already
+holds imports of its section (the first one, when none does), never inside a guarded block, and never below a
+guarded block that uses the name it binds.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Callable, Sequence
 
 import libcst as cst
 
-from healthcheck.fix.cst_text import parse, statement_at
+from healthcheck.fix.cst_text import parse, spans, statement_at
 
 Section = Callable[[str, int], int]
 Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement  # what a module body holds
@@ -53,13 +59,116 @@ def is_docstring(stmt: cst.CSTNode) -> bool:
             and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
 
 
+def guarded_imports(stmt: cst.CSTNode) -> bool:
+    """Whether ``stmt`` is a top-level ``try``/``if`` holding only imports, assignments and ``pass``."""
+    blocks: list[cst.CSTNode]
+    if isinstance(stmt, cst.Try):
+        blocks = [stmt.body, *(h.body for h in stmt.handlers), *(b.body for b in (stmt.orelse, stmt.finalbody) if b)]
+    elif isinstance(stmt, cst.If):
+        rest = stmt.orelse
+        blocks = [stmt.body] + ([rest] if isinstance(rest, cst.If) else [rest.body] if rest is not None else [])
+    else:
+        return False
+    return all(_plain_block(block) for block in blocks)
+
+
+PLAIN = (cst.Import, cst.ImportFrom, cst.Assign, cst.AnnAssign, cst.Pass)
+
+
+class _Imports(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.Import | cst.ImportFrom] = []
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.found.append(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.found.append(node)
+
+
+def top_level_imports(body: Sequence[Statement]) -> list[cst.Import | cst.ImportFrom]:
+    """The imports that run while the module is imported: its import statements and its guarded imports'."""
+    finder = _Imports()
+    for stmt in body:
+        if import_of(stmt) is not None or guarded_imports(stmt):
+            stmt.visit(finder)
+    return finder.found
+
+
+def _plain_block(block: cst.CSTNode) -> bool:
+    if isinstance(block, cst.If):
+        return guarded_imports(block)
+    if isinstance(block, cst.SimpleStatementSuite):
+        return all(isinstance(s, PLAIN) for s in block.body)
+    if not isinstance(block, cst.IndentedBlock):
+        return False
+    return all(all(isinstance(small, PLAIN) for small in s.body) if isinstance(s, cst.SimpleStatementLine)
+               else guarded_imports(s) for s in block.body)
+
+
 def import_region(body: Sequence[Statement]) -> tuple[int, int]:
-    """``[start, end)`` of the module's leading import block (after the docstring); empty when it has none."""
+    """``[start, end)`` of the module's leading import block (after the docstring), guarded imports included."""
     start = 1 if body and is_docstring(body[0]) else 0
     end = start
-    while end < len(body) and import_of(body[end]) is not None:
+    while end < len(body) and (import_of(body[end]) is not None or guarded_imports(body[end])):
         end += 1
     return start, end
+
+
+def import_runs(body: Sequence[Statement]) -> list[tuple[int, int]]:
+    """The ``[start, end)`` runs of plain import statements in the leading import block, in order."""
+    start, end = import_region(body)
+    runs: list[tuple[int, int]] = []
+    index = start
+    while index < end:
+        if import_of(body[index]) is None:
+            index += 1
+            continue
+        first = index
+        while index < end and import_of(body[index]) is not None:
+            index += 1
+        runs.append((first, index))
+    return runs or [(start, start)]
+
+
+class _Mentions(cst.CSTVisitor):
+    def __init__(self, names: frozenset[str]) -> None:
+        super().__init__()
+        self.names = names
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found = self.found or node.value in self.names
+
+
+def _mentions(stmts: Sequence[Statement], names: frozenset[str]) -> bool:
+    finder = _Mentions(names)
+    for stmt in stmts:
+        stmt.visit(finder)
+    return finder.found
+
+
+def _bound(node: cst.Import | cst.ImportFrom) -> frozenset[str]:
+    if isinstance(node.names, cst.ImportStar):
+        return frozenset()
+    return frozenset(alias.evaluated_alias or (dotted(alias.name).split(".")[0] if isinstance(node, cst.Import)
+                                               else alias.evaluated_name) for alias in node.names)
+
+
+def _run_for(body: Sequence[Statement], new: cst.Import | cst.ImportFrom, section: Section) -> tuple[int, int]:
+    """The run a new import joins: the first holding its section (else the first), below no guarded block that
+    uses the name it binds (else the top of the import block)."""
+    top = import_region(body)[0]
+    runs = import_runs(body)
+    wanted = sort_key(new, section)[0]
+    chosen = next((run for run in runs if any(
+        sort_key(node, section)[0] == wanted for node in map(import_of, body[run[0]:run[1]]) if node is not None)),
+        runs[0])
+    for run in (chosen, runs[0]):
+        if not _mentions(body[top:run[0]], _bound(new)):
+            return run
+    return top, top
 
 
 def insert_import(body: list[Statement], stmt: cst.SimpleStatementLine, section: Section) -> None:
@@ -67,7 +176,7 @@ def insert_import(body: list[Statement], stmt: cst.SimpleStatementLine, section:
     new = import_of(stmt)
     assert new is not None
     key = sort_key(new, section)
-    start, end = import_region(body)
+    start, end = _run_for(body, new, section)
     at = start
     for index in range(start, end):
         node = import_of(body[index])
@@ -127,6 +236,14 @@ def import_at(text: str, rel: str, line: int) -> ImportAt | str:
         return f"{rel} does not parse"
     index = statement_at(module, line)
     node = import_of(module.body[index]) if index is not None else None
+    if index is None:
+        guard = next((s for s in module.body if isinstance(s, (cst.Try, cst.If)) and spans(module, s, line)), None)
+        if isinstance(guard, cst.Try):
+            return (f"the import at {rel}:{line} is inside a top-level `try:` block: moving it would change what its "
+                    "`except` does when the import fails")
+        if guard is not None:
+            return (f"the import at {rel}:{line} is inside a top-level `if` block: moving it would drop the condition "
+                    "it runs under")
     if index is None or node is None:
         return f"the import at {rel}:{line} is not a module-level import statement"
     return ImportAt(module, index, node)

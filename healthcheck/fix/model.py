@@ -36,6 +36,19 @@ class Repair:
 
 
 @dataclass(frozen=True)
+class TestsRun:
+    """The test files a repair's proof ran before and after it, out of ``total`` (``whole``: the suite)."""
+
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    files: tuple[str, ...]
+    total: int
+    whole: bool
+    summary: str  # one line: how many, and why these (or why the whole suite)
+    ran: tuple[str, ...] = ()  # the node ids of the tests that ran with the repair
+
+
+@dataclass(frozen=True)
 class ProvenRepair:
     """A repair whose proof held: the scan of the scratch copy no longer has the finding and nothing new."""
 
@@ -43,6 +56,7 @@ class ProvenRepair:
     closes: tuple[str, ...]  # every error finding gone after it, the target first
     metrics_before: Mapping[str, Any]
     metrics_after: Mapping[str, Any]
+    tests: TestsRun | None = None  # None: proven without tests (no --tests)
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,7 @@ class NoRepair:
     finding_id: str
     kind: str
     why: str
+    planned: bool = False  # True: a repair was planned and its proof failed; False: none could be planned
 
 
 @dataclass

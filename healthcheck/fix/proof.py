@@ -5,6 +5,10 @@ no finding is new or worse. Three consequences are expected and do not count as 
 became ``deferred`` or ``typing`` among the repaired component's modules (its import moved off the
 import-time path), and an import failure of modules that already failed before (the repair uncovered the
 next reason they fail, it did not cause it), and an ``info`` finding.
+
+These scans run no tests. With ``--tests`` the tests a repair can affect (:mod:`healthcheck.fix.test_selection`)
+run before and after it, and :func:`test_verdict` compares their outcomes test by test: a test that passed
+before and does not after (failed, errored, no longer collected) refutes the repair.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from healthcheck.checks.test_suite import PASSING
 from healthcheck.model import SEVERITY_ORDER, Finding, Report
 from healthcheck.safe_text import one_line
 
@@ -76,6 +81,30 @@ def judge(target: Finding, before: Report, after: Report) -> Verdict:
         message = message if len(message) <= 160 else message[:157] + "..."
         return Verdict(False, f"it would add {new[0].id}: {message}", closes, new)
     return Verdict(True, "", closes, new)
+
+
+def outcomes(report: Report) -> dict[str, str]:
+    """Each test of a test run's report (its ``tests`` section) -> its outcome."""
+    return {str(row["nodeid"]): str(row["outcome"]) for row in report.extra.get("tests", [])}
+
+
+def test_verdict(before: Report, after: Report) -> str:
+    """Why the test run ``after`` a repair refutes it against the run ``before`` it, or "" when it does not."""
+    suite = after.checks.get("test-suite")
+    if suite is not None and suite.status == "error":
+        return f"after it the test suite could not run: {one_line(suite.detail)[:160]}"
+    old, new = outcomes(before), outcomes(after)
+    broken = [nodeid for nodeid, outcome in old.items() if outcome in PASSING and new.get(nodeid) not in PASSING]
+    if not broken:
+        return ""
+    failure = next((f for f in after.findings if f.kind == "test-failure" and f.data.get("nodeid") == broken[0]),
+                   None)
+    if failure is None:
+        return f"{broken[0]} passed before it and did not run after it"
+    message = one_line(failure.message)
+    message = message if len(message) <= 160 else message[:157] + "..."
+    more = f" (and {len(broken) - 1} more test{'s' * (len(broken) > 2)} that passed before)" if len(broken) > 1 else ""
+    return f"it would add {failure.id}: {message}{more}"
 
 
 def headline(metrics: Mapping[str, Any]) -> dict[str, Any]:

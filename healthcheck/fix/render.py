@@ -24,7 +24,10 @@ def plan_json(plan: FixPlan, written: list[str] | None) -> dict[str, Any]:
         "root": plan.root,
         "repairs": [{"finding": p.repair.finding_id, "kind": p.repair.kind, "summary": p.repair.summary,
                      "closes": list(p.closes), "files": [e.path for e in p.repair.edits], "diff": p.repair.diff(),
-                     "before": headline(p.metrics_before), "after": headline(p.metrics_after)}
+                     "before": headline(p.metrics_before), "after": headline(p.metrics_after),
+                     "tests": None if p.tests is None else {"selected": list(p.tests.files), "total": p.tests.total,
+                                                            "whole_suite": p.tests.whole, "summary": p.tests.summary,
+                                                            "ran": list(p.tests.ran)}}
                     for p in plan.repairs],
         "no_repair": [{"finding": n.finding_id, "kind": n.kind, "why": n.why} for n in plan.refused],
         "before": headline(plan.metrics_before),
@@ -46,6 +49,8 @@ def plan_text(plan: FixPlan, written: list[str] | None) -> str:
         others = proven.closes[1:]
         if others:
             lines.append("  also closes: " + ", ".join(others))
+        if proven.tests is not None:
+            lines.append("  tests run before and after it: " + proven.tests.summary)
         lines.append(repair.diff().rstrip("\n"))
         lines.append("")
     for refused in plan.refused:

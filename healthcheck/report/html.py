@@ -13,6 +13,7 @@ from html import escape
 from typing import Any, Mapping, Sequence
 
 from healthcheck.model import Finding, Report
+from healthcheck.report.repairs_section import repairs_html
 from healthcheck.report.summary import counts_by_check, gate_value, headline, where
 from healthcheck.report.svg import cycle_svg, package_graph_svg, sparkline_svg
 
@@ -169,6 +170,7 @@ def render_html(report: Report) -> str:
 <h2>Trends</h2>{_trends(report)}
 <h2>Import cycles</h2>{_cycles(report)}
 <h2>Package dependencies</h2>{_package_graph(report)}
+{repairs_html(report)}
 <h2>Findings</h2>{_findings(report)}
 {_tests(report)}
 <h2>Checks</h2>{_checks(report)}

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 from healthcheck.catalog import diff_sections
 from healthcheck.model import Finding, Report
 from healthcheck.report.first_screen import failing_gates, lead_order
+from healthcheck.report.repairs_section import repairs_markdown
 from healthcheck.report.summary import counts_by_check, gate_value, headline, verdict_word, where
 from healthcheck.checks.test_suite.report_section import section_markdown
 
@@ -142,6 +143,7 @@ def render_markdown(report: Report) -> str:
     if isinstance(base, Mapping):
         lines += _baseline(base, report.findings)
     lines += section_markdown(report)
+    lines += repairs_markdown(report)
     lines += ["### Findings", ""] + _findings(report)
     text = "\n".join(lines) + "\n"
     if len(text) > MAX_CHARS:

@@ -63,6 +63,31 @@ MOVED_NAME = (
     '-from pkg.old_text import slugify  # moved in the text refactor\n'
     '+from pkg.text import slugify  # moved in the text refactor\n \n \n def main() -> str:\n'
 )
+GUARDED = [
+    # a first-party import joins the run of first-party imports below the guarded `try:`, never inside it
+    '--- a/pkg/loader.py\n+++ b/pkg/loader.py\n@@ -6,6 +6,7 @@\n except ImportError:  # the standard one is enough\n'
+    '     import json\n \n+from pkg.text import slugify\n from pkg.util import helper\n \n \n',
+    '--- a/pkg/loader.py\n+++ b/pkg/loader.py\n@@ -1,5 +1,6 @@\n """Settings, read with the faster parser when there '
+    'is one."""\n import os\n+import time\n \n try:\n     import ujson as json\n',
+    # the breaker inside `try:` stays; the cycle's other import moves into the function
+    '--- a/pkg/registry.py\n+++ b/pkg/registry.py\n@@ -1,7 +1,7 @@\n """The registry of plugins."""\n'
+    '-from pkg.plugins import NAME\n \n \n def register(name: str) -> str:\n+    from pkg.plugins import NAME\n'
+    '     # every plugin is registered under the default name too\n     return name + NAME\n',
+]
+
+
+@pytest.mark.slow
+def test_guarded_imports_stay_guarded(tmp_path: Path) -> None:
+    code, plan = _plan(_copy("fix_guarded_imports", tmp_path))
+    assert code == 1
+    assert [r["diff"] for r in plan["repairs"]] == GUARDED  # type: ignore[union-attr]
+    [refused] = plan["no_repair"]  # type: ignore[misc]
+    assert refused["kind"] == "import-cycle"
+    assert refused["why"] == (
+        "no import of the cycle can move off the import-time path (pkg.first -> pkg.second: the import at "
+        "pkg/first.py:3 is inside a top-level `try:` block: moving it would change what its `except` does when the "
+        "import fails; pkg.second -> pkg.first: BASE used while pkg.second is imported, and pkg.second uses BASE "
+        "before it binds LIMIT)")
 
 
 @pytest.mark.slow
@@ -157,6 +182,21 @@ def test_with_tests_a_repair_that_breaks_a_passing_test_is_no_safe_repair(tmp_pa
     assert refused["kind"] == "duplicate-implementation"
     assert refused["why"].startswith("no repair proved out: it would add test-failure:")
     assert "tests/test_geo_copy.py::test_the_copy_keeps_its_own_definition failed" in refused["why"]
+
+
+@pytest.mark.slow
+def test_with_tests_only_the_tests_that_import_the_touched_module_run(tmp_path: Path) -> None:
+    code, plan = _plan(_copy("fix_tests_select", tmp_path), "--tests")
+    assert code == 0
+    [repair] = plan["repairs"]  # type: ignore[misc]
+    assert repair["files"] == ["pkg/clock.py"]
+    # test_report imports pkg.report, which imports pkg.clock; test_names reaches no touched module
+    assert repair["tests"] == {
+        "selected": ["tests/test_clock.py", "tests/test_report.py"], "total": 3, "whole_suite": False,
+        "summary": "2 of 3 test files, those that import pkg.clock: tests/test_clock.py, tests/test_report.py",
+        "ran": ["tests/test_clock.py::test_now_is_after_2020", "tests/test_report.py::test_stamp_says_at"]}
+    assert (repair["before"]["pass_rate"], repair["after"]["pass_rate"]) == (0.0, 100.0)  # of the selection
+    assert (plan["before"]["pass_rate"], plan["after"]["pass_rate"]) == (33.33, 100.0)  # of the whole suite
 
 
 @pytest.mark.slow
