@@ -98,7 +98,9 @@ class Workspaces(UseCases):
         engines = self.settings.engines
         used: dict[str, int] = {}
         if any(e.capacity for e in engines):
-            engine_rows.lock_placement(conn)
+            engine_rows.lock_placement(conn)  # a bound must hold: two creates may not both take the last place
+        if len(engines) > 1:
+            # unbounded engines are chosen by how many they hold (an even spread), bounded ones by free places
             used = workspace_rows.count_by_engine(conn)
         # with one engine there is no other to prefer: its work waits for it to answer, as it always did
         down = self.health.down if len(engines) > 1 else _never_down

@@ -151,6 +151,18 @@ def test_creates_are_placed_by_capacity_and_drain_stops_them(listed: tuple[Setti
     assert uses.create("alice", "w3")[0].engine == "a"  # 2 free on each: a tie goes by name
 
 
+def test_creates_spread_evenly_over_unbounded_engines(tmp_path: Path) -> None:
+    unbounded = (EngineSpec("x", "unix:///x", 0), EngineSpec("y", "unix:///y", 0))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'u.db'}", engines=unbounded)
+    store = Store(settings.database_url)
+    try:
+        uses = Workspaces(store, settings, health=EngineHealth())
+        placed = [uses.create("alice", f"w{i}")[0].engine for i in range(4)]
+    finally:
+        store.close()
+    assert placed == ["x", "y", "x", "y"]  # the one holding fewest, ties by name
+
+
 def test_placement_reads_what_the_store_holds(listed: tuple[Settings, Store, EngineHealth]) -> None:
     settings, store, health = listed
     uses = Workspaces(store, settings, health=health)
