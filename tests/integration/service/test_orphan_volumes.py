@@ -1,19 +1,23 @@
 """Orphan home volumes on the real engine: the reconciler's full pass removes a volume of this deployment whose
 workspace is gone (deleted, or never recorded), and keeps a live workspace's, a ``keep_volume`` delete's,
-another deployment's and any volume not named as a home volume; at most ``limit`` a pass."""
+another deployment's and any volume not named as a home volume; at most ``limit`` a pass; on every engine the
+reconciler has."""
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Any
 
 import docker
+from integration.service.conftest import ENGINE2_URL
 
 from service.app import background_of
 from service.domain.orphan_volumes import remove_orphan_volumes
 from service.runtime.docker_runtime import DockerRuntime
 from service.runtime.protocol import LABEL_ID, LABEL_INSTANCE, volume_name
+from service.settings import EngineSpec
 
 
 def _until(check: Any, timeout: float = 30.0) -> None:
@@ -77,3 +81,16 @@ def test_a_sweep_removes_at_most_its_limit(make_api: Any, docker_client: Any, in
         assert remove_orphan_volumes(store, runtime, limit=2) == []
     finally:
         runtime.close()
+
+
+def test_each_engine_loses_its_own_orphan_volumes(make_api: Any, docker_client: Any, second_docker: Any,
+                                                 instance: str) -> None:
+    engines = (EngineSpec("one", os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")),
+               EngineSpec("two", ENGINE2_URL))
+    api = make_api(engines=engines)
+    ws = api.create("placed")  # on either engine: its own volume stays there
+    on = second_docker if ws["engine"] == "two" else docker_client
+    api.wait_state(ws["id"], {"running"})
+    strays = {client: _leave_volume(client, uuid.uuid4().hex, instance) for client in (docker_client, second_docker)}
+    _until(lambda: not any(_exists(client, name) for client, name in strays.items()))
+    assert _exists(on, volume_name(ws["id"]))
