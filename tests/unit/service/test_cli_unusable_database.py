@@ -29,6 +29,7 @@ COMMANDS = [
     ["engine", "list"],
     ["engine", "drain", "default"],
     ["engine", "undrain", "default"],
+    ["engine", "move", "default"],
 ]
 
 
