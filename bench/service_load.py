@@ -114,7 +114,7 @@ class Service(Server):
         self.token = subprocess.run(cli + ["token", "create", "--owner", "bench"], env=env, check=True,
                                     capture_output=True, text=True).stdout.strip()
         self.headers = {"Authorization": f"Bearer {self.token}"}
-        super().__init__(cli + ["serve", "--port"], env, 2 if server == "gunicorn" else 1)
+        super().__init__(cli + ["serve", "--port"], env, 1)  # serve listens through its front, either server
 
 
 class Floor(Server):
