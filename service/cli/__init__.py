@@ -272,18 +272,21 @@ def refuse_unreadable_tls(settings: Settings) -> None:
 
 
 def prepare_base_image(settings: Settings) -> None:
-    """Build the default workspace image when it is allowed and missing (a new machine has no registry to pull it
-    from); a failure is one warning line, and the service still serves (creates of that image fail until it exists)."""
+    """Build the default workspace image on every listed engine where it is allowed and missing (a new machine
+    has no registry to pull it from, and a workspace may be placed on any engine); a failure is one warning line
+    per engine, and the service still serves (creates of that image there fail until it exists)."""
     image = settings.base_image
     if not image or image not in settings.allowed_images:
         return
     from service.runtime.base_image import BaseImageError, ensure_base_image  # the docker SDK: only serve needs it
 
-    try:
-        if ensure_base_image(settings.docker_url, image):
-            click.echo(f"serve: built {image} from scratch and the host's busybox", err=True)
-    except BaseImageError as exc:
-        click.echo(f"serve: warning: {exc}; workspaces of {image} fail until it exists", err=True)
+    for engine in settings.engines:
+        where = f" on engine {engine.name}" if len(settings.engines) > 1 else ""
+        try:
+            if ensure_base_image(engine.url or settings.docker_url, image, tls=engine.tls):
+                click.echo(f"serve: built {image}{where} from scratch and the host's busybox", err=True)
+        except BaseImageError as exc:
+            click.echo(f"serve: warning{where}: {exc}; workspaces of {image} fail there until it exists", err=True)
 
 
 def refuse_taken_address(host: str, port: int) -> None:

@@ -19,6 +19,9 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from service.runtime.tls import tls_config
+from service.settings import EngineTls
+
 BASE_IMAGE = "workspace-base:latest"
 DOCKERFILE = Path(__file__).with_name("workspace-base") / "Dockerfile"
 PT_INTERP = 3  # ELF program header type naming the dynamic loader: only dynamically linked programs have one
@@ -28,9 +31,11 @@ class BaseImageError(Exception):
     """The image cannot be checked or built; the message says why, in one line."""
 
 
-def ensure_base_image(docker_url: str = "", tag: str = BASE_IMAGE, busybox: str | None = None) -> bool:
-    """Build ``tag`` unless the engine has it; True when it was built now."""
-    client = _client(docker_url)
+def ensure_base_image(docker_url: str = "", tag: str = BASE_IMAGE, busybox: str | None = None,
+                      tls: EngineTls | None = None) -> bool:
+    """Build ``tag`` unless the engine has it; True when it was built now. ``tls``: a remote engine's client
+    files (see ``runtime.tls``)."""
+    client = _client(docker_url, tls)
     try:
         try:
             client.images.get(tag)
@@ -49,9 +54,13 @@ def ensure_base_image(docker_url: str = "", tag: str = BASE_IMAGE, busybox: str 
         client.close()
 
 
-def _client(docker_url: str) -> Any:
+def _client(docker_url: str, tls: EngineTls | None) -> Any:
     try:
+        if tls is not None:
+            return docker.DockerClient(base_url=docker_url, tls=tls_config(tls))
         return docker.DockerClient(base_url=docker_url) if docker_url else docker.from_env()
+    except ValueError as exc:  # an unreadable TLS file, in one line
+        raise BaseImageError(str(exc)) from exc
     except docker.errors.DockerException as exc:
         raise BaseImageError(f"Docker engine unreachable: {exc}") from exc
 
