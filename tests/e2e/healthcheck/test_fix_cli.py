@@ -187,7 +187,7 @@ def test_with_tests_a_repair_that_breaks_a_passing_test_is_no_safe_repair(tmp_pa
 @pytest.mark.slow
 def test_with_tests_only_the_tests_that_import_the_touched_module_run(tmp_path: Path) -> None:
     code, plan = _plan(_copy("fix_tests_select", tmp_path), "--tests")
-    assert code == 0
+    assert code == 0, plan["no_repair"]
     [repair] = plan["repairs"]  # type: ignore[misc]
     assert repair["files"] == ["pkg/clock.py"]
     # test_report imports pkg.report, which imports pkg.clock; test_names reaches no touched module
