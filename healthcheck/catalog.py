@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from healthcheck.checks import BUILTIN, all_checks
+from healthcheck.checks import all_checks, builtin_classes
 from healthcheck.checks.base import DiffSection, FindingKind
 
 README_START = "<!-- finding kinds: written by `python -m healthcheck.catalog`, do not edit -->"
@@ -32,7 +32,7 @@ def kinds() -> tuple[FindingKind, ...]:
 
 def builtin_kinds() -> tuple[FindingKind, ...]:
     """The kinds of healthcheck's own checks: what the schema file lists."""
-    return tuple(kind for cls in BUILTIN for kind in cls.kinds)
+    return tuple(kind for cls in builtin_classes() for kind in cls.kinds)
 
 
 def kind_owners() -> dict[str, str]:
@@ -89,7 +89,7 @@ def readme_table() -> str:
     """The README's table of the built-in finding kinds, between its markers."""
     rows = [
         f"| `{kind.name}` | `{cls.name}` | {kind.severity} | {kind.summary} | [{kind.help}](#{kind.help}) |"
-        for cls in BUILTIN for kind in cls.kinds
+        for cls in builtin_classes() for kind in cls.kinds
     ]
     head = ["| finding kind | check | usual severity | what it says | more |", "| --- | --- | --- | --- | --- |"]
     return "\n".join([README_START, *head, *rows, README_END])

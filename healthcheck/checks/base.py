@@ -2,10 +2,18 @@
 
 A check is a small object with a ``name``, the finding kinds it produces, the
 gates it feeds, the options it accepts and a ``run(context) -> CheckResult``.
-Adding one is adding a module to this package and a line to the registry in
-``checks/__init__.py`` (or, outside healthcheck, an entry point in the group
-``healthcheck.checks``); the kinds it declares are all the schema, SARIF, the
+Adding one is adding a package (``checks/<name>/``, or a distribution of its
+own outside healthcheck) and an entry point in the group ``healthcheck.checks``
+(``checks/__init__.py``); the kinds it declares are all the schema, SARIF, the
 renderers and ``diff`` need to know of it (``healthcheck/catalog.py``).
+
+A check's ``order`` places it in the list the engine runs, so that no list is
+edited to add one: lower runs first, ties by name. It matters twice: the
+engine runs the static checks before the code-executing ones whatever their
+order, and a later check may read the findings of earlier ones to link a root
+cause to them. The built-ins
+use 10..80 in steps of 10; a check that declares none gets ``DEFAULT_ORDER``,
+after them.
 
 Static checks read :attr:`CheckContext.facts` (the one shared parse) and run
 in-process. Checks that execute the scanned repository's code (mypy, imports,
@@ -148,11 +156,15 @@ class CheckResult:
         return cls(status="skipped", detail=detail)
 
 
+DEFAULT_ORDER = 1000  # a check that declares no order runs after the built-ins (10..80)
+
+
 class Check(Protocol):
     """The protocol every check implements."""
 
     name: ClassVar[str]
     kinds: ClassVar[tuple[FindingKind, ...]]
+    order: ClassVar[int]
     executes_code: ClassVar[bool]
     gates: ClassVar[tuple[GateSpec, ...]]
     options: ClassVar[Mapping[str, OptionSpec]]
@@ -170,6 +182,7 @@ class BaseCheck:
 
     name: ClassVar[str] = ""
     kinds: ClassVar[tuple[FindingKind, ...]] = ()
+    order: ClassVar[int] = DEFAULT_ORDER
     executes_code: ClassVar[bool] = False
     gates: ClassVar[tuple[GateSpec, ...]] = ()
     options: ClassVar[Mapping[str, OptionSpec]] = {}

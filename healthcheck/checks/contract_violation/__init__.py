@@ -153,6 +153,7 @@ def _links(obj: Any) -> Iterator[list[dict[str, Any]]]:
 
 class ContractViolationCheck(BaseCheck):
     name: ClassVar[str] = "contract-violation"
+    order: ClassVar[int] = 40
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("contract-violation", "An import breaks an architecture contract.", "what-it-checks", rank=5),
     )

@@ -55,6 +55,7 @@ _ENTRY_POINT = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?")
 
 class DuplicatesCheck(BaseCheck):
     name: ClassVar[str] = CHECK
+    order: ClassVar[int] = 50
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("duplicate-implementation", "The same thing is implemented more than once.", "duplicates",
                     rank=9, diff=DiffSection("duplicates", "duplicates")),

@@ -90,6 +90,7 @@ def how_to_cut(graph: ImportGraph, importer: str, imported: str) -> str:
 
 class ImportCycleCheck(BaseCheck):
     name: ClassVar[str] = "import-cycle"
+    order: ClassVar[int] = 30
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("import-cycle", "Modules import each other in a cycle.", "what-it-checks", rank=1,
                     diff=DiffSection("cycles", "import cycles", removed=True)),

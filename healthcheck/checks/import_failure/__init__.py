@@ -44,6 +44,7 @@ NOT_IMPORTED: SectionKey[list[dict[str, str]]] = SectionKey("not_imported")
 
 class ImportFailureCheck(BaseCheck):
     name: ClassVar[str] = IMPORT_CHECK
+    order: ClassVar[int] = 70
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("import-failure", "A module fails to import.", "types-and-imports", rank=4),
     )

@@ -64,6 +64,7 @@ def made_at_run_time(module: str, makers: list[tuple[str, str]]) -> str | None:
 
 class NamesCheck(BaseCheck):
     name: ClassVar[str] = "names"
+    order: ClassVar[int] = 20
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("undefined-name", "A name is used but never defined or imported.", "what-it-checks", rank=3),
         FindingKind("unresolved-import", "An import of a project module that does not exist.", "what-it-checks", rank=2),

@@ -23,6 +23,7 @@ LABELS = {
 
 class SyntaxErrorCheck(BaseCheck):
     name: ClassVar[str] = "syntax-error"
+    order: ClassVar[int] = 10
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("syntax-error", "A file does not parse.", "what-it-checks", rank=0),
     )

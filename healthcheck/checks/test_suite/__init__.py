@@ -45,6 +45,7 @@ class TestSuiteCheck(BaseCheck):
     __test__ = False  # not a pytest test class, whatever its name says
 
     name: ClassVar[str] = "test-suite"
+    order: ClassVar[int] = 80
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("test-failure", "A test fails.", "tests-coverage-and-the-recovery-plan", rank=7),
         FindingKind("coverage", "Coverage is under its threshold.", "tests-coverage-and-the-recovery-plan",

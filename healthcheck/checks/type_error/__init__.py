@@ -210,6 +210,7 @@ def _relative(path: str, root: Path) -> str | None:
 
 class TypeErrorCheck(BaseCheck):
     name: ClassVar[str] = "type-error"
+    order: ClassVar[int] = 60
     kinds: ClassVar[tuple[FindingKind, ...]] = (
         FindingKind("type-error", "mypy reports a type error.", "types-and-imports", rank=6,
                     diff=DiffSection("type_errors", "type errors")),

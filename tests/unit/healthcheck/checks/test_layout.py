@@ -6,7 +6,7 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
-from healthcheck.checks import BUILTIN
+from healthcheck.checks import builtin_classes
 
 CONTRACTS = Path(__file__).resolve().parents[4] / ".importlinter"
 
@@ -20,9 +20,9 @@ def _independent_modules() -> set[str]:
 
 
 def test_every_built_in_check_is_the_package_named_after_it() -> None:
-    packages = {cls.name: cls.__module__ for cls in BUILTIN}
+    packages = {cls.name: cls.__module__ for cls in builtin_classes()}
     assert packages == {name: "healthcheck.checks." + name.replace("-", "_") for name in packages}
 
 
 def test_the_independence_contract_lists_exactly_the_check_packages() -> None:
-    assert _independent_modules() == {cls.__module__ for cls in BUILTIN}
+    assert _independent_modules() == {cls.__module__ for cls in builtin_classes()}
