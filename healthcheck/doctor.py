@@ -8,15 +8,21 @@ interpreter (:mod:`healthcheck.interpreter`), makes the same choices the
 checks make (the same functions decide), and says for each check ``ok``,
 ``skipped`` (and why) or ``error`` (the check would fail, and so would its
 gates). It never imports or runs the repository's code.
+
+It also says where each check it loaded came from (``from`` in ``--json``):
+``built-in``, or the entry point and distribution of a plug-in, whose line is
+all doctor can say of it (a plug-in's needs are its own), or ``error`` with
+why it could not be loaded.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from healthcheck.checks import UnloadableCheck, loaded
 from healthcheck.checks.contract_violation import contract_types, find_contract_file
 from healthcheck.checks.test_suite.coverage_boot import coverage_source
 from healthcheck.checks.type_error import choose_mypy
@@ -32,9 +38,22 @@ class Line:
     check: str
     status: str  # ok | skipped | error
     text: str
+    origin: str = "built-in"  # where the check came from: healthcheck.checks.Loaded.origin
 
     def to_json(self) -> dict[str, str]:
-        return {"check": self.check, "status": self.status, "detail": self.text}
+        return {"check": self.check, "status": self.status, "detail": self.text, "from": self.origin}
+
+
+def _with_origins(lines: list[Line]) -> list[Line]:
+    """The built-ins' lines with where each was loaded from, then one line per plug-in check."""
+    origins = {one.check.name: one.origin for one in loaded()}
+    known = [replace(line, origin=origins.get(line.check, line.origin)) for line in lines]
+    plugins = [Line(one.check.name, "error", one.check.reason, one.origin)
+               if issubclass(one.check, UnloadableCheck) else
+               Line(one.check.name, "ok", f"a plug-in, {one.origin} (its needs are its own: doctor does not ask)",
+                    one.origin)
+               for one in loaded() if one.check.name not in {line.check for line in lines}]
+    return known + plugins
 
 
 def _names() -> Line:
@@ -105,7 +124,7 @@ def diagnose(root: Path, config: Config, python: str | None, tests: bool | None,
         _imports(target, import_check and config.import_check),
         _tests(target, config.tests if tests is None else tests),
     ]
-    return target, lines
+    return target, _with_origins(lines)
 
 
 def as_json(root: Path, target: Interpreter, lines: list[Line]) -> dict[str, Any]:

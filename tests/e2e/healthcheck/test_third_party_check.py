@@ -130,3 +130,22 @@ def test_a_check_that_finds_a_kind_it_does_not_declare_is_an_error(tmp_path: Pat
     assert report["findings"] == []
     assert report["checks"]["loose"] == {"status": "error", "duration_s": report["checks"]["loose"]["duration_s"],
                                          "detail": "found undeclared-thing, a kind the check does not declare"}
+
+
+def test_doctor_says_where_each_loaded_check_came_from(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    install(site, "healthcheck_todo", "todo-comment = healthcheck_todo:TodoCheck\nbroken = healthcheck_nowhere:Check",
+            {"healthcheck_todo.py": EXAMPLE.read_text()})
+    root = project(tmp_path)
+    proc = run(site, "doctor", str(root), "--json")
+    assert proc.returncode == 1, proc.stderr  # the plug-in that cannot be loaded would fail the scan
+    checks = {c["check"]: (c["status"], c["from"]) for c in json.loads(proc.stdout)["checks"]}
+    assert checks["todo-comment"] == ("ok", "entry point todo-comment = healthcheck_todo:TodoCheck of healthcheck_todo 1.0")
+    assert checks["broken"] == ("error", "entry point broken = healthcheck_nowhere:Check of healthcheck_todo 1.0")
+    assert {origin for name, (_, origin) in checks.items() if name not in ("todo-comment", "broken")} == {"built-in"}
+    lines = {line.split()[0]: line.split(None, 2)[1:] for line in run(site, "doctor", str(root)).stdout.splitlines()[2:]}
+    assert lines["todo-comment"] == [
+        "ok", "a plug-in, entry point todo-comment = healthcheck_todo:TodoCheck of healthcheck_todo 1.0 (its needs are "
+        "its own: doctor does not ask)"]
+    assert lines["broken"][0] == "error" and "ModuleNotFoundError" in lines["broken"][1]
