@@ -1,14 +1,10 @@
-"""Gates judge metrics honestly; the progress line shows only on terminals and only when slow."""
+"""Gates judge metrics honestly: dotted lookups, thresholds and defaults, and a check that could not run."""
 
 from __future__ import annotations
-
-import io
-import time
 
 from healthcheck.checks.base import GateSpec
 from healthcheck.gate_results import evaluate, lookup
 from healthcheck.model import CheckOutcome
-from healthcheck.progress import ProgressLine
 
 CYCLES = GateSpec("max_import_cycles", "import_cycles.runtime", "<=", 0)
 COVERAGE = GateSpec("min_coverage", "coverage.percent", ">=", 70, high=100)
@@ -49,25 +45,3 @@ def test_a_check_that_could_not_run_fails_its_gates_and_a_skipped_one_has_none()
     assert len(results) == 1
     assert results[0].passed is False and results[0].actual is None
     assert results[0].detail == "import-cycle could not run fully: RuntimeError: boom"
-
-
-def test_progress_line_appears_after_the_delay_and_is_cleared() -> None:
-    stream = io.StringIO()
-    with ProgressLine(stream=stream, delay=0.05, enabled=True) as progress:
-        progress("parsing 10/20 files")
-        time.sleep(0.4)
-    text = stream.getvalue()
-    assert "parsing 10/20 files" in text
-    assert text.endswith("\r\x1b[K")
-
-
-def test_progress_line_stays_silent_when_quick_or_not_a_terminal() -> None:
-    quick = io.StringIO()
-    with ProgressLine(stream=quick, delay=5, enabled=True) as progress:
-        progress("parsing")
-    assert quick.getvalue() == ""
-    piped = io.StringIO()
-    with ProgressLine(stream=piped, delay=0) as progress:
-        progress("parsing")
-        time.sleep(0.1)
-    assert piped.getvalue() == ""
