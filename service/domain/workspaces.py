@@ -97,10 +97,11 @@ class Workspaces(UseCases):
         """The engine for a new workspace, read in the transaction that records it (see ``placement``)."""
         engines = self.settings.engines
         used: dict[str, int] = {}
-        if any(e.capacity for e in engines):
+        bounded = any(e.capacity for e in engines)
+        if bounded:
             engine_rows.lock_placement(conn)  # a bound must hold: two creates may not both take the last place
-        if len(engines) > 1:
-            # unbounded engines are chosen by how many they hold (an even spread), bounded ones by free places
+        if bounded or len(engines) > 1:
+            # bounded engines are chosen by free places, unbounded ones by how many they hold (an even spread)
             used = workspace_rows.count_by_engine(conn)
         # with one engine there is no other to prefer: its work waits for it to answer, as it always did
         down = self.health.down if len(engines) > 1 else _never_down

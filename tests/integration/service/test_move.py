@@ -142,15 +142,17 @@ def test_a_move_with_nowhere_to_go_is_refused_as_a_whole(
 def test_the_operator_drains_an_engine_and_moves_every_owners_workspaces_off_it(
         two: tuple[Api, dict[str, docker.DockerClient]], make_settings: Callable[..., Settings]) -> None:
     api, clients = two
-    bob = {"Authorization": f"Bearer {api.issue('bob')}"}
-    alices = [running(api, f"alice-{i}") for i in range(2)]
-    made = api.post("/api/workspaces", json={"name": "bobs"}, headers=bob).get_json()
-    assert wait_engine(api, made["id"], "one", headers=bob) == "running"
-    assert {engine for _, engine in alices} == {"one"}  # unbounded engines: ties go by name
     settings = make_settings(engines=ENGINES)
     env = {"WORKSPACE_SERVICE_ENGINES": json.dumps([{"name": e.name, "url": e.url} for e in ENGINES]),
            "WORKSPACE_SERVICE_DATABASE_URL": settings.database_url}
+    bob = {"Authorization": f"Bearer {api.issue('bob')}"}
+    assert CliRunner().invoke(main, ["engine", "drain", "two"], env=env).exit_code == 0  # all three on one
+    alices = [running(api, f"alice-{i}") for i in range(2)]
+    made = api.post("/api/workspaces", json={"name": "bobs"}, headers=bob).get_json()
+    assert wait_engine(api, made["id"], "one", headers=bob) == "running"
+    assert {engine for _, engine in alices} == {"one"}
 
+    assert CliRunner().invoke(main, ["engine", "undrain", "two"], env=env).exit_code == 0
     assert CliRunner().invoke(main, ["engine", "drain", "one"], env=env).exit_code == 0
     moved = CliRunner().invoke(main, ["engine", "move", "one"], env=env)
     assert moved.exit_code == 0, moved.output
