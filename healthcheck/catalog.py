@@ -106,8 +106,29 @@ def write_readme_table(path: Path) -> bool:
     return True
 
 
+def schema_text(text: str) -> str:
+    """The schema file ``text`` with its enum of kinds set to the built-in kinds, as the file is kept (JSON,
+    two-space indent, a final newline): what a new built-in check's kinds add to it."""
+    schema: dict[str, Any] = json.loads(text)
+    kind_enum(schema)[:] = [kind.name for kind in builtin_kinds()]
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schema_kinds(path: Path) -> bool:
+    """Rewrite the schema file at ``path`` with :func:`schema_text`; False when it was already so."""
+    text = path.read_text(encoding="utf-8")
+    updated = schema_text(text)
+    if updated == text:
+        return False
+    path.write_text(updated, encoding="utf-8")
+    return True
+
+
 if __name__ == "__main__":
     import sys
 
     changed = write_readme_table(Path(sys.argv[1] if len(sys.argv) > 1 else "README.md"))
     print("README's table of finding kinds " + ("rewritten" if changed else "already up to date"))
+    schema_path = Path(__file__).resolve().parent / "schema" / "report.schema.json"
+    changed = write_schema_kinds(schema_path)
+    print(f"{schema_path.name}'s enum of kinds " + ("rewritten" if changed else "already up to date"))

@@ -70,6 +70,18 @@ def test_the_readme_writer_replaces_only_its_block(tmp_path: Path) -> None:
     assert catalog.write_readme_table(target) is False
 
 
+def test_the_schema_writer_puts_back_the_built_in_kinds_and_leaves_a_current_file(tmp_path: Path) -> None:
+    source = REPO / "healthcheck" / "schema" / "report.schema.json"
+    assert catalog.schema_text(source.read_text()) == source.read_text()  # the file is current and as written
+    stale = json.loads(source.read_text())
+    catalog.kind_enum(stale).remove("import-cycle")
+    target = tmp_path / "report.schema.json"
+    target.write_text(json.dumps(stale))
+    assert catalog.write_schema_kinds(target) is True
+    assert target.read_text() == source.read_text()
+    assert catalog.write_schema_kinds(target) is False
+
+
 def test_sarif_rules_come_from_the_catalog() -> None:
     rules = {r["id"]: r for r in sarif_document(report())["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["import-cycle"] == {
