@@ -6,6 +6,8 @@
   from the server; the server's CPU time per request is printed too (it does not depend on the load),
 - the floor under the chosen server (granian through ``service.api.rsgi``) beside the floor under gunicorn's
   gthread worker (target: granian's no slower),
+- the storage floor (``bench.floor_store``: the floor plus the rows a create writes and a read reads, through
+  the service's store), which says how much of the 1.3 budget storage alone takes,
 - task pick-up delay p99, queued to claimed, with idle workers (target <= 100 ms),
 - 100 workspaces created and started through the service versus the docker SDK alone creating and
   starting 100 equivalent (same hardening) containers with the same parallelism (target ratio <= 1.3).
@@ -117,6 +119,14 @@ class Service(Server):
         super().__init__(cli + ["serve", "--port"], env, 1)  # serve listens through its front, either server
 
 
+class StoreFloor(Server):
+    """``bench.floor_store``: the floor plus the storage a create and a read cannot skip, on its own SQLite file."""
+
+    def __init__(self, tmp: Path) -> None:
+        env = {**os.environ, "WORKSPACE_SERVICE_DATABASE_URL": f"sqlite:///{tmp / 'floor-store.db'}"}
+        super().__init__([sys.executable, "-m", "bench.floor_store"], env, 1)
+
+
 class Floor(Server):
     """``bench.floor_app``: Flask and one of the service's server configurations, no work behind the routes."""
 
@@ -194,20 +204,25 @@ def _ms(text: str) -> float:
 
 
 def api_phase(tmp: Path, count: int) -> dict[str, list[dict[str, float]]]:
-    """POST and GET figures of the service (granian) and of the floor app (``bench.floor_app``) under granian
-    and under gunicorn, taking turns."""
+    """POST and GET figures of the service (granian), of the floor app (``bench.floor_app``) under granian and
+    under gunicorn, and of the storage floor (``bench.floor_store``), taking turns."""
     svc = Service(tmp, f"bench-api-{uuid.uuid4().hex[:6]}", workers=1, background=False)
-    floor, gunicorn_floor = Floor("granian"), Floor("gunicorn")
-    servers: list[Server] = [svc, floor, gunicorn_floor]
+    floor, store_floor, gunicorn_floor = Floor("granian"), StoreFloor(tmp), Floor("gunicorn")
+    servers: list[Server] = [svc, floor, store_floor, gunicorn_floor]
     try:
         for server in servers:  # warm-up: connections, caches, SQLite pages
             wrk(server, tmp, POST_LUA, server.url, 50, 3)
-        post, floor_post, gunicorn_post = rounds(servers, tmp, POST_LUA, ["", "", ""], 50, count)
-        target = requests.post(svc.url + "/api/workspaces", json={"name": "get-target"}, headers=svc.headers,
-                               timeout=30).json()["id"]
-        path = f"/api/workspaces/{target}"
-        get, floor_get, gunicorn_get = rounds(servers, tmp, GET_LUA, [path, path, path], 8, count)
+        post, floor_post, store_post, gunicorn_post = rounds(servers, tmp, POST_LUA, [""] * 4, 50, count)
+        paths = []
+        for server in (svc, store_floor):  # a row each to read (the floor reads nothing)
+            made = requests.post(server.url + "/api/workspaces", json={"name": "get-target"},
+                                 headers={"Authorization": f"Bearer {server.token}"}, timeout=30)
+            paths.append(f"/api/workspaces/{made.json()['id']}")
+        path, store_path = paths
+        get, floor_get, store_get, gunicorn_get = rounds(servers, tmp, GET_LUA, [path, path, store_path, path], 8,
+                                                         count)
         return {"post": post, "get": get, "floor_post": floor_post, "floor_get": floor_get,
+                "store_post": store_post, "store_get": store_get,
                 "gunicorn_floor_post": gunicorn_post, "gunicorn_floor_get": gunicorn_get}
     finally:
         for server in servers:
@@ -324,22 +339,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=8, help="task workers, and the peer's thread count")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each HTTP measurement and of the batch comparison")
+    parser.add_argument("--http-only", action="store_true", help="only the HTTP figures (no pick-up, no batches)")
     args = parser.parse_args()
     client = docker.from_env(timeout=120, max_pool_size=args.workers + 2)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         api = api_phase(Path(tmp), args.rounds)
         load_api = os.getloadavg()
-        pickup_ms = pickup_phase(Path(tmp), args.workers, client)
-        batches = batch_rounds(Path(tmp), args.workers, client, args.rounds)
+        pickup_ms = None if args.http_only else pickup_phase(Path(tmp), args.workers, client)
+        batches = [] if args.http_only else batch_rounds(Path(tmp), args.workers, client, args.rounds)
     post, get = api["post"], api["get"]
     print(f"machine: {os.cpu_count()} cores; load average (1 min) {load_before[0]:.1f} before, {load_api[0]:.1f}"
           f" after the HTTP phase, {os.getloadavg()[0]:.1f} at the end; load generator: wrk, 1 thread")
     floor_post, floor_get = api["floor_post"], api["floor_get"]
     gunicorn_post, gunicorn_get = api["gunicorn_floor_post"], api["gunicorn_floor_get"]
+    store_post, store_get = api["store_post"], api["store_get"]
     print(f"POST /api/workspaces, 50 connections: {_runs(post)}")
     print(f"  floor (the same routes and server, no work behind them): {_runs(floor_post)}")
     print(f"  floor under gunicorn gthread: {_runs(gunicorn_post)}")
+    print(f"  storage floor (the floor recording the two rows through the service's store): {_runs(store_post)}")
+    print(f"  storage floor / floor, best runs: p99 {store_post[0]['p99_ms'] / floor_post[0]['p99_ms']:.2f},"
+          f" CPU per request {store_post[0]['cpu_us'] / floor_post[0]['cpu_us']:.2f}")
     print(f"  service / floor, best runs: p99 {post[0]['p99_ms'] / floor_post[0]['p99_ms']:.2f} (target <= 1.3),"
           f" CPU per request {post[0]['cpu_us'] / floor_post[0]['cpu_us']:.2f};"
           f" floor granian / gunicorn: p99 {floor_post[0]['p99_ms'] / gunicorn_post[0]['p99_ms']:.2f}"
@@ -347,10 +367,15 @@ def main() -> None:
     print(f"GET /api/workspaces/{{id}}, 8 connections: {_runs(get)}")
     print(f"  floor: {_runs(floor_get)}")
     print(f"  floor under gunicorn gthread: {_runs(gunicorn_get)}")
+    print(f"  storage floor (the floor reading the row through the service's store): {_runs(store_get)}")
+    print(f"  storage floor / floor, best runs: req/s {_best_rps(store_get) / _best_rps(floor_get):.2f},"
+          f" CPU per request {store_get[0]['cpu_us'] / floor_get[0]['cpu_us']:.2f}")
     print(f"  service / floor, best runs: req/s {_best_rps(get) / _best_rps(floor_get):.2f} (target >= 0.7),"
           f" p99 {get[0]['p99_ms'] / floor_get[0]['p99_ms']:.2f},"
           f" CPU per request {get[0]['cpu_us'] / floor_get[0]['cpu_us']:.2f};"
           f" floor granian / gunicorn: req/s {_best_rps(floor_get) / _best_rps(gunicorn_get):.2f} (target >= 1)")
+    if pickup_ms is None:
+        return
     print(f"task pick-up delay, idle workers: p99 {pickup_ms:.1f} ms (target <= 100 ms)")
     rounds_text = "; ".join(f"{svc_s:.1f} s vs {sdk_s:.1f} s = {svc_s / sdk_s:.2f}" for svc_s, sdk_s in batches)
     best, median = batches[0], batches[len(batches) // 2]

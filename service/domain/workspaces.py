@@ -129,7 +129,7 @@ class Workspaces(UseCases):
 
     def get(self, owner: str, workspace_id: str) -> Workspace:
         """The owner's workspace, or ``NotFound`` (also for another owner's)."""
-        with self.store.read() as conn:
+        with self.store.read(single=True) as conn:  # one statement
             return _owned(conn, owner, workspace_id)
 
     def page(self, owner: str, state: State | None, limit: int, offset: int) -> tuple[list[Workspace], int]:
@@ -197,7 +197,7 @@ class Workspaces(UseCases):
 
     def task(self, owner: str, task_id: str) -> Task:
         """One of the owner's tasks, or ``NotFound``."""
-        with self.store.read() as conn:
+        with self.store.read(single=True) as conn:  # one statement
             task = task_rows.get(conn, task_id, owner)
         if task is None:
             raise NotFound(f"no task {task_id}")

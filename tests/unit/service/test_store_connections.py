@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Connection, func, select
 
 from service.store import Store
+from service.store.rows import driver
 from service.store.tables import tokens
 
 
@@ -85,5 +86,57 @@ def test_nested_and_concurrent_transactions_each_get_a_connection(tmp_path: Path
         with ThreadPoolExecutor(6) as pool:
             list(pool.map(lambda i: store.transact(lambda conn: _add(conn, f"t{i}")), range(30)))
         assert len(_digests(store)) == 32
+    finally:
+        store.close()
+
+
+def _count_on_driver(conn: Connection) -> int:
+    """The tokens counted on the driver's cursor, as the repositories' row helpers read (not SQLAlchemy's)."""
+    cursor = driver(conn).cursor()
+    try:
+        return int(cursor.execute("SELECT count(*) FROM tokens").fetchone()[0])
+    finally:
+        cursor.close()
+
+
+def test_a_read_is_one_snapshot_however_its_statements_are_run(tmp_path: Path) -> None:
+    """The read's transaction is begun on the driver: a commit made by another store between two of its
+    statements is not seen by the second, whether that one runs on the driver or through SQLAlchemy."""
+    url = f"sqlite:///{tmp_path / 'kept.db'}"
+    store, other = Store(url, pool_size=1), Store(url, pool_size=1)
+    try:
+        with store.read() as conn:
+            assert _count_on_driver(conn) == 0
+            with other.write() as writer:
+                _add(writer, "meanwhile")
+            assert _count_on_driver(conn) == 0
+            assert conn.execute(select(func.count()).select_from(tokens)).scalar_one() == 0
+        with store.read() as conn:
+            assert _count_on_driver(conn) == 1
+            assert not conn.in_transaction()  # the driver's transaction, not SQLAlchemy's
+        assert not driver(conn).in_transaction  # ended when the block was left, on the kept connection too
+    finally:
+        store.close()
+        other.close()
+
+
+def test_a_single_statement_read_opens_no_transaction(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'kept.db'}", pool_size=1)
+    try:
+        store.transact(lambda conn: _add(conn, "one"))
+        with store.read(single=True) as conn:
+            assert not driver(conn).in_transaction
+            assert _count_on_driver(conn) == 1
+        with store.read(single=True) as conn:  # SQLAlchemy's execute begins one anyway; it is ended on leaving
+            assert conn.execute(select(func.count()).select_from(tokens)).scalar_one() == 1
+            assert driver(conn).in_transaction
+        assert not driver(conn).in_transaction and not conn.in_transaction()
+        with pytest.raises(RuntimeError), store.read() as conn:
+            _count_on_driver(conn)
+            raise RuntimeError("refused")
+        assert not driver(conn).in_transaction  # rolled back on the way out
+        with store.write() as conn:  # the writer still begins its own (IMMEDIATE) transaction
+            _add(conn, "two")
+        assert _digests(store) == {"one", "two"}
     finally:
         store.close()
