@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from flask import request
+from flask import g, request
 from werkzeug.routing import BaseConverter
 
 from service.api.auth import bearer
@@ -19,13 +19,20 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="workspace-service"'}
 
 
 def owner() -> str:
-    """The owner named by the request's bearer token, or a 401 problem."""
+    """The owner named by the request's bearer token, or a 401 problem.
+
+    Looked up once per request: a call on a workspace asks before its view does (``begin_activity``), and a
+    token revoked between the two asks must not make one request two owners' (or half a 401)."""
+    known: str | None = g.get("owner")
+    if known is not None:
+        return known
     token = bearer(request.headers.get("Authorization"))
     if token is None:
         raise Problem(401, "missing bearer token: send 'Authorization: Bearer <token>'", CHALLENGE)
     found = current().tokens.owner(token)
     if found is None:
         raise Problem(401, "the bearer token is not valid", CHALLENGE)
+    g.owner = found
     return found
 
 

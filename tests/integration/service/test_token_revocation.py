@@ -24,3 +24,15 @@ def test_a_revoked_token_is_refused_within_the_cache_bound(make_api: Any) -> Non
     refused = api.client.get("/api/workspaces", headers=headers)
     assert refused.status_code == 401 and refused.content_type == "application/problem+json"
     assert api.get("/api/workspaces").status_code == 200  # other tokens are untouched
+
+
+def test_a_call_on_a_workspace_reads_its_token_once(make_api: Any, monkeypatch: Any) -> None:
+    """The activity hook and the view both need the owner; the second asks the request, not the tokens."""
+    api = make_api(background=False)
+    tokens = api.app.extensions["workspace_service"].tokens
+    asked: list[str] = []
+    look_up = tokens.owner
+    monkeypatch.setattr(tokens, "owner", lambda token: asked.append(token) or look_up(token))
+    missing = api.get("/api/workspaces/" + "0" * 32)
+    assert missing.status_code == 404 and missing.content_type == "application/problem+json"
+    assert asked == [api.token]
