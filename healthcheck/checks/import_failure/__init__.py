@@ -199,9 +199,9 @@ class ImportFailureCheck(BaseCheck):
             if _wrapped(failure):
                 data["optional"] = True
                 status += f"; the project raises its own {failure.exception} for it: an optional dependency"
-            elif not is_declared and _plug_in(failure, ctx, self.imported):
+            elif not is_declared and (why := _plug_in(failure, ctx, self.imported)):
                 data["optional"] = True
-                status += "; nothing in the project imports it: a plug-in loaded by name, optional"
+                status += f"; {why}"
             return f"{head}: {failure.missing} is missing (distribution {distribution}, {status}){where}"
         return f"{head}: {failure.exception}: {failure.message}{where}"
 
@@ -212,20 +212,26 @@ def _wrapped(failure: Failure) -> bool:
     return failure.exception.rsplit(".", 1)[-1] not in ("ModuleNotFoundError", "ImportError", "BlockedImport")
 
 
-def _plug_in(failure: Failure, ctx: CheckContext, imported: set[str]) -> bool:
-    """Whether the failing modules are a plug-in the project loads by name (a database backend, a parser):
-    below a package that imports, and imported by no module of the project outside that package (the plug-in's
-    own modules importing each other do not count). An undeclared dependency of such a module is one the
-    project chose not to require."""
+def _plug_in(failure: Failure, ctx: CheckContext, imported: set[str]) -> str | None:
+    """Why the failing modules are optional by design, or None: a plug-in the project loads by name (a database
+    backend, a parser) or a feature it loads on demand (``pyparsing.diagram``, imported inside the function that
+    draws a diagram). They sit below a package that imports, and no module of the project outside them imports
+    them while it is itself being imported (the plug-in's own modules importing each other do not count, nor do
+    tests). An undeclared dependency of such a module is one the project chose not to require."""
     parent = failure.module.rpartition(".")[0]
     if not parent or parent not in imported:
-        return False
+        return None
     failing = {failure.module, *(d for d in failure.dependents if d.startswith(parent + "."))}
     modules = ctx.project.modules
-    return not any(
-        imported_ in failing and importer not in failing and importer in modules and not modules[importer].is_test
-        for importer, imported_ in ctx.graph.edges
-    )
+    importers = {
+        importer: ctx.graph.edge_kind(importer, imported_) for importer, imported_ in ctx.graph.edges
+        if imported_ in failing and importer not in failing and importer in modules and not modules[importer].is_test
+    }
+    if not importers:
+        return "nothing in the project imports it: a plug-in loaded by name, optional"
+    if "runtime" not in importers.values():
+        return "the project imports it only inside functions: a feature loaded on demand, optional"
+    return None
 
 
 def _severity(failure: Failure, data: Mapping[str, Any]) -> Severity:

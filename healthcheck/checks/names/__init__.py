@@ -9,7 +9,8 @@ this check judges what it found with what the code itself says (:mod:`healthchec
   ``sys.modules``, a vendored ``six``'s ``moves``, below a package that changes its ``__path__``) is not
   missing; an import inside ``try: ... except ImportError:`` is optional and reported as ``info``;
 - a name used only under a Python-version branch or inside ``try: ... except NameError:`` is there on
-  purpose: ``info``, never gated;
+  purpose: ``info``, never gated; so is any name of a module that binds names at run time (``exec(code)``,
+  ``vars().update(...)``, ``globals()[name] = ...``), where no parser can see what is bound;
 - vendored trees (``vendor/``, ``_vendor/``, ``vendored/``, ``extern/``, ``third_party/``) are copies of
   other projects: left out unless ``include_vendored = true``, and listed in the report (``names_not_checked``).
 
@@ -126,7 +127,7 @@ class NamesCheck(BaseCheck):
                     message = f"'{problem.name}' is listed in __all__ but never defined"
                 else:
                     message = f"'{problem.name}' is used but never defined or imported"
-                condition = None if problem.export else guards.condition_at(problem.line, problem.name)
+                condition = guards.written() if problem.export else guards.condition_at(problem.line, problem.name)
                 if condition:
                     message += f" ({condition}: missing on purpose in some environments)"
                 findings.append(

@@ -10,7 +10,10 @@ knows better, because the code says so:
   does without;
 - conditional names: a name used under ``if PY2:`` / ``if sys.version_info < (3,):`` (either branch of a
   version test runs on some Pythons only), inside a ``try`` whose handler catches ``NameError`` (or
-  ``Exception``), or tested with ``try: name`` / ``except NameError:`` (``get_ipython``) is there on purpose.
+  ``Exception``), or tested with ``try: name`` / ``except NameError:`` (``get_ipython``) is there on purpose;
+- a namespace written at run time: a module that binds names no parser sees (``vars().update(keywords)`` or
+  ``exec(code)`` at module level, ``globals()[name] = ...`` or ``globals().update(...)`` anywhere) may define
+  any name it uses, so no use there is claimed undefined (pyparsing's examples define their keywords so).
 
 The facts are plain tuples so that they cache with the rest of the parse (:class:`~healthcheck.parse.Extractor`).
 """
@@ -40,12 +43,19 @@ class NameGuards:
     conditional: tuple[tuple[int, int, str], ...] = ()  # (first line, last line, why) of guarded stretches
     probed: tuple[str, ...] = ()  # names whose existence the file tests with try: name / except NameError
     supports_python2: bool = False  # the file tests the Python version: its Python 2 builtins are on purpose
+    namespace_written: int = 0  # the first line where the module binds names at run time (exec, globals()), or 0
 
     def optional(self, line: int) -> bool:
         return line in self.optional_imports
 
+    def written(self) -> str | None:
+        """Why any name of the file, listed in ``__all__`` too, may be bound where no parser sees, or None."""
+        return f"the module binds names at run time, line {self.namespace_written}" if self.namespace_written else None
+
     def condition_at(self, line: int, name: str = "") -> str | None:
         """Why ``name`` used at ``line`` may be missing on purpose, or None."""
+        if self.namespace_written:
+            return self.written()
         if name and name in self.probed:
             return "its existence is tested with try/except NameError"
         branch = next((why for first, last, why in self.conditional if first <= line <= last), None)
@@ -195,6 +205,44 @@ def _guards(body: Sequence[ast.stmt], optional: list[int], conditional: list[tup
         _guards(_child_statements(node), optional, conditional, inner, probed)
 
 
+NAMESPACES = frozenset({"globals", "vars", "locals"})  # called bare at module level, each is the module's namespace
+WRITES = frozenset({"update", "setdefault", "__setitem__"})
+
+
+def _namespace_call(node: ast.expr, module_level: bool) -> bool:
+    """``globals()`` (anywhere), or ``vars()`` / ``locals()`` at module level: the module's own namespace."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.args and not node.keywords
+            and (node.func.id == "globals" or (module_level and node.func.id in NAMESPACES)))
+
+
+def _writes_namespace(node: ast.AST, module_level: bool) -> bool:
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in WRITES and _namespace_call(func.value, module_level):
+            return True
+        if isinstance(func, ast.Name) and func.id == "exec" and node.args:
+            scope = node.args[1] if len(node.args) > 1 else None
+            return (module_level and scope is None) or (scope is not None and _namespace_call(scope, module_level))
+    if isinstance(node, (ast.Assign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(isinstance(t, ast.Subscript) and _namespace_call(t.value, module_level) for t in targets)
+    return False
+
+
+def _namespace_written(tree: ast.Module) -> int:
+    """The first line where the module binds names no parser sees, or 0 (see the module's docstring)."""
+    lines: list[int] = []
+    pending: list[tuple[ast.AST, bool]] = [(tree, True)]
+    while pending:
+        node, module_level = pending.pop()
+        if _writes_namespace(node, module_level):
+            lines.append(getattr(node, "lineno", 0))
+        inner = module_level and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                                       ast.Lambda))
+        pending += [(child, inner) for child in ast.iter_child_nodes(node)]
+    return min(lines, default=0)
+
+
 def _tests_version(tree: ast.Module) -> bool:
     return any(isinstance(node, (ast.If, ast.IfExp, ast.While, ast.Assign)) and _mentions_version(
         node.value if isinstance(node, ast.Assign) else node.test) for node in ast.walk(tree))
@@ -212,9 +260,11 @@ def name_guards(tree: ast.Module, lines: Sequence[str], module: str) -> NameGuar
     if module.rsplit(".", 1)[-1] == "six":  # six's moves come from its import hook
         prefixes.add(module + ".moves")
     versioned = any(word in text for word in ("version_info", "PY2", "PY3", "hexversion", "sys.version"))
+    dynamic = any(word in text for word in ("exec(", "globals()", "vars()", "locals()"))
     return NameGuards(
         tuple(sorted(prefixes)), "__path__" in text and _changes_path(tree), tuple(sorted(set(optional))),
         tuple(sorted(set(conditional))), tuple(sorted(probed)), versioned and _tests_version(tree),
+        _namespace_written(tree) if dynamic else 0,
     )
 
 

@@ -200,3 +200,19 @@ def test_an_undeclared_dependency_of_a_plug_in_is_a_warning_of_a_used_module_an_
     found = {f.data["module"]: (f.severity, f.data.get("optional", False))
              for f in _scan(tmp_path).findings if f.kind == "import-failure"}
     assert found == {"db.pg": ("error", False), "db.mysql": ("warning", True)}  # app uses pg; mysql is a plug-in
+
+
+def test_a_feature_loaded_on_demand_is_optional(tmp_path: Path) -> None:
+    # pyparsing.diagram needs railroad-diagrams (an extra); pyparsing imports it only where a diagram is drawn.
+    _write(tmp_path, {"lib/__init__.py": "from .core import draw\n",
+                      "lib/core.py": "def draw():\n    from .diagram import render\n    return render()\n",
+                      "lib/diagram.py": "import nothing_like_it\ndef render():\n    return nothing_like_it\n"})
+    report = _scan(tmp_path)
+    assert [(f.severity, f.message) for f in report.findings if f.kind == "import-failure"] == [(
+        "warning", "lib.diagram does not import: nothing_like_it is missing (distribution nothing_like_it, not "
+        "installed and not declared; the project imports it only inside functions: a feature loaded on demand, "
+        "optional) at lib/diagram.py:1")]
+    (tmp_path / "lib/__init__.py").write_text("from .core import draw\nfrom . import diagram\n")
+    report = _scan(tmp_path)  # the package itself needs it now
+    assert [(f.severity, f.data["module"]) for f in report.findings if f.kind == "import-failure"] == [
+        ("error", "lib.diagram")]

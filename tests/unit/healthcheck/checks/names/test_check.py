@@ -72,6 +72,15 @@ VERSION_GUARDS = {
 PY2_BUILTIN = "(a Python 2 builtin in a file that tests the Python version: missing on purpose in some environments)"
 PROBED = "(its existence is tested with try/except NameError: missing on purpose in some environments)"
 CAUGHT = "(inside a try that catches NameError: missing on purpose in some environments)"
+# pyparsing's examples bind their keywords so; a function's vars() or a scoped exec binds nothing of the module's.
+DYNAMIC = {
+    "grammar.py": "keywords = {'SELECT': 1}\nvars().update(keywords)\nquery = SELECT\n",
+    "states.py": "__all__ = ['Idle']\nfor kw in ('a', 'b'):\n    exec(f'{kw}_ = 1')\nprint(a_, b_)\n",
+    "table.py": "def register(name):\n    globals()[name] = 1\nregister('row')\nprint(row)\n",
+    "plain.py": ("def f(ns):\n    vars().update(ns)\n    exec('x = 1', {})\n    return x\n"
+                 "class C:\n    locals().update({'y': 1})\nprint(y)\n"),
+}
+WRITTEN = "(the module binds names at run time, line {}: missing on purpose in some environments)"
 ON_PURPOSE = "(only under a Python-version branch: missing on purpose in some environments)"
 
 
@@ -91,6 +100,17 @@ ON_PURPOSE = "(only under a Python-version branch: missing on purpose in some en
         ("undefined-name", "info", "compat.py", 25,
          f"'basestring' is used but never defined or imported {PY2_BUILTIN}"),
     ], id="names under version branches or NameError guards are info"),
+    pytest.param(DYNAMIC, "undefined_names", [
+        ("undefined-name", "error", "plain.py", 4, "'x' is used but never defined or imported"),
+        ("undefined-name", "error", "plain.py", 7, "'y' is used but never defined or imported"),
+        ("undefined-name", "info", "grammar.py", 3,
+         f"'SELECT' is used but never defined or imported {WRITTEN.format(2)}"),
+        ("undefined-name", "info", "states.py", 1,
+         f"'Idle' is listed in __all__ but never defined {WRITTEN.format(3)}"),
+        ("undefined-name", "info", "states.py", 4, f"'a_' is used but never defined or imported {WRITTEN.format(3)}"),
+        ("undefined-name", "info", "states.py", 4, f"'b_' is used but never defined or imported {WRITTEN.format(3)}"),
+        ("undefined-name", "info", "table.py", 4, f"'row' is used but never defined or imported {WRITTEN.format(2)}"),
+    ], id="names of a module that binds names at run time are info"),
 ])
 def test_guarded_code_is_info_and_not_counted(
     tmp_path: Path, files: dict[str, str], metric: str, expected: list[tuple[str, str, str, int, str]]
