@@ -135,6 +135,19 @@ def _apply(fn: F, decorators: Sequence[Callable[[F], F]]) -> F:
     return fn
 
 
+def _absolute_python(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A path given to ``--python`` names a file from the directory the command was started in; the checks run
+    the interpreter from the scanned tree (mypy, the import workers), where a relative path names nothing. A
+    bare name (``python3.12``) stays a name, looked up on PATH."""
+    if value and (os.sep in value or (os.altsep and os.altsep in value)):
+        return os.path.abspath(value)
+    return value
+
+
+PYTHON_OPTION = click.option("--python", "python", callback=_absolute_python,
+                             help="Interpreter of the scanned repository (default: this one).")
+
+
 def scan_options(fn: F) -> F:
     """The options every scanning command takes, in one place."""
     decorators = [
@@ -143,7 +156,7 @@ def scan_options(fn: F) -> F:
                      help="Cache folder (default: one per tree in the user's cache folder; 'none' disables)."),
         click.option("--tests/--no-tests", "run_tests", default=None,
                      help="Run the repository's test suite (never unasked)."),
-        click.option("--python", "python", help="Interpreter of the scanned repository (default: this one)."),
+        PYTHON_OPTION,
         click.option("--no-import-check", is_flag=True, help="Do not import the repository's modules."),
         click.option("--no-types", is_flag=True, help="Do not run mypy."),
     ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from healthcheck.commands.common import EXIT_GATE, EXIT_OK, guarded
+from healthcheck.commands.common import EXIT_GATE, EXIT_OK, PYTHON_OPTION, guarded
 from healthcheck.doctor import as_json, diagnose, text
 from healthcheck.engine import load
 from healthcheck.errors import UsageError
@@ -20,7 +20,7 @@ from healthcheck.errors import UsageError
 
 @click.command("doctor")
 @click.argument("path", default=".", type=click.Path())
-@click.option("--python", "python", help="Interpreter of the scanned repository (default: this one).")
+@PYTHON_OPTION
 @click.option("--tests/--no-tests", "run_tests", default=None, help="Say what --tests would run.")
 @click.option("--no-types", is_flag=True, help="As a scan with --no-types would.")
 @click.option("--no-import-check", is_flag=True, help="As a scan with --no-import-check would.")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from healthcheck.commands.common import EXIT_GATE, EXIT_OK, echo, guarded, options_from, parse_gate_overrides
+from healthcheck.commands.common import EXIT_GATE, EXIT_OK, PYTHON_OPTION, echo, guarded, options_from, parse_gate_overrides
 from healthcheck.errors import UsageError
 from healthcheck.fix.apply import apply_plan, git_refusal
 from healthcheck.fix.planner import plan_fixes
@@ -28,7 +28,7 @@ from healthcheck.progress import ProgressLine
 @click.option("--only", "only", metavar="ID", help="Repair only the finding with this id.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--tests/--no-tests", "run_tests", default=None, help="Prove each repair against the test suite too.")
-@click.option("--python", "python", help="Interpreter of the scanned repository (default: this one).")
+@PYTHON_OPTION
 @click.option("--no-types", is_flag=True, help="Do not run mypy in the proofs.")
 @click.option("--gate", "gates", multiple=True, metavar="NAME=VALUE", help="Override a gate threshold.")
 def fix_command(path: str, write: bool, force: bool, only: str | None, fmt: str, run_tests: bool | None,

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from healthcheck.checks.base import ScanOptions
-from healthcheck.commands.common import EXIT_GATE, EXIT_OK, echo, guarded, run_scan
+from healthcheck.commands.common import EXIT_GATE, EXIT_OK, PYTHON_OPTION, echo, guarded, run_scan
 from healthcheck.fix.planner import plan_fixes
 from healthcheck.fix.step_repairs import add_repairs
 from healthcheck.triage import plan_lines
@@ -23,7 +23,7 @@ from healthcheck.triage import plan_lines
 
 @click.command("triage")
 @click.argument("path", default=".", type=click.Path())
-@click.option("--python", "python", help="Interpreter of the scanned repository (default: this one).")
+@PYTHON_OPTION
 @click.option("--cache-dir", help="Cache folder (default: one per tree in the user's cache folder; 'none' disables).")
 @click.option("--no-import-check", is_flag=True, help="Do not import the repository's modules.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")

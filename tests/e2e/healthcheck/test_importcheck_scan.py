@@ -157,3 +157,17 @@ def test_the_scanned_repositorys_interpreter_is_the_one_that_imports(tmp_path: P
     code, report = _scan(repo, *IMPORTS, "--python", str(wrapper))
     assert code == 0 and marker.exists()
     assert report["metrics"]["modules_importable"] == 4
+
+
+def test_a_relative_interpreter_path_names_a_file_from_where_the_command_runs(tmp_path: Path) -> None:
+    # The import workers start in the scanned tree; "env/bin/python" must still be the one beside the caller.
+    repo = _copy("clean", tmp_path)
+    (tmp_path / "env" / "bin").mkdir(parents=True)
+    wrapper, marker = tmp_path / "env" / "bin" / "python", tmp_path / "used"
+    wrapper.write_text(f"#!/bin/sh\ntouch {marker}\nexec {sys.executable} \"$@\"\n")
+    wrapper.chmod(0o755)
+    out = tmp_path / "report.json"
+    proc = run_cli("scan", str(repo), *IMPORTS, "--python", "env/bin/python", "--format", "json", "--output",
+                   str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert marker.exists() and json.loads(out.read_text())["metrics"]["modules_importable"] == 4
