@@ -31,7 +31,6 @@ ENGINE2_URL="${WORKSPACE_CI_ENGINE2_URL:-unix:///var/run/docker-2.sock}"
 TLS_URL="${WORKSPACE_CI_TLS_URL:-tcp://127.0.0.1:2376}"
 TLS_DIR="${WORKSPACE_CI_TLS_DIR:-/var/lib/workspace-ci/tls}"
 
-engine_answers() { docker info >/dev/null 2>&1; }
 # wait_for TRIES DELAY CMD...: true as soon as CMD succeeds, false when it still fails after TRIES tries.
 wait_for() {
     local tries="$1" delay="$2"
@@ -42,7 +41,42 @@ wait_for() {
     done
     "$@"
 }
-runsc_listed() { docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'; }
+# answers HOST / runsc_listed HOST: the engine at HOST answers / lists the runtime "runsc"
+answers() { docker -H "$1" info >/dev/null 2>&1; }
+runsc_listed() { docker -H "$1" info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'; }
+
+# ensure_engine NAME HOST PIDFILE LOG DOCKERD_ARGS...: the engine at HOST answers and lists runsc. Started with
+# DOCKERD_ARGS (its pid in PIDFILE, its output in LOG) when it does not answer; asked to reload its runtimes
+# when it answers without runsc, or daemon.json just changed.
+ensure_engine() {
+    local name="$1" host="$2" pidfile="$3" log="$4" pid
+    shift 4
+    if ! answers "$host"; then
+        echo "docker-up: starting $name ($host)"
+        # a stale pid file of a dead engine would stop it starting
+        if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+            rm -f "$pidfile"
+        fi
+        mkdir -p "$(dirname "$log")"
+        nohup dockerd --pidfile "$pidfile" "$@" >"$log" 2>&1 &
+        if ! wait_for 60 1 answers "$host"; then
+            echo "docker-up: $name did not come up; last log lines:" >&2
+            tail -n 20 "$log" >&2 || true
+            exit 1
+        fi
+    elif [ -n "$runsc_changed" ] || ! runsc_listed "$host"; then
+        pid="$(cat "$pidfile" 2>/dev/null || true)"
+        if [ -n "$pid" ]; then
+            echo "docker-up: asking $name (pid $pid) to reload its runtimes"
+            kill -HUP "$pid"
+            wait_for 20 0.5 runsc_listed "$host" || true
+        fi
+    fi
+    if ! runsc_listed "$host"; then
+        echo "docker-up: $name does not list runsc after registering it in $DAEMON_JSON" >&2
+        exit 1
+    fi
+}
 
 DAEMON_JSON="${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"
 
@@ -74,38 +108,15 @@ if ! command -v runsc >/dev/null 2>&1; then
 fi
 runsc_changed="$(register_runsc)"
 
-if ! engine_answers; then
-    if ! command -v dockerd >/dev/null 2>&1 || [ ! -x /bin/busybox ]; then
-        echo "docker-up: installing docker.io and busybox-static from the OS packages"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq docker.io busybox-static >/dev/null
-    fi
-    echo "docker-up: starting dockerd"
-    mkdir -p /var/log
-    nohup dockerd --bridge=none --iptables=false --ip6tables=false >/var/log/dockerd-ci.log 2>&1 &
-    if ! wait_for 60 1 engine_answers; then
-        echo "docker-up: dockerd did not come up; last log lines:" >&2
-        tail -n 20 /var/log/dockerd-ci.log >&2 || true
-        exit 1
-    fi
-elif [ -n "$runsc_changed" ] || ! runsc_listed; then
-    pid="$(cat /var/run/docker.pid 2>/dev/null || pgrep -xo dockerd || true)"
-    if [ -n "$pid" ]; then
-        echo "docker-up: asking the running engine (pid $pid) to reload its runtimes"
-        kill -HUP "$pid"
-        wait_for 20 0.5 runsc_listed || true
-    fi
-fi
-if ! runsc_listed; then
-    echo "docker-up: the engine does not list runsc after registering it in $DAEMON_JSON" >&2
-    exit 1
-fi
-
-if [ ! -x /bin/busybox ]; then
+if ! command -v dockerd >/dev/null 2>&1 || [ ! -x /bin/busybox ]; then
+    echo "docker-up: installing docker.io and busybox-static from the OS packages"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq busybox-static >/dev/null
+    apt-get update -qq
+    apt-get install -y -qq docker.io busybox-static >/dev/null
 fi
+ENGINE1_URL="${DOCKER_HOST:-unix:///var/run/docker.sock}"
+ensure_engine dockerd "$ENGINE1_URL" /var/run/docker.pid /var/log/dockerd-ci.log \
+    --bridge=none --iptables=false --ip6tables=false
 
 # build_image DOCKER_HOST: the workspace image on that engine, when it lacks it
 build_image() {
@@ -118,9 +129,8 @@ build_image() {
         rm -rf "$ctx"
     fi
 }
-ENGINE1_URL="${DOCKER_HOST:-unix:///var/run/docker.sock}"
 build_image "$ENGINE1_URL"
-echo "docker-up: engine $(docker version --format '{{.Server.Version}}'), runtimes $(docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}'), image $IMAGE ready"
+echo "docker-up: engine $(docker -H "$ENGINE1_URL" version --format '{{.Server.Version}}'), runtimes $(docker -H "$ENGINE1_URL" info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}'), image $IMAGE ready"
 
 # --- the second engine, with its TLS endpoint ---------------------------------------------------
 
@@ -156,43 +166,18 @@ extendedKeyUsage=serverAuth"
     chmod 644 "$TLS_DIR/server.pem" "$TLS_DIR/client.pem" "$TLS_DIR/client-key.pem"
 }
 
-engine2_answers() { docker -H "$ENGINE2_URL" info >/dev/null 2>&1; }
 tls_answers() {
     docker -H "$TLS_URL" --tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/client.pem" \
         --tlskey "$TLS_DIR/client-key.pem" version >/dev/null 2>&1
 }
-runsc_listed2() { docker -H "$ENGINE2_URL" info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc"'; }
 
 make_certs
-if ! engine2_answers; then
-    echo "docker-up: starting the second dockerd ($ENGINE2_URL, $TLS_URL)"
-    mkdir -p /var/lib/docker-2 /var/run/docker-2
-    # a stale pid file of a dead engine would stop it starting
-    if [ -f /var/run/docker-2.pid ] && ! kill -0 "$(cat /var/run/docker-2.pid)" 2>/dev/null; then
-        rm -f /var/run/docker-2.pid
-    fi
-    nohup dockerd --config-file "$DAEMON_JSON" \
-        -H "$ENGINE2_URL" -H "$TLS_URL" \
-        --tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/server.pem" --tlskey "$TLS_DIR/server-key.pem" \
-        --data-root /var/lib/docker-2 --exec-root /var/run/docker-2 --pidfile /var/run/docker-2.pid \
-        --bridge=none --iptables=false --ip6tables=false >/var/log/dockerd-2.log 2>&1 &
-    if ! wait_for 60 1 engine2_answers; then
-        echo "docker-up: the second dockerd did not come up; last log lines:" >&2
-        tail -n 20 /var/log/dockerd-2.log >&2 || true
-        exit 1
-    fi
-elif [ -n "$runsc_changed" ] || ! runsc_listed2; then
-    pid="$(cat /var/run/docker-2.pid 2>/dev/null || true)"
-    if [ -n "$pid" ]; then
-        echo "docker-up: asking the second engine (pid $pid) to reload its runtimes"
-        kill -HUP "$pid"
-        wait_for 20 0.5 runsc_listed2 || true
-    fi
-fi
-if ! runsc_listed2; then
-    echo "docker-up: the second engine does not list runsc after registering it in $DAEMON_JSON" >&2
-    exit 1
-fi
+mkdir -p /var/lib/docker-2 /var/run/docker-2
+ensure_engine "the second dockerd" "$ENGINE2_URL" /var/run/docker-2.pid /var/log/dockerd-2.log \
+    --config-file "$DAEMON_JSON" -H "$ENGINE2_URL" -H "$TLS_URL" \
+    --tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/server.pem" --tlskey "$TLS_DIR/server-key.pem" \
+    --data-root /var/lib/docker-2 --exec-root /var/run/docker-2 \
+    --bridge=none --iptables=false --ip6tables=false
 if ! wait_for 10 1 tls_answers; then
     echo "docker-up: the second engine answers on $ENGINE2_URL but not with TLS on $TLS_URL" \
         "(an engine started by hand without it? stop it and rerun)" >&2
