@@ -49,13 +49,18 @@ def _gate_kinds() -> dict[str, tuple[str, ...]]:
 
 
 def failing_gates(report: Report) -> list[tuple[GateResult, list[Finding]]]:
-    """Each failing gate with the findings behind it (errors first), root-cause gates first."""
+    """Each failing gate with the findings behind it, root-cause gates first. A gate that counts errors
+    (``max_type_errors``) has only its kinds' errors behind it, so that "N more behind this gate" adds up to
+    the count it failed on; a kind's warnings and notes are the other findings. A gate on a measure its kinds
+    only explain (``max_duplicated_lines_percent``, all warnings) has all of them behind it."""
     kinds = _gate_kinds()
     rows: list[tuple[GateResult, list[Finding]]] = []
     for gate in report.gates:
         if gate.passed:
             continue
         behind = [f for f in report.findings if f.kind in kinds.get(gate.name, ())]
+        errors = [f for f in behind if f.severity == "error"]
+        behind = errors or behind
         rows.append((gate, lead_order(behind)))
     rank = cause_rank()
     return sorted(rows, key=lambda row: min((rank.get(f.kind, UNRANKED) for f in row[1]), default=UNRANKED))

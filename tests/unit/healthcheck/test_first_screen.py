@@ -46,10 +46,11 @@ def test_the_console_leads_with_the_failing_gates_and_root_causes() -> None:
         "  FAIL  min_importable_percent: 90 >= 100",
         "    error   pkg/broken.py:3  pkg.m0 does not import: pkg/broken.py has a syntax error (line 3)",
     ]
-    assert lines[9:12] == [
+    assert lines[9:13] == [
         "    … 2 more behind this gate",
         "  FAIL  max_type_errors: 1 <= 0",
-        "    error   pkg/a.py:40  Argument 1 has incompatible type",
+        "    error   pkg/a.py:40  Argument 1 has incompatible type",  # the one it counts: the 30 notes are not behind it
+        "  type-error: 31, import-failure: 7, syntax-error: 1",
     ]
     assert lines[-1] == "  pass  max_undefined_names: 0 <= 0"
 
