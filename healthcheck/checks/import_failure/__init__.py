@@ -115,13 +115,20 @@ class ImportFailureCheck(BaseCheck):
         self.imported = {o.module for o in outcomes if o.ok}
         findings = [self._finding(f, ctx, declared) for f in roots]
         ok = sum(1 for o in outcomes if o.ok)
-        # Modules of another platform cannot import here and are no defect: they count on neither side.
+        # Modules of another platform cannot import here and are no defect: they count on neither side; nor do
+        # modules that need an optional dependency this environment lacks (the gate is about defects, and the
+        # finding, a warning, still says what to install to check them).
         elsewhere = {m for f in roots if f.cause == "platform" for m in (f.module, *f.dependents)}
-        total = len(modules) - len(elsewhere)
+        optional = {m for f, found in zip(roots, findings) if found.data.get("optional")
+                    for m in (f.module, *f.dependents)} - elsewhere
+        total = len(modules) - len(elsewhere) - len(optional)
         result = CheckResult(findings=findings, metrics=_metrics(ok, total, roots), sections=sections)
         result.detail = f"{ok} of {total} modules import"
-        if elsewhere:
-            result.detail += f" ({len(elsewhere)} more run only on another platform)"
+        aside = [f"{len(elsewhere)} more run only on another platform"] if elsewhere else []
+        aside += [f"{len(optional)} more need{'s' if len(optional) == 1 else ''} an optional dependency not installed "
+                  "here"] if optional else []
+        if aside:
+            result.detail += f" ({'; '.join(aside)})"
         if done.problem:
             result.status = "error"
             result.detail += f"; the interpreter could not import anything ({done.problem})"

@@ -212,6 +212,9 @@ def test_a_feature_loaded_on_demand_is_optional(tmp_path: Path) -> None:
         "warning", "lib.diagram does not import: nothing_like_it is missing (distribution nothing_like_it, not "
         "installed and not declared; the project imports it only inside functions: a feature loaded on demand, "
         "optional) at lib/diagram.py:1")]
+    assert report.checks["import-failure"].detail == (
+        "2 of 2 modules import (1 more needs an optional dependency not installed here)")
+    assert [g.passed for g in report.gates if g.name == "min_importable_percent"] == [True]
     (tmp_path / "lib/__init__.py").write_text("from .core import draw\nfrom . import diagram\n")
     report = _scan(tmp_path)  # the package itself needs it now
     assert [(f.severity, f.data["module"]) for f in report.findings if f.kind == "import-failure"] == [
