@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from healthcheck.check_run import SectionKey, Sections
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
@@ -64,6 +64,7 @@ class ImportFailureCheck(BaseCheck):
 
     def __init__(self) -> None:
         self.imported: set[str] = set()  # modules that imported in this run
+        self.source_line: Callable[[str, int], str] = SourceLines()  # a project file's line, read once per file
 
     def enabled(self, ctx: CheckContext) -> str | None:
         return import_check_off(ctx)
@@ -113,6 +114,7 @@ class ImportFailureCheck(BaseCheck):
                 failure.cause = "missing-module"  # a script's import of its neighbour: ours, not a distribution
         declared = declared_dependencies(ctx.root)
         self.imported = {o.module for o in outcomes if o.ok}
+        self.source_line = project.source_line
         findings = [self._finding(f, ctx, declared) for f in roots]
         ok = sum(1 for o in outcomes if o.ok)
         # Modules of another platform cannot import here and are no defect: they count on neither side; nor do
@@ -210,7 +212,20 @@ class ImportFailureCheck(BaseCheck):
                 data["optional"] = True
                 status += f"; {why}"
             return f"{head}: {failure.missing} is missing (distribution {distribution}, {status}){where}"
+        if failure.cause == "raised" and self._own_import_error(failure, ctx):
+            data["optional"] = True
+            return (f"{head}: {failure.exception}: {failure.message}{where} (raised by the project itself: an "
+                    "optional dependency it names, not installed here)")
         return f"{head}: {failure.exception}: {failure.message}{where}"
+
+    def _own_import_error(self, failure: Failure, ctx: CheckContext) -> bool:
+        """Whether the module's own code raised ImportError on purpose (``raise ImportError('Parsing
+        "CommonMark" requires one of the packages ...')``, docutils): the project tells its users what to
+        install, as a project that raises its own error type for a missing module does."""
+        if failure.exception.rsplit(".", 1)[-1] not in ("ImportError", "ModuleNotFoundError") or not failure.path:
+            return False
+        line = self.source_line(str(ctx.root / failure.path), failure.line or 0)
+        return line.startswith("raise ")
 
 
 def _wrapped(failure: Failure) -> bool:
@@ -222,9 +237,11 @@ def _wrapped(failure: Failure) -> bool:
 def _plug_in(failure: Failure, ctx: CheckContext, imported: set[str]) -> str | None:
     """Why the failing modules are optional by design, or None: a plug-in the project loads by name (a database
     backend, a parser) or a feature it loads on demand (``pyparsing.diagram``, imported inside the function that
-    draws a diagram). They sit below a package that imports, and no module of the project outside them imports
-    them while it is itself being imported (the plug-in's own modules importing each other do not count, nor do
-    tests). An undeclared dependency of such a module is one the project chose not to require."""
+    draws a diagram). They sit below a package that imports, and no module of the project outside them needs
+    them while it is itself being imported: none imports them then, or the ones that do import here all the same
+    (docutils' ODT writer guards its import of its Pygments formatter with ``except ImportError``). The
+    plug-in's own modules importing each other do not count, nor do tests. An undeclared dependency of such a
+    module is one the project chose not to require."""
     parent = failure.module.rpartition(".")[0]
     if not parent or parent not in imported:
         return None
@@ -236,9 +253,13 @@ def _plug_in(failure: Failure, ctx: CheckContext, imported: set[str]) -> str | N
     }
     if not importers:
         return "nothing in the project imports it: a plug-in loaded by name, optional"
+    needed = [importer for importer, kind in importers.items() if kind == "runtime" and importer not in imported]
+    if needed:
+        return None
     if "runtime" not in importers.values():
         return "the project imports it only inside functions: a feature loaded on demand, optional"
-    return None
+    # A module that imports it while being imported, and imported here all the same, guards that import.
+    return "the modules that import it do without it (they import here): optional"
 
 
 def _severity(failure: Failure, data: Mapping[str, Any]) -> Severity:

@@ -192,6 +192,19 @@ def test_an_optional_dependency_the_project_reports_itself_is_a_warning(tmp_path
     )
 
 
+def test_an_import_error_the_project_raises_itself_is_optional(tmp_path: Path) -> None:
+    # docutils' CommonMark parser: none of the parsers it wraps is installed, and it says so with its own ImportError.
+    _write(tmp_path, {"parsers/__init__.py": "", "parsers/commonmark.py": (
+        "Parser = None\nif Parser is None:\n    raise ImportError('Parsing CommonMark requires one of the packages')\n"
+    ), "parsers/broken.py": "from os import nothing_like_it\n"})
+    found = {f.data["module"]: (f.severity, f.message) for f in _scan(tmp_path).findings if f.kind == "import-failure"}
+    assert found["parsers.commonmark"] == ("warning", (
+        "parsers.commonmark does not import: ImportError: Parsing CommonMark requires one of the packages at "
+        "parsers/commonmark.py:3 (raised by the project itself: an optional dependency it names, not installed here)"
+    ))
+    assert found["parsers.broken"][0] == "error"  # an import statement's ImportError is no choice of the project's
+
+
 def test_an_undeclared_dependency_of_a_plug_in_is_a_warning_of_a_used_module_an_error(tmp_path: Path) -> None:
     _write(tmp_path, {
         "db/__init__.py": "", "app.py": "from db import pg\n", "db/pg.py": "import nothing_like_it\n",
@@ -215,6 +228,11 @@ def test_a_feature_loaded_on_demand_is_optional(tmp_path: Path) -> None:
     assert report.checks["import-failure"].detail == (
         "2 of 2 modules import (1 more needs an optional dependency not installed here)")
     assert [g.passed for g in report.gates if g.name == "min_importable_percent"] == [True]
+    (tmp_path / "lib/__init__.py").write_text(
+        "from .core import draw\ntry:\n    from . import diagram\nexcept ImportError:\n    diagram = None\n")
+    [found] = [f for f in _scan(tmp_path).findings if f.kind == "import-failure"]  # guarded: lib does without it
+    assert (found.severity, found.message.split("; ")[1]) == (
+        "warning", "the modules that import it do without it (they import here): optional) at lib/diagram.py:1")
     (tmp_path / "lib/__init__.py").write_text("from .core import draw\nfrom . import diagram\n")
     report = _scan(tmp_path)  # the package itself needs it now
     assert [(f.severity, f.data["module"]) for f in report.findings if f.kind == "import-failure"] == [
