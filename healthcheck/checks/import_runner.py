@@ -283,3 +283,17 @@ def run_probe(job: ProbeJob, modules: Sequence[str], workers: int) -> ShareResul
         untried=[m for r in results for m in r.untried],
         problem=next((r.problem for r in results if r.problem), None),
     )
+
+
+def run_alone(job: ProbeJob, modules: Sequence[str], workers: int) -> ShareResult:
+    """Import each of ``modules`` in a fresh worker of its own, ``workers`` at a time: what ``python -c 'import
+    m'`` would say, with nothing imported before it but what ``m`` imports itself."""
+    blocked: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="healthcheck-imports-") as tmp:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            results = list(pool.map(lambda module: run_share(job, [module], blocked, Path(tmp)), modules))
+    return ShareResult(
+        outcomes=[o for r in results for o in r.outcomes],
+        untried=[m for r in results for m in r.untried],
+        problem=next((r.problem for r in results if r.problem), None),
+    )

@@ -32,7 +32,7 @@ from healthcheck.checks.import_failure.dists import declared_dependencies, distr
 from healthcheck.checks.import_job import (
     IMPORT_CHECK, check_time_limit, dependency_order, import_check_off, probe_job, why_not_imported,
 )
-from healthcheck.checks.import_runner import ProbeError, run_probe
+from healthcheck.checks.import_runner import SUPERVISOR_KILLED, Outcome, ProbeError, ProbeJob, run_alone, run_probe
 from healthcheck.config import OptionSpec
 from healthcheck.graph.build import KIND_RANK
 from healthcheck.model import Finding, Related, Severity
@@ -108,6 +108,10 @@ class ImportFailureCheck(BaseCheck):
             source_line=SourceLines(),
         )
         roots = root_failures(outcomes, project)
+        alone = _import_alone(job, roots, int(ctx.option(self.name, "workers")))
+        if alone:
+            outcomes = [Outcome(o.module, True) if o.module in alone else o for o in outcomes]
+            roots = root_failures(outcomes, project)
         for failure in roots:  # messages name files relative to the root, like everything else in the report
             failure.message = failure.message.replace(str(ctx.root) + os.sep, "")
             if failure.cause == "missing-dependency" and _sibling(failure, ctx.project.modules):
@@ -129,6 +133,7 @@ class ImportFailureCheck(BaseCheck):
         aside = [f"{len(elsewhere)} more run only on another platform"] if elsewhere else []
         aside += [f"{len(optional)} more need{'s' if len(optional) == 1 else ''} an optional dependency not installed "
                   "here"] if optional else []
+        aside += [f"{len(alone)} failed only after other modules in the same process and import alone"] if alone else []
         if aside:
             result.detail += f" ({'; '.join(aside)})"
         if done.problem:
@@ -226,6 +231,30 @@ class ImportFailureCheck(BaseCheck):
             return False
         line = self.source_line(str(ctx.root / failure.path), failure.line or 0)
         return line.startswith("raise ")
+
+
+# Causes an earlier import in the same worker can bring about; the others do not depend on what ran before.
+ORDER_CAUSES = frozenset({"raised", "circular", "missing-module"})
+CONFIRMED_AT_MOST = 50  # root failures imported again alone; a project with more has other problems first
+
+
+def _import_alone(job: ProbeJob, roots: list[Failure], workers: int) -> set[str]:
+    """The failed modules that import in a fresh interpreter of their own.
+
+    A worker imports its share one module after another, so a module runs after others that are no imports of
+    its own: setuptools' commands fail there once ``setuptools._distutils`` was imported under its own name, and
+    import alone, as every user imports them. What ``import m`` does is the claim, so each root failure of a
+    cause that order can bring about is imported again alone, and, when it imports, the modules that failed
+    because of it too."""
+    suspects = [f for f in roots if f.cause in ORDER_CAUSES and f.exit_code is None
+                and f.exception.rsplit(".", 1)[-1] not in ("BlockedImport", SUPERVISOR_KILLED)][:CONFIRMED_AT_MOST]
+    if not suspects:
+        return set()
+    fine = {o.module for o in run_alone(job, [f.module for f in suspects], workers).outcomes if o.ok}
+    dependents = [d for f in suspects if f.module in fine for d in f.dependents][:CONFIRMED_AT_MOST]
+    if dependents:
+        fine |= {o.module for o in run_alone(job, dependents, workers).outcomes if o.ok}
+    return fine
 
 
 def _wrapped(failure: Failure) -> bool:

@@ -237,3 +237,17 @@ def test_a_feature_loaded_on_demand_is_optional(tmp_path: Path) -> None:
     report = _scan(tmp_path)  # the package itself needs it now
     assert [(f.severity, f.data["module"]) for f in report.findings if f.kind == "import-failure"] == [
         ("error", "lib.diagram")]
+
+
+def test_a_module_that_fails_only_after_another_in_the_same_worker_is_imported_alone(tmp_path: Path) -> None:
+    # One worker imports both: the first changes a module the second reads (setuptools' commands and _distutils).
+    _write(tmp_path, {
+        "pyproject.toml": "[tool.healthcheck.import-failure]\nworkers = 1\n",
+        "app/__init__.py": "", "app/a_patch.py": "import json\njson.patched_by_app = True\n",
+        "app/z_reader.py": "import json\nassert not hasattr(json, 'patched_by_app'), 'json was patched'\n",
+        "app/z_broken.py": "raise RuntimeError('broken however imported')\n",
+    })
+    report = _scan(tmp_path)
+    assert [f.data["module"] for f in report.findings if f.kind == "import-failure"] == ["app.z_broken"]
+    assert report.checks["import-failure"].detail == (
+        "3 of 4 modules import (1 failed only after other modules in the same process and import alone)")
