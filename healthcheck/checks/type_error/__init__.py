@@ -39,6 +39,7 @@ from healthcheck.check_run import SectionKey
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, DiffSection, FindingKind, GateSpec
 from healthcheck.checks.type_error.mypy_config import MypyConfig, read_mypy_config, refused_config
 from healthcheck.checks.type_error.mypy_output import MypyError, parse_json, parse_text
+from healthcheck.checks.type_error.mypy_pin import find_pin
 from healthcheck.checks.type_error.mypy_scope import Scope
 from healthcheck.checks.type_error.mypy_scope import choose as choose_scope
 from healthcheck.config import OptionSpec
@@ -109,6 +110,7 @@ class MypyRun:
         choice = choose_mypy(ctx.interpreter)
         self.python, self.version, self.foreign = choice.python, choice.version, choice.foreign
         self.environment = choice.environment
+        self.own = choice.python == sys.executable  # healthcheck's own mypy, not the repository's
         self.json = _version_tuple(self.version) >= JSON_SINCE
 
     def engine(self) -> dict[str, str]:
@@ -278,6 +280,13 @@ class TypeErrorCheck(BaseCheck):
             detail += f"; mypy could not read {', '.join(sorted(dropped))}"
         if crashed:
             detail += f"; mypy crashed on {', '.join(sorted(crashed))} (left out)"
+        said = [line.strip() for line in [*other, *stderr.splitlines()] if line.strip()]
+        if said:  # mypy's own complaints about the configuration ("python_version 3.8 is not supported")
+            detail += f"; mypy said: {said[0][:300]}"
+        pin = find_pin(ctx.root)
+        if pin is not None and runner.own and pin.differs_from(runner.version):
+            detail += (f"; judged by healthcheck's mypy {runner.version}, while the project pins mypy {pin.version} "
+                       f"({pin.source}): install that into the interpreter given to --python for its own verdict")
         result = CheckResult(findings=findings, metrics=self._metrics(findings, ctx), detail=detail,
                              engine=runner.engine())
         result.sections.put(TYPE_CHECK_SCOPE, {"mode": scope.mode, "why": scope.why, "files": len(files)})

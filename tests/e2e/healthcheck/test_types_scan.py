@@ -214,3 +214,15 @@ def test_when_every_file_stops_mypy_their_errors_are_the_findings(tmp_path: Path
     check = report["checks"]["type-error"]
     assert (check["status"], check["detail"].split(";")[1]) == ("ok", " mypy could not read data.py")
     assert _types(report) == [("data.py", 2, "misc", "other")]
+
+
+def test_a_verdict_by_another_mypy_than_the_project_pins_says_so(tmp_path: Path) -> None:
+    repo = _copy("types_mismatch", tmp_path)
+    (repo / "requirements-dev.txt").write_text("pytest\nmypy==0.910\n")
+    _, report, _ = _scan(repo, *TYPES)
+    detail = report["checks"]["type-error"]["detail"]
+    version = report["checks"]["type-error"]["engine"]["version"]
+    assert detail.endswith(f"; judged by healthcheck's mypy {version}, while the project pins mypy 0.910 "
+                           "(requirements-dev.txt): install that into the interpreter given to --python for its own "
+                           "verdict")
+    assert len(_types(report)) == len(EXPECTED_MISMATCH)  # the errors are still this mypy's, and still gated
