@@ -40,12 +40,25 @@ def fastest(once: Callable[[], dict[str, Any]], repeat: int, reset: Path | None 
 DATA = Path(__file__).resolve().parent / ".data"
 
 
+def repository_top(folder: Path) -> Path:
+    """``folder``, made the top of a repository of its own (``git init``), as the project's checkout is.
+
+    Tools that look for their configuration in the parents of the folder they run in stop at the top of a
+    repository (mypy: the folder holding ``.git``). An sdist unpacked in ``bench/.data`` sits inside this
+    repository, so without its own top mypy, and healthcheck with it, read this repository's strict
+    ``[tool.mypy]`` (``files = ["healthcheck", "service"]``) for a project that has no configuration: its type
+    errors were measured under a configuration that is not its own, or not at all ("no files to check")."""
+    if not (folder / ".git").exists():
+        subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    return folder
+
+
 def unpacked_sdist(spec: str, folder_glob: str) -> Path:
     """The folder of ``spec``'s source distribution, fetched from the package index into ``bench/.data``
     (git-ignored) and unpacked the first time; ``folder_glob`` names the unpacked folder (``django-5.2*``)."""
     found = sorted(path for path in DATA.glob(folder_glob) if path.is_dir())
     if found:
-        return found[-1]
+        return repository_top(found[-1])
     DATA.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q",
                     "-d", str(DATA), spec], check=True)
