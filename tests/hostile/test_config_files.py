@@ -21,7 +21,8 @@ def test_a_fifo_as_mypy_ini_fails_the_type_check_at_once(tmp_path: Path) -> None
 
 
 def test_a_fifo_as_setup_cfg_does_not_hang_the_import_check(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo", {**CLEAN, "pkg/broken.py": "import not_installed_zz\n"})
+    # app.py needs pkg.broken: its missing dependency is no optional one
+    repo = make_repo(tmp_path / "repo", {**CLEAN, "pkg/broken.py": "import not_installed_zz\n", "app.py": "import pkg.broken\n"})
     os.mkfifo(repo / "setup.cfg")
     proc, report = scan_report(repo, tmp_path / "r.json", "--only", "import-failure", "--cache-dir", "none",
                                timeout=120)

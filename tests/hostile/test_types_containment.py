@@ -19,7 +19,8 @@ def _scan(repo: Path, tmp_path: Path, marker: tuple[str, str] | None = None) -> 
 
 
 def test_a_mypy_folder_of_the_tree_is_not_run_in_mypys_place(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo", {**BAD, "mypy/__init__.py": "", "mypy/__main__.py": "raise SystemExit(0)\n"})
+    repo = make_repo(tmp_path / "repo", {**BAD, "mypy/__init__.py": "", "mypy/__main__.py": "raise SystemExit(0)\n",
+                                         "mypy.ini": "[mypy]\n"})  # configured: the mismatch is gated
     proc, report = _scan(repo, tmp_path)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert ("pkg/bad.py", 1) in {(f["path"], f["line"]) for f in report["findings"] if f["check"] == "type-error"}

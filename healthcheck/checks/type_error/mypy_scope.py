@@ -15,8 +15,14 @@ errors plain ``mypy`` on the project does not. So the scope follows the project:
 
 With no mypy configuration at all (``unconfigured``), the project has not chosen to type-check: the codes that
 only ask for annotations (``var-annotated``, ``no-untyped-def`` ...) and imports the environment lacks
-(``import-not-found``, ``import-untyped``) are ``info``, so the gate fails on real mismatches, not on the absence
-of annotations. The mode and the reason for it are in the check's detail.
+(``import-not-found``, ``import-untyped``) are ``info``, and the rest are ``warning``s, except the two claims
+mypy makes without inferring anything, a name that is not defined (``name-defined``) and an annotation that is
+no type (``valid-type``), which stay ``error``s. On code never written for mypy its other errors are almost
+never true: in a labelled sample of 86 of them on eight unconfigured projects of the corpus (Django, requests,
+docutils, six, simplejson, urllib3 1.26, markdown, sqlparse; ``bench/labels/type-error.jsonl``), 3 were true,
+2 of them among the 3 of those two codes; a base class's ``None`` default, a conditional redefinition and an
+attribute set with ``setattr`` make the rest. Configuring mypy at all (an empty ``[tool.mypy]``) gates them
+all. The mode and the reason for it are in the check's detail.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ ANNOTATION_CODES = frozenset({
     "no-any-unimported", "has-type",
 })
 IMPORT_CODES = frozenset({"import-not-found", "import-untyped", "import"})
+# What mypy claims of code never written for it without inferring a type: kept as errors when unconfigured.
+DEFINITE_CODES = frozenset({"name-defined", "valid-type"})
 COMMAND_FILES = ("tox.ini", "noxfile.py", "Makefile", "justfile", ".pre-commit-config.yaml")
 MYPY_COMMAND = re.compile(r"(?:^|[\s'\"(])(?:python3? -m )?mypy\s+([^\n;&|#'\"]+)")
 NOT_LIBRARY = frozenset({"bench", "benchmarks", "benchmark", "scripts", "tools", "tasks", "ci", "examples",
@@ -51,12 +59,15 @@ class Scope:
     why: str
     files: tuple[str, ...]  # relative, "/"-separated: a stub where one stands beside the source
 
-    def severity(self, code: str) -> Severity:
-        """``info`` for what an unconfigured project never asked mypy about; ``warning`` for an unused
-        ``type: ignore`` (hygiene, and whether it is used changes with the mypy version and the stubs
-        installed, not with the code); ``error`` otherwise."""
+    def severity(self, code: str | None) -> Severity:
+        """``info`` for what an unconfigured project never asked mypy about, ``warning`` for its other codes but
+        the definite ones (see the module's docstring); ``warning`` for an unused ``type: ignore`` in every mode
+        (hygiene, and whether it is used changes with the mypy version and the stubs installed, not with the
+        code); ``error`` otherwise, and for an error mypy gives no code (one that stopped it)."""
         if self.mode == "unconfigured" and (code in ANNOTATION_CODES or code in IMPORT_CODES):
             return "info"
+        if self.mode == "unconfigured" and code and code not in DEFINITE_CODES:
+            return "warning"
         return "warning" if code == "unused-ignore" else "error"
 
 
