@@ -60,11 +60,15 @@ class Scope:
     files: tuple[str, ...]  # relative, "/"-separated: a stub where one stands beside the source
 
     def severity(self, code: str | None) -> Severity:
-        """``info`` for what an unconfigured project never asked mypy about, ``warning`` for its other codes but
+        """``info`` for a module the environment lacks (``import-not-found``, in every mode: the import check
+        says which distribution to install, and a project module that does not exist is an
+        ``unresolved-import``), ``info`` for what an unconfigured project never asked mypy about, ``warning`` for
+        its other codes but
         the definite ones (see the module's docstring); ``warning`` for an unused ``type: ignore`` in every mode
         (hygiene, and whether it is used changes with the mypy version and the stubs installed, not with the
         code); ``error`` otherwise, and for an error mypy gives no code (one that stopped it)."""
-        if self.mode == "unconfigured" and (code in ANNOTATION_CODES or code in IMPORT_CODES):
+        unasked = self.mode == "unconfigured" and (code in ANNOTATION_CODES or code in IMPORT_CODES)
+        if code == "import-not-found" or unasked:
             return "info"
         if self.mode == "unconfigured" and code and code not in DEFINITE_CODES:
             return "warning"

@@ -86,3 +86,10 @@ def test_an_unused_ignore_is_a_warning_in_every_mode(tmp_path: Path) -> None:
     assert [Scope(mode, "", ()).severity("unused-ignore") for mode in ("configured", "unconfigured")] == [
         "warning", "warning"]
     assert Scope("configured", "", ()).severity("no-untyped-def") == "error"
+
+
+def test_a_module_the_environment_lacks_is_a_note_in_every_mode() -> None:
+    # setuptools' mypy.ini, in a venv without its dependencies: 40 of them, the import check's to report.
+    assert [Scope(mode, "", ()).severity("import-not-found") for mode in ("configured", "unconfigured")] == [
+        "info", "info"]
+    assert Scope("configured", "", ()).severity("import-untyped") == "error"  # installed, without its types
