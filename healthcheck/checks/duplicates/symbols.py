@@ -62,7 +62,10 @@ def module_symbols(stmt: ast.stmt) -> list[Symbol]:
         ]
     if isinstance(stmt, ast.Assign):
         value = _constant(stmt.value)
-        names = [n for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        # Only the names the statement binds: ``Environment.template_class = Template`` (jinja2) sets an
+        # attribute of the class and leaves the name the class.
+        names = [n for t in stmt.targets for n in ast.walk(t)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
         single = len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
         kind = "const" if value is not None and single else "state"
         return [Symbol(n.id, kind, value if kind == "const" and value else "") for n in names]

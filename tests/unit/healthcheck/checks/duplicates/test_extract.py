@@ -9,6 +9,7 @@ import textwrap
 from healthcheck.checks.duplicates.extract import (
     ABSTRACT, CONDITIONAL, OVERLOAD, PROTOCOL, STUB, TRIVIAL, DupFacts, extract, normalise, without_literals,
 )
+from healthcheck.checks.duplicates.symbols import Symbol, module_symbols
 
 
 def facts_of(source: str) -> DupFacts:
@@ -197,3 +198,10 @@ def test_a_tree_the_extractor_cannot_read_costs_only_that_file() -> None:
     odd = ast.Module(body=[ast.FunctionDef(name="f", args=ast.arguments(), body=[], decorator_list=[], lineno=1)],
                      type_ignores=[])
     assert extract(odd, ["def f(): pass"], "m") is None
+
+
+def test_setting_an_attribute_of_a_name_does_not_rebind_it() -> None:
+    # jinja2's environment.py ends with ``Environment.template_class = Template``: Environment stays the class,
+    # so SandboxedEnvironment(Environment) in another module still inherits from it.
+    bound = [module_symbols(stmt) for stmt in ast.parse("Env.template = T\nitems[0] = 1\na, b.c = 1, 2\n").body]
+    assert bound == [[], [], [Symbol("a", "state", "")]]
