@@ -59,6 +59,21 @@ def _cut_cost(graph: ImportGraph, edge: tuple[str, str]) -> float:
     return len(sites) - (0.5 if lazy else 0.0)
 
 
+def _breakers_on(graph: ImportGraph, edges: list[dict[str, Any]], kind: str,
+                 component: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The cuts that break this cycle: the component's own that lie on it, else its cheapest edge of the
+    cycle's kind. The component's cuts are chosen among its runtime edges when it has runtime cycles, so a
+    deferred cycle beside them may hold none of them (pyparsing: every deferred cycle was told to cut
+    ``pyparsing.helpers -> pyparsing``, which is on none of them); advice about another cycle is no advice."""
+    on_cycle = [(str(e["importer"]), str(e["imported"])) for e in edges]
+    found = [b for b in component if (b["importer"], b["imported"]) in on_cycle]
+    if found:
+        return found
+    weakest = [(str(e["importer"]), str(e["imported"])) for e in edges if e["kind"] == kind] or on_cycle
+    importer, imported = min(weakest, key=lambda edge: _cut_cost(graph, edge))
+    return [{"importer": importer, "imported": imported, "how": how_to_cut(graph, importer, imported)}]
+
+
 def how_to_cut(graph: ImportGraph, importer: str, imported: str) -> str:
     """Advice for removing one edge, from what the edge is."""
     kind = graph.edge_kind(importer, imported)
@@ -230,7 +245,7 @@ class ImportCycleCheck(BaseCheck):
             "kind": kind,
             "edges": edges,
             "component": component,
-            "breakers": breakers.get(component, []),
+            "breakers": _breakers_on(graph, edges, kind, breakers.get(component, [])),
         }
         data.update(verdict)
         crash = verdict.get("crash")

@@ -158,3 +158,17 @@ def test_a_cycle_that_crashes_only_from_one_entry(tmp_path: Path, only: frozense
     else:
         assert "linked" not in cycle.data  # nothing was imported, so there is no failure to name
     assert _gate(report, "max_import_cycles") == (1.0, False)
+
+
+def test_each_cycle_is_told_a_cut_that_lies_on_it(tmp_path: Path) -> None:
+    # The component's cuts are its runtime edges; the deferred cycle beside them holds none of them (pyparsing).
+    for rel, text in {"pkg/__init__.py": "", "pkg/a.py": "from pkg import b\n\ndef later():\n    from pkg import c\n",
+                      "pkg/b.py": "from pkg import a\n", "pkg/c.py": "from pkg import a\n"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    report = scan(tmp_path, options=ScanOptions(only=STATIC, types=False), cache_dir="none").report
+    cuts = {(f.data["kind"], tuple(f.data["modules"])): [(b["importer"], b["imported"]) for b in f.data["breakers"]]
+            for f in _cycles(report)}
+    assert cuts[("deferred", ("pkg.a", "pkg.c"))] == [("pkg.a", "pkg.c")]
+    (runtime,) = [cut for (kind, _), cut in cuts.items() if kind == "runtime"]
+    assert len(runtime) == 1 and set(runtime[0]) == {"pkg.a", "pkg.b"}
