@@ -77,6 +77,9 @@ def _breakers_on(graph: ImportGraph, edges: list[dict[str, Any]], kind: str,
 def how_to_cut(graph: ImportGraph, importer: str, imported: str) -> str:
     """Advice for removing one edge, from what the edge is."""
     kind = graph.edge_kind(importer, imported)
+    if kind == "typing":  # under TYPE_CHECKING already: whatever the modules, nothing runs it
+        return ("only type checkers follow this import (it is under TYPE_CHECKING): nothing runs it, so imports "
+                "work as they are; no change is needed unless a typing-cycle gate asks for none")
     if (importer, imported) not in graph.edges:
         via = graph.implied[(importer, imported)][0].implied_by
         return (
@@ -93,10 +96,10 @@ def how_to_cut(graph: ImportGraph, importer: str, imported: str) -> str:
             "the package's __init__ imports a submodule that imports the package back: "
             "move the symbol both need into a submodule of its own"
         )
-    if kind == "typing":
-        return "it is only for type checking: add 'from __future__ import annotations' and keep it under TYPE_CHECKING"
     if kind == "deferred":
-        return "move the symbol both modules need into a third module that imports neither"
+        return ("the import runs only when its function is called, after both modules have loaded, so imports work "
+                "as they are; to remove the cycle, move the symbol both modules need into a third module that "
+                "imports neither")
     return (
         "move the import into the function that uses it, or under 'if TYPE_CHECKING:' "
         "if only annotations use it, or move the symbol to a module lower in the layering"
