@@ -108,6 +108,13 @@ def entry_point_or_tree(rel: str) -> str | None:
     return f"in the {tree}/ tree" if tree else None
 
 
+def requirement_files(root: Path) -> list[Path]:
+    """The requirements files at the root (``requirements*.txt``, ``requirements/*.txt``), sorted: where a
+    project lists what it installs, read by the import check (declared dependencies) and the type check (a
+    pinned mypy)."""
+    return sorted([*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")])
+
+
 def vendored_tree(rel: str) -> str | None:
     """The vendored folder (``pkg/_vendor/``) the file at ``rel`` lies in, or None."""
     parts = rel.split("/")[:-1]

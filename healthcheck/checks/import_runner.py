@@ -273,25 +273,21 @@ def _killer(module: str) -> Outcome:
 def run_probe(job: ProbeJob, modules: Sequence[str], workers: int) -> ShareResult:
     """Split ``modules`` (already in dependency order) among ``workers`` processes; keep each share's order."""
     count = max(1, min(workers, len(modules)))
-    shares = [list(modules[i::count]) for i in range(count)]
-    blocked: dict[str, str] = {}  # shared: a module that hung in one worker is not retried by another
-    with tempfile.TemporaryDirectory(prefix="healthcheck-imports-") as tmp:
-        with ThreadPoolExecutor(max_workers=count) as pool:
-            results = list(pool.map(lambda share: run_share(job, share, blocked, Path(tmp)), shares))
-    return ShareResult(
-        outcomes=[o for r in results for o in r.outcomes],
-        untried=[m for r in results for m in r.untried],
-        problem=next((r.problem for r in results if r.problem), None),
-    )
+    return _run_shares(job, [list(modules[i::count]) for i in range(count)], count)
 
 
 def run_alone(job: ProbeJob, modules: Sequence[str], workers: int) -> ShareResult:
     """Import each of ``modules`` in a fresh worker of its own, ``workers`` at a time: what ``python -c 'import
     m'`` would say, with nothing imported before it but what ``m`` imports itself."""
-    blocked: dict[str, str] = {}
+    return _run_shares(job, [[module] for module in modules], max(1, workers))
+
+
+def _run_shares(job: ProbeJob, shares: list[list[str]], workers: int) -> ShareResult:
+    """Each share imported in order by workers of its own, ``workers`` shares at a time, and their results."""
+    blocked: dict[str, str] = {}  # shared: a module that hung in one worker is not retried by another
     with tempfile.TemporaryDirectory(prefix="healthcheck-imports-") as tmp:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            results = list(pool.map(lambda module: run_share(job, [module], blocked, Path(tmp)), modules))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda share: run_share(job, share, blocked, Path(tmp)), shares))
     return ShareResult(
         outcomes=[o for r in results for o in r.outcomes],
         untried=[m for r in results for m in r.untried],

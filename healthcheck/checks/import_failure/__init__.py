@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from healthcheck.check_run import SectionKey, Sections
 from healthcheck.checks.base import BaseCheck, CheckContext, CheckResult, FindingKind, GateSpec
@@ -64,7 +64,6 @@ class ImportFailureCheck(BaseCheck):
 
     def __init__(self) -> None:
         self.imported: set[str] = set()  # modules that imported in this run
-        self.source_line: Callable[[str, int], str] = SourceLines()  # a project file's line, read once per file
 
     def enabled(self, ctx: CheckContext) -> str | None:
         return import_check_off(ctx)
@@ -118,7 +117,6 @@ class ImportFailureCheck(BaseCheck):
                 failure.cause = "missing-module"  # a script's import of its neighbour: ours, not a distribution
         declared = declared_dependencies(ctx.root)
         self.imported = {o.module for o in outcomes if o.ok}
-        self.source_line = project.source_line
         findings = [self._finding(f, ctx, declared) for f in roots]
         ok = sum(1 for o in outcomes if o.ok)
         # Modules of another platform cannot import here and are no defect: they count on neither side; nor do
@@ -217,20 +215,11 @@ class ImportFailureCheck(BaseCheck):
                 data["optional"] = True
                 status += f"; {why}"
             return f"{head}: {failure.missing} is missing (distribution {distribution}, {status}){where}"
-        if failure.cause == "raised" and self._own_import_error(failure, ctx):
+        if failure.cause == "raised" and _own_import_error(failure):
             data["optional"] = True
             return (f"{head}: {failure.exception}: {failure.message}{where} (raised by the project itself: an "
                     "optional dependency it names, not installed here)")
         return f"{head}: {failure.exception}: {failure.message}{where}"
-
-    def _own_import_error(self, failure: Failure, ctx: CheckContext) -> bool:
-        """Whether the module's own code raised ImportError on purpose (``raise ImportError('Parsing
-        "CommonMark" requires one of the packages ...')``, docutils): the project tells its users what to
-        install, as a project that raises its own error type for a missing module does."""
-        if failure.exception.rsplit(".", 1)[-1] not in ("ImportError", "ModuleNotFoundError") or not failure.path:
-            return False
-        line = self.source_line(str(ctx.root / failure.path), failure.line or 0)
-        return line.startswith("raise ")
 
 
 # Causes an earlier import in the same worker can bring about; the others do not depend on what ran before.
@@ -255,6 +244,14 @@ def _import_alone(job: ProbeJob, roots: list[Failure], workers: int) -> set[str]
     if dependents:
         fine |= {o.module for o in run_alone(job, dependents, workers).outcomes if o.ok}
     return fine
+
+
+def _own_import_error(failure: Failure) -> bool:
+    """Whether the module's own code raised ImportError on purpose (``raise ImportError('Parsing "CommonMark"
+    requires one of the packages ...')``, docutils): the project tells its users what to install, as a project
+    that raises its own error type for a missing module does."""
+    exception = failure.exception.rsplit(".", 1)[-1]
+    return exception in ("ImportError", "ModuleNotFoundError") and failure.raising_line.startswith("raise ")
 
 
 def _wrapped(failure: Failure) -> bool:

@@ -54,6 +54,7 @@ class Failure:
     dependents: list[str] = field(default_factory=list)
     exit_code: int | None = None
     subject: str | None = None  # what a cause outside the code is about: "Windows", "Django", "libGL.so.1"
+    raising_line: str = ""  # the text of the project line that raised, stripped ("raise ImportError(")
 
 
 @dataclass
@@ -125,11 +126,13 @@ def _failure(outcome: Outcome, project: ProjectMap) -> Failure:
         exception, message = "ProcessExit", f"the process exited with code {outcome.exit_code}"
     else:
         exception, message = str(info.get("exception", "Exception")), str(info.get("message", ""))
-    cause, subject = cause_of(outcome, project.top_level, _raising_line(outcome, project))
+    raising = _raising_line(outcome, project)
+    cause, subject = cause_of(outcome, project.top_level, raising)
     return Failure(
         module=outcome.module, exception=exception, message=message,
         cause=cause, path=path, line=line, frames=frames,
         missing=info.get("missing"), partial=info.get("partial"), exit_code=outcome.exit_code, subject=subject,
+        raising_line=raising,
     )
 
 

@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from healthcheck.project import requirement_files
 from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text
 
 # Import names whose distribution is named differently (the common cases).
@@ -128,7 +129,7 @@ def _setup_py(root: Path) -> set[str]:
 
 def _requirements_files(root: Path) -> set[str]:
     lines: list[str] = []
-    for path in sorted([*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")]):
+    for path in requirement_files(root):
         try:
             lines += read_regular_text(path, CONFIG_LIMIT, errors="replace").splitlines()
         except OSError:

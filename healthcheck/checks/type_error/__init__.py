@@ -210,6 +210,11 @@ def _relative(path: str, root: Path) -> str | None:
         return None
 
 
+def _said(other: list[str], stderr: str) -> list[str]:
+    """What mypy printed besides its errors (its stdout's other lines, then its stderr), stripped, blanks out."""
+    return [line.strip() for line in [*other, *stderr.splitlines()] if line.strip()]
+
+
 class TypeErrorCheck(BaseCheck):
     name: ClassVar[str] = "type-error"
     order: ClassVar[int] = 60
@@ -280,7 +285,7 @@ class TypeErrorCheck(BaseCheck):
             detail += f"; mypy could not read {', '.join(sorted(dropped))}"
         if crashed:
             detail += f"; mypy crashed on {', '.join(sorted(crashed))} (left out)"
-        said = [line.strip() for line in [*other, *stderr.splitlines()] if line.strip()]
+        said = _said(other, stderr)
         if said:  # mypy's own complaints about the configuration ("python_version 3.8 is not supported")
             detail += f"; mypy said: {said[0][:300]}"
         pin = find_pin(ctx.root)
@@ -295,7 +300,7 @@ class TypeErrorCheck(BaseCheck):
     def _failure(self, code: int, other: list[str], stderr: str, errors: list[MypyError], root: Path) -> str:
         if code == -1:
             return stderr
-        lines = [line for line in [*other, *stderr.splitlines()] if line.strip()]
+        lines = _said(other, stderr)
         if not lines and errors:  # mypy said nothing but its errors: the last one is why it stopped
             last = errors[-1]
             lines.append(f"{_relative(last.path, root) or last.path}:{last.line or 0}: {last.message}")

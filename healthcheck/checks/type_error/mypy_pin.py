@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from healthcheck.project import requirement_files
 from healthcheck.regular_file import CONFIG_LIMIT, read_regular_text
 
 REQUIREMENT = re.compile(r"(?<![\w.-])mypy\s*==\s*(\d+(?:\.\d+)+)")
@@ -37,19 +38,15 @@ class MypyPin:
         return version.split(".")[:2] != self.version.split(".")[:2]
 
 
-def _candidates(root: Path) -> list[Path]:
-    fixed = [root / name for name in ("pyproject.toml", "tox.ini", "setup.cfg")]
-    return [*sorted(root.glob("requirements*.txt")), *sorted(root.glob("requirements/*.txt")), *fixed]
-
-
 def find_pin(root: Path) -> MypyPin | None:
     """The first pin of mypy the project's files give, or None."""
-    for path in [*_candidates(root), root / ".pre-commit-config.yaml"]:
+    sources = [(path, REQUIREMENT) for path in requirement_files(root)]
+    sources += [(root / name, REQUIREMENT) for name in ("pyproject.toml", "tox.ini", "setup.cfg")]
+    for path, pattern in [*sources, (root / ".pre-commit-config.yaml", PRE_COMMIT)]:
         try:
             text = read_regular_text(path, CONFIG_LIMIT, errors="replace")
         except OSError:
             continue
-        pattern = PRE_COMMIT if path.name == ".pre-commit-config.yaml" else REQUIREMENT
         match = pattern.search(text)
         if match:
             return MypyPin(match.group(1), path.relative_to(root).as_posix())
