@@ -42,14 +42,21 @@ def document(workspace_id: str, name: str) -> dict[str, Any]:
     }
 
 
-def create_floor_app() -> Flask:
-    """Flask with the service's two measured routes, each doing no work of its own."""
-    app = Flask("floor")
+def bare_app(name: str) -> Flask:
+    """Flask answering ``/healthz`` (what the benchmark waits for) and rendering JSON as the service does."""
+    app = Flask(name)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     @app.get("/healthz")
     def healthz() -> Response:
         return jsonify(status="ok")
+
+    return app
+
+
+def create_floor_app() -> Flask:
+    """Flask with the service's two measured routes, each doing no work of its own."""
+    app = bare_app("floor")
 
     @app.post("/api/workspaces")
     def create() -> tuple[Response, int, dict[str, str]]:

@@ -23,7 +23,7 @@ from functools import cache
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import Connection
 
-from bench.floor_app import document
+from bench.floor_app import bare_app, document
 from service.api.rsgi import WsgiOverRsgi
 from service.cli.rsgi_server import GranianServer, wrap
 from service.store.database import Store
@@ -49,12 +49,7 @@ def store() -> Store:
 
 def create_store_app() -> Flask:
     """The floor's two routes, each doing the storage it needs and nothing more."""
-    app = Flask("floor_store")
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify(status="ok")
+    app = bare_app("floor_store")
 
     @app.post("/api/workspaces")
     def create() -> tuple[Response, int, dict[str, str]]:
